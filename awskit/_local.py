@@ -1,0 +1,98 @@
+"""Embedded AWS: moto's server in this process, on a free loopback port.
+
+``awskit.local()`` is for tests, demos and trying awskit with no account. Nothing leaves
+the machine: the server binds 127.0.0.1 and the session it yields carries dummy
+credentials, so a stray request can never reach real AWS with real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ._errors import AwskitError
+
+if TYPE_CHECKING:
+    from ._retry import RetryPolicy
+    from ._session import Session
+
+__all__ = ["LocalEndpoint", "local"]
+
+#: Credentials moto accepts; they are not secrets and never reach AWS.
+DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class LocalEndpoint:
+    """moto's ``ThreadedMotoServer`` on 127.0.0.1; ``url`` is set once started."""
+
+    def __init__(self, port: int = 0) -> None:
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError as exc:
+            raise AwskitError(
+                "The embedded AWS endpoint needs moto's server: pip install 'awskit[local]'",
+                code="MissingExtra",
+            ) from exc
+        self._server: Any = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.url = ""
+
+    def start(self) -> LocalEndpoint:
+        # werkzeug logs every request to stderr; a library must not.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def reset(self) -> None:
+        """Forget every resource (moto's ``/moto-api/reset``)."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def __enter__(self) -> LocalEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def local(
+    *,
+    port: int = 0,
+    region: str = "us-east-1",
+    retry: RetryPolicy | None = None,
+    max_concurrency: int = 16,
+) -> Iterator[Session]:
+    """Run an embedded AWS endpoint (moto) and yield a :class:`Session` connected to it.
+
+    Needs the ``local`` extra (``pip install 'awskit[local]'``). The server stops when the
+    block ends. Example::
+
+        with awskit.local() as aws:
+            queue = aws.sqs.create_queue("test")
+    """
+    import boto3
+
+    from ._session import Session
+
+    with LocalEndpoint(port) as endpoint:
+        session = boto3.Session(
+            region_name=region,
+            aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+        )
+        yield Session(
+            session,
+            endpoint_url=endpoint.url,
+            retry=retry,
+            max_concurrency=max_concurrency,
+        )

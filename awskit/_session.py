@@ -1,0 +1,208 @@
+"""Connecting: one :class:`Session` holds the boto3 session, shared clients and settings.
+
+Clients are created once per service, under a lock (``boto3.Session.client`` is not
+thread-safe), and then shared by every thread: botocore clients are thread-safe, boto3
+resources are not, so awskit never hands resources across threads. Every client uses
+botocore's ``standard`` retry mode and a connection pool at least as large as
+``max_concurrency`` (botocore's default of 10 starves a 16-thread writer).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from ._errors import InvalidInput, aws_errors
+from ._retry import RetryPolicy
+from ._version import __version__
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ebs import EBSClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+    from .cloudwatch import CloudWatch
+    from .dynamo import DynamoDB
+    from .ebs import EBS
+    from .s3 import S3
+    from .sqs import SQS
+
+__all__ = ["Session", "connect"]
+
+#: botocore's own attempts per call in ``standard`` mode (its default too).
+BOTOCORE_MAX_ATTEMPTS = 3
+
+
+class Session:
+    """A connection to AWS: a boto3 session, its shared clients and awskit's settings.
+
+    Create one with :func:`awskit.connect` (or :func:`awskit.local`). The service facades
+    ``sqs``, ``dynamo``, ``cloudwatch``, ``ebs`` and ``s3`` are created on first use and
+    cached; ``session`` is the boto3 session underneath, for anything awskit does not cover.
+    """
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = 16,
+        config: Config | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise InvalidInput("max_concurrency", "must be at least 1")
+        self.session = session
+        self._region = region
+        self.endpoint_url = endpoint_url
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.max_concurrency = max_concurrency
+        self._config = config
+        self._clients: dict[str, Any] = {}
+        self._facades: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def region(self) -> str | None:
+        """The region requests go to."""
+        return self._region or self.session.region_name
+
+    def __repr__(self) -> str:
+        # Never the credentials: only where requests go.
+        return (
+            f"awskit.Session(region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
+            f"profile={self.session.profile_name!r}, max_concurrency={self.max_concurrency})"
+        )
+
+    def botocore_config(self) -> Config:
+        """The botocore ``Config`` every client of this session is made with."""
+        from botocore.config import Config
+
+        base = Config(
+            retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS},
+            max_pool_connections=max(10, self.max_concurrency + 4),
+            user_agent_extra=f"awskit/{__version__}",
+        )
+        return base.merge(self._config) if self._config is not None else base
+
+    @overload
+    def client(self, service_name: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service_name: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service_name: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def client(self, service_name: Literal["ebs"]) -> EBSClient: ...
+    @overload
+    def client(self, service_name: Literal["ec2"]) -> EC2Client: ...
+    @overload
+    def client(self, service_name: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service_name: str) -> Any: ...
+    def client(self, service_name: str) -> Any:
+        """The shared botocore client for ``service_name``, created on first use."""
+        client = self._clients.get(service_name)
+        if client is not None:
+            return client
+        with self._lock:
+            client = self._clients.get(service_name)
+            if client is None:
+                with aws_errors():
+                    client = self.session.client(
+                        service_name,  # type: ignore[call-overload]
+                        region_name=self._region,
+                        endpoint_url=self.endpoint_url,
+                        config=self.botocore_config(),
+                    )
+                self._clients[service_name] = client
+            return client
+
+    def _facade(self, name: str, module: str, cls: str) -> Any:
+        facade = self._facades.get(name)
+        if facade is None:
+            import importlib
+
+            with self._lock:
+                facade = self._facades.get(name)
+                if facade is None:
+                    facade = getattr(importlib.import_module(module), cls)(self)
+                    self._facades[name] = facade
+        return facade
+
+    @property
+    def sqs(self) -> SQS:
+        """Amazon SQS: queues and messages (:class:`awskit.sqs.SQS`)."""
+        return self._facade("sqs", "awskit.sqs", "SQS")  # type: ignore[no-any-return]
+
+    @property
+    def dynamo(self) -> DynamoDB:
+        """Amazon DynamoDB: typed tables (:class:`awskit.dynamo.DynamoDB`)."""
+        return self._facade("dynamo", "awskit.dynamo", "DynamoDB")  # type: ignore[no-any-return]
+
+    @property
+    def cloudwatch(self) -> CloudWatch:
+        """Amazon CloudWatch: alarms and metrics (:class:`awskit.cloudwatch.CloudWatch`)."""
+        return self._facade(  # type: ignore[no-any-return]
+            "cloudwatch", "awskit.cloudwatch", "CloudWatch"
+        )
+
+    @property
+    def ebs(self) -> EBS:
+        """EBS direct APIs: snapshot upload and download (:class:`awskit.ebs.EBS`)."""
+        return self._facade("ebs", "awskit.ebs", "EBS")  # type: ignore[no-any-return]
+
+    @property
+    def s3(self) -> S3:
+        """Amazon S3: buckets and objects (:class:`awskit.s3.S3`)."""
+        return self._facade("s3", "awskit.s3", "S3")  # type: ignore[no-any-return]
+
+
+def connect(
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    max_concurrency: int = 16,
+    session: boto3.Session | None = None,
+    config: Config | None = None,
+) -> Session:
+    """Connect to AWS with the default credential chain, or the session you bring.
+
+    ``profile`` defaults to ``AWS_PROFILE``; ``region`` to ``AWS_REGION``, then
+    ``AWS_DEFAULT_REGION``, then the profile's region; ``endpoint_url`` to
+    ``AWS_ENDPOINT_URL`` (botocore also honours service-specific ``AWS_ENDPOINT_URL_SQS``
+    and friends when none is given). No request is sent until a facade needs one.
+
+    Example::
+
+        aws = awskit.connect(profile="produser", region="us-east-1")
+        queue = aws.sqs.get_queue("jobs")
+    """
+    import boto3
+
+    if session is not None and profile is not None:
+        raise InvalidInput("profile", "give either profile= or session=, not both")
+    region = region or os.environ.get("AWS_REGION") or None
+    if session is None:
+        from botocore.exceptions import ProfileNotFound
+
+        try:
+            session = boto3.Session(profile_name=profile, region_name=region)
+        except ProfileNotFound as exc:
+            raise InvalidInput("profile", f"no profile named {profile!r} is configured") from exc
+    return Session(
+        session,
+        region=region,
+        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        retry=retry,
+        max_concurrency=max_concurrency,
+        config=config,
+    )

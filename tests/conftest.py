@@ -1,0 +1,85 @@
+"""Shared fixtures: moto's server on loopback, fresh state per test, the fault proxy.
+
+Tests talk real HTTP to a ``ThreadedMotoServer`` on a free port, so botocore really
+serialises, signs and parses. ``aws`` is a connected ``awskit.Session`` against a reset
+server; ``faulty_aws`` goes through :class:`tests.faults.FaultProxy` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+
+import awskit
+from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+
+if TYPE_CHECKING:
+    from tests.faults import FaultProxy
+
+# No test may ever pick up a developer's real credentials or profile.
+for _var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_var, None)
+os.environ["AWS_ACCESS_KEY_ID"] = DUMMY_CREDENTIALS["aws_access_key_id"]
+os.environ["AWS_SECRET_ACCESS_KEY"] = DUMMY_CREDENTIALS["aws_secret_access_key"]
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+
+class SleepRecorder:
+    """An injectable ``sleep`` that records the delays asked for and never waits."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[LocalEndpoint]:
+    with LocalEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def fast_retry(sleeps: SleepRecorder) -> awskit.RetryPolicy:
+    """The default policy, with sleeps recorded instead of slept."""
+    return awskit.RetryPolicy(sleep=sleeps)
+
+
+def make_session(url: str, retry: awskit.RetryPolicy, **kwargs: object) -> awskit.Session:
+    session = boto3.Session(region_name="us-east-1", **DUMMY_CREDENTIALS)
+    return awskit.connect(session=session, endpoint_url=url, retry=retry, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def aws(moto_endpoint: LocalEndpoint, fast_retry: awskit.RetryPolicy) -> awskit.Session:
+    """A session against a freshly reset moto server."""
+    moto_endpoint.reset()
+    return make_session(moto_endpoint.url, fast_retry)
+
+
+@pytest.fixture
+def fault_proxy(moto_endpoint: LocalEndpoint) -> Iterator[FaultProxy]:
+    from tests.faults import FaultProxy
+
+    moto_endpoint.reset()
+    with FaultProxy(moto_endpoint.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def faulty_aws(fault_proxy: FaultProxy, fast_retry: awskit.RetryPolicy) -> awskit.Session:
+    """A session whose requests pass through the fault proxy (no faults until added)."""
+    return make_session(fault_proxy.url, fast_retry)
