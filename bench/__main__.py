@@ -1,0 +1,136 @@
+"""Run every benchmark side by side and rewrite docs/benchmarks.md (and the chart).
+
+Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. Each ``bench/<name>.py``
+exposes ``run(quick) -> rows``; a module may also expose ``sweep(quick)`` returning
+``{"label": [(concurrency, items_per_second), ...]}`` for the throughput chart.
+Nothing here is a test: figures from a shared 2-core machine are indications, and the
+file records the command and the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+MODULES = ["importtime", "sqs", "dynamo_codec", "dynamo", "cloudwatch", "ebs", "s3"]
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _ratio(row: dict[str, Any]) -> str:
+    peer, ours = float(row["peer_s"]), float(row["awskit_s"])
+    return f"{ours / peer:.2f}x" if peer > 0 else "n/a"
+
+
+def _fmt(seconds: Any) -> str:
+    s = float(seconds)
+    return f"{s * 1000:.2f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def write_report(
+    results: dict[str, list[dict[str, Any]]],
+    failures: dict[str, str],
+    command: str,
+    elapsed: float,
+    chart: str | None,
+) -> Path:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `" + command + "` on "
+        f"{datetime.date.today().isoformat()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.machine()}; the whole run took "
+        f"{elapsed:.0f} s. Every row ran awskit and its peer in the same run, on the same "
+        "embedded endpoint (moto's server on loopback), through the test fault proxy where a "
+        "latency is named. The ratio is awskit's time over the peer's: below 1.00x awskit "
+        "is faster. The machine is shared and noisy: read ratios, not absolute times.",
+        "",
+        "| benchmark | operation | peer | peer time | awskit time | ratio | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, rows in results.items():
+        for row in rows:
+            lines.append(
+                f"| {name} | {row['operation']} | {row['peer']} | {_fmt(row['peer_s'])} | "
+                f"{_fmt(row['awskit_s'])} | {_ratio(row)} | {row.get('note', '')} |"
+            )
+    for name, error in failures.items():
+        lines.append(f"| {name} | did not run | | | | | {error} |")
+    if chart:
+        lines += ["", f"![Throughput against concurrency]({chart})", ""]
+    lines += [
+        "",
+        "## Method",
+        "",
+        "- Client-side overhead: botocore's `before-send` hook answers with canned responses "
+        "(`tests/canned.py`), so only serialisation, parsing and awskit's own work are timed.",
+        "- Throughput: `tests/faults.py`'s proxy adds a fixed delay per request in front of "
+        "moto, standing in for a real network round trip.",
+        "- Peers are written as their documentation shows; the hand-tuned threaded boto3 client "
+        "is the ceiling this machine allows.",
+        "",
+    ]
+    path = DOCS / "benchmarks.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | None:
+    if not sweeps:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(sweeps), figsize=(6 * len(sweeps), 4), squeeze=False)
+    for ax, (name, series) in zip(axes[0], sweeps.items(), strict=False):
+        for label, points in series.items():
+            xs, ys = zip(*points, strict=True)
+            ax.plot(xs, ys, marker="o", label=label)
+        ax.set_title(name)
+        ax.set_xlabel("concurrency")
+        ax.set_ylabel("items per second")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(DOCS / "throughput.png", dpi=100)
+    plt.close(fig)
+    return "throughput.png"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    args = parser.parse_args()
+    names = [n for n in args.only.split(",") if n] or MODULES
+    results: dict[str, list[dict[str, Any]]] = {}
+    failures: dict[str, str] = {}
+    sweeps: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    start = time.perf_counter()
+    for name in names:
+        print(f"== {name}", flush=True)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            results[name] = module.run(quick=args.quick)
+            if hasattr(module, "sweep"):
+                sweeps[name] = module.sweep(quick=args.quick)
+        except Exception as exc:  # a benchmark that breaks is reported, not hidden
+            traceback.print_exc()
+            failures[name] = f"{type(exc).__name__}: {exc}"
+    chart = draw_chart(sweeps)
+    command = "python -m bench" + " ".join(["", *sys.argv[1:]])
+    path = write_report(results, failures, command, time.perf_counter() - start, chart)
+    print(f"wrote {path}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
