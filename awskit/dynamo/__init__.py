@@ -1,15 +1,17 @@
-"""Amazon DynamoDB, typed."""
+"""Amazon DynamoDB, typed: tables of pydantic models over the low-level client."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from boto3.dynamodb.conditions import Attr, Key
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from ._session import Session
+    from .._session import Session
 
-__all__ = ["DynamoDB"]
+__all__ = ["Attr", "DynamoDB", "Key"]
 
 
 class DynamoDB:
