@@ -1,0 +1,49 @@
+"""Amazon SQS, typed: queues of pydantic models, batching that loses nothing, a consumer loop.
+
+``aws.sqs`` is an :class:`SQS`; its queues are :class:`Queue` objects generic over the body
+type (a pydantic model, or ``str``). Sends and receives check SQS's MD5s (botocore does
+not); ``send_many`` retries what SQS leaves over and reports what still failed;
+``process`` runs a threaded consumer with heartbeats and graceful shutdown.
+
+Example::
+
+    queue = aws.sqs.create_queue("greetings", model=Greeting)
+    queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
+    for msg in queue.receive(wait_seconds=5):
+        print(msg.body.name, msg.attributes["Author"])
+        msg.delete()
+"""
+
+from __future__ import annotations
+
+from .codec import AttributeValue
+from .facade import SQS
+from .models import (
+    BatchFailure,
+    BatchResult,
+    InvalidMessage,
+    Message,
+    OutgoingMessage,
+    ProcessStats,
+    QueueAttributes,
+    RedrivePolicy,
+    SendResult,
+)
+from .process import backoff_by_receive_count
+from .queue import Queue
+
+__all__ = [
+    "SQS",
+    "AttributeValue",
+    "BatchFailure",
+    "BatchResult",
+    "InvalidMessage",
+    "Message",
+    "OutgoingMessage",
+    "ProcessStats",
+    "Queue",
+    "QueueAttributes",
+    "RedrivePolicy",
+    "SendResult",
+    "backoff_by_receive_count",
+]
