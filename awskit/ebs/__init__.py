@@ -1,0 +1,596 @@
+"""EBS direct APIs: stream disk images into snapshots and back, fast and verified.
+
+``aws.ebs.upload("disk.img")`` turns an image (a path, a block device or a binary
+stream) into an EBS snapshot; ``aws.ebs.download("snap-...", "out.img")`` turns a
+snapshot back into an image file. Both run a bounded pool of workers, check every
+block's SHA256, and retry what botocore cannot see. Lower down: :meth:`EBS.start_snapshot`
+returns a :class:`SnapshotWriter` for callers who produce blocks themselves (incremental
+snapshots with ``parent_snapshot_id``), and :meth:`EBS.blocks`,
+:meth:`EBS.changed_blocks` and :meth:`EBS.read_block` walk a snapshot.
+
+boto3 has no paginators for ListSnapshotBlocks and ListChangedBlocks
+(``client.can_paginate("list_snapshot_blocks")`` is ``False``): :meth:`EBS.blocks` and
+:meth:`EBS.changed_blocks` are the iterators over every page that fill that gap. The EBS
+client has no waiters either; :meth:`EBS.wait` polls EC2's DescribeSnapshots, as EC2's
+``snapshot_completed`` waiter does, with a timeout in seconds and failing on ``error``.
+
+Blocks are always 524288 bytes (``BLOCK_SIZE``), whatever an emulator reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, translates_errors
+from .._paging import Paged, token_pages
+from .blocks import (
+    BLOCK_SIZE,
+    GIB,
+    MAX_VOLUME_SIZE,
+    PlannedBlock,
+    block_checksum,
+    check_volume_size,
+    linear_checksum,
+    plan_file,
+    plan_stream,
+    to_write,
+    volume_size_for,
+)
+from .flow import Limiter, Retrier
+from .models import Block, ChangedBlock, DownloadResult, Snapshot
+from .transfer import fetch_block, read_all, write_all
+from .writer import SnapshotWriter, snapshot_errors
+
+if TYPE_CHECKING:
+    from mypy_boto3_ebs import EBSClient
+
+    from .._session import Session
+
+__all__ = [
+    "BLOCK_SIZE",
+    "EBS",
+    "MAX_VOLUME_SIZE",
+    "Block",
+    "ChangedBlock",
+    "DownloadResult",
+    "Snapshot",
+    "SnapshotWriter",
+    "block_checksum",
+    "client_token",
+    "linear_checksum",
+    "volume_size_for",
+]
+
+log = logging.getLogger("awskit.ebs")
+
+#: ListSnapshotBlocks / ListChangedBlocks ``MaxResults`` bounds.
+MIN_PAGE, MAX_PAGE = 100, 10000
+_POLL_FIRST, _POLL_MAX = 0.5, 15.0
+_Source = str | os.PathLike[str] | IO[bytes]
+
+
+def client_token(*parts: object) -> str:
+    """A deterministic StartSnapshot ``ClientToken`` from what identifies an upload.
+
+    StartSnapshot is idempotent per token: rerunning a crashed job with the same token
+    returns the snapshot the first run started instead of starting another (AWS answers
+    ``ConflictException`` if the other parameters differ). Example::
+
+        token = client_token("nightly", "db-volume", "2024-06-01")
+        aws.ebs.upload("db.img", client_token=token)
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "awskit-ebs:" + "\x1f".join(map(str, parts))))
+
+
+def _check_snapshot_id(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.startswith("snap-") or len(value) > 64:
+        raise InvalidInput(field, f"{value!r} is not a snapshot id (snap-...)")
+    return value
+
+
+def _concurrency(value: int | None, default: int) -> int:
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput("concurrency", "must be a positive int")
+    return value
+
+
+class EBS:
+    """EBS direct APIs facade: ``aws.ebs``.
+
+    Example::
+
+        snap = aws.ebs.upload("disk.img", description="nightly", wait=True)
+        aws.ebs.download(snap.snapshot_id, "copy.img")
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._active: weakref.WeakSet[Limiter] = weakref.WeakSet()
+        self._hooked = False
+        self._hook_lock = threading.Lock()
+
+    @property
+    def client(self) -> EBSClient:
+        """The shared, typed boto3 client (escape hatch)."""
+        return self._session.client("ebs")
+
+    # --- flow control -------------------------------------------------------------
+
+    def _on_retry(self, response: Any = None, **_: Any) -> None:
+        # botocore retries throttles silently; seeing them here lets running transfers
+        # slow down before botocore gives up.
+        if response is None or not self._active:
+            return
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        if code in THROTTLING_CODES:
+            for limiter in list(self._active):
+                limiter.throttled()
+
+    def _limiter(self, concurrency: int) -> Limiter:
+        if not self._hooked:
+            with self._hook_lock:
+                if not self._hooked:
+                    self.client.meta.events.register(
+                        "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
+                    )
+                    self._hooked = True
+        limiter = Limiter(concurrency)
+        self._active.add(limiter)
+        return limiter
+
+    def _retrier(self, limiter: Limiter | None = None, started: float | None = None) -> Retrier:
+        return Retrier(self._session.retry, limiter=limiter, started_at=started)
+
+    # --- writing ------------------------------------------------------------------
+
+    def start_snapshot(
+        self,
+        volume_size: int = 1,
+        parent_snapshot_id: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        encrypted: bool = False,
+        kms_key_arn: str | None = None,
+        timeout_minutes: int | None = None,
+        *,
+        client_token: str | None = None,
+        _limiter: Limiter | None = None,
+    ) -> SnapshotWriter:
+        """StartSnapshot, returning a :class:`SnapshotWriter` to put blocks with.
+
+        ``volume_size`` is in GiB (1..65536). With ``parent_snapshot_id`` the new
+        snapshot starts as a copy of the parent and only the blocks you put differ
+        (an incremental snapshot); AWS refuses a parent together with ``encrypted``.
+        ``timeout_minutes`` (10..4320, AWS's default 60) is how long an idle or
+        uncompleted snapshot lives before AWS cancels it. ``client_token`` makes the
+        start idempotent (see :func:`client_token`); one is generated otherwise and
+        reused across awskit's retries.
+
+        Example::
+
+            writer = aws.ebs.start_snapshot(volume_size=8)
+            writer.put_block(0, boot_sector.ljust(BLOCK_SIZE, b"\\0"))
+            snap = writer.complete()
+        """
+        request = self._start_request(
+            volume_size,
+            parent_snapshot_id,
+            description,
+            tags,
+            encrypted,
+            kms_key_arn,
+            timeout_minutes,
+            client_token,
+        )
+        started = time.monotonic()
+        retrier = self._retrier(_limiter, started)
+        with snapshot_errors(None):
+            response = retrier.run(lambda: self.client.start_snapshot(**request))
+        snapshot_id = response["SnapshotId"]
+        log.info(
+            "started snapshot %s (%d GiB%s)",
+            snapshot_id,
+            volume_size,
+            f", parent {parent_snapshot_id}" if parent_snapshot_id else "",
+        )
+        return SnapshotWriter(
+            self.client,
+            response,
+            retrier,
+            volume_size=volume_size,
+            parent_snapshot_id=parent_snapshot_id,
+            description=description,
+        )
+
+    @staticmethod
+    def _start_request(
+        volume_size: int,
+        parent_snapshot_id: str | None,
+        description: str | None,
+        tags: Mapping[str, str] | None,
+        encrypted: bool,
+        kms_key_arn: str | None,
+        timeout_minutes: int | None,
+        client_token: str | None,
+    ) -> dict[str, Any]:
+        check_volume_size(volume_size)
+        request: dict[str, Any] = {"VolumeSize": volume_size}
+        if parent_snapshot_id is not None:
+            request["ParentSnapshotId"] = _check_snapshot_id(
+                "parent_snapshot_id", parent_snapshot_id
+            )
+            if encrypted:
+                raise InvalidInput(
+                    "encrypted",
+                    "AWS does not take encrypted together with parent_snapshot_id: the "
+                    "child inherits the parent's encryption",
+                )
+        if kms_key_arn is not None:
+            if not encrypted:
+                raise InvalidInput("kms_key_arn", "needs encrypted=True")
+            request["KmsKeyArn"] = kms_key_arn
+        if encrypted:
+            request["Encrypted"] = True
+        if description is not None:
+            if not isinstance(description, str) or not 1 <= len(description) <= 255:
+                raise InvalidInput("description", "must be 1..255 characters")
+            request["Description"] = description
+        if tags:
+            if len(tags) > 50:
+                raise InvalidInput("tags", "at most 50 tags per snapshot")
+            for key, value in tags.items():
+                if not isinstance(key, str) or not 1 <= len(key) <= 127:
+                    raise InvalidInput("tags", f"tag key {key!r} must be 1..127 characters")
+                if not isinstance(value, str) or len(value) > 255:
+                    raise InvalidInput("tags", f"tag {key!r}: value must be a str of <= 255")
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        if timeout_minutes is not None:
+            if isinstance(timeout_minutes, bool) or not 10 <= timeout_minutes <= 4320:
+                raise InvalidInput("timeout_minutes", "must be between 10 and 4320")
+            request["Timeout"] = timeout_minutes
+        token = client_token if client_token is not None else str(uuid.uuid4())
+        if not token or len(token) > 255 or any(c.isspace() for c in token):
+            raise InvalidInput("client_token", "1..255 characters, no spaces")
+        request["ClientToken"] = token
+        return request
+
+    def upload(
+        self,
+        source: _Source,
+        volume_size: int | None = None,
+        parent_snapshot_id: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        encrypted: bool = False,
+        kms_key_arn: str | None = None,
+        timeout_minutes: int | None = None,
+        concurrency: int | None = None,
+        skip_zero_blocks: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+        wait: bool = False,
+        *,
+        client_token: str | None = None,
+    ) -> Snapshot:
+        """Upload an image (path, block device or binary stream) as a new snapshot.
+
+        Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
+        of sparse files are not even read), and put by ``concurrency`` workers
+        (default: the session's ``max_concurrency``) with at most ``2 x concurrency``
+        blocks in memory. ``volume_size`` defaults to the image size rounded up to
+        whole GiB; a stream of unknown length needs it. The snapshot is completed with
+        ``ChangedBlocksCount`` and the LINEAR checksum; ``wait=True`` then waits for
+        EC2 to report it ``completed``. ``progress(done_bytes, total_bytes)`` is called
+        from worker threads as blocks land.
+
+        With ``parent_snapshot_id`` the snapshot is incremental: every non-zero block is
+        put, and zero blocks only where the parent holds data.
+
+        ``InvalidInput`` before any request for a missing file, a volume smaller than
+        the image, or ``parent_snapshot_id`` with ``encrypted``. Once the snapshot
+        exists, any error carries its id (``error.snapshot_id``, also logged); a
+        failed upload leaves the snapshot pending, and AWS cancels it at its timeout.
+
+        Example::
+
+            snap = aws.ebs.upload("disk.img", tags={"team": "infra"}, wait=True)
+            print(snap.snapshot_id, snap.blocks_written)
+        """
+        workers = _concurrency(concurrency, self._session.max_concurrency)
+        fd: int | None = None
+        stream: IO[bytes] | None = None
+        if isinstance(source, (str, os.PathLike)):
+            try:
+                fd = os.open(source, os.O_RDONLY)
+            except FileNotFoundError:
+                raise InvalidInput("source", f"no such file: {os.fspath(source)!r}") from None
+            except IsADirectoryError:
+                raise InvalidInput("source", f"{os.fspath(source)!r} is a directory") from None
+            mode = os.fstat(fd).st_mode
+            regular = stat.S_ISREG(mode)
+            size: int | None = os.fstat(fd).st_size if regular else os.lseek(fd, 0, os.SEEK_END)
+        elif hasattr(source, "read"):
+            stream, regular = source, False
+            size = _stream_length(source)
+        else:
+            raise InvalidInput("source", "must be a path or a binary file object")
+        try:
+            if volume_size is None:
+                if size is None:
+                    raise InvalidInput(
+                        "volume_size", "required when the stream's length is unknown"
+                    )
+                volume_size = volume_size_for(size)
+            check_volume_size(volume_size, size)
+            request = self._start_request(
+                volume_size,
+                parent_snapshot_id,
+                description,
+                tags,
+                encrypted,
+                kms_key_arn,
+                timeout_minutes,
+                client_token,
+            )
+            total = size if size is not None else volume_size * GIB
+            keep: set[int] = set()
+            if parent_snapshot_id is not None and skip_zero_blocks:
+                keep = {block.index for block in self.blocks(parent_snapshot_id)}
+            plan: Iterator[PlannedBlock] = (
+                plan_file(fd, total, sparse=regular)
+                if fd is not None
+                else plan_stream(stream, limit=volume_size * GIB)  # type: ignore[arg-type]
+            )
+            limiter = self._limiter(workers)
+            writer = self.start_snapshot(
+                volume_size,
+                parent_snapshot_id,
+                description,
+                tags,
+                encrypted,
+                kms_key_arn,
+                timeout_minutes,
+                client_token=request["ClientToken"],
+                _limiter=limiter,
+            )
+            try:
+                with snapshot_errors(writer.snapshot_id):
+                    write_all(
+                        writer,
+                        to_write(plan, skip_zero_blocks=skip_zero_blocks, keep_zero=keep),
+                        concurrency=workers,
+                        total_bytes=total,
+                        progress=progress,
+                    )
+                    snapshot = writer.complete()
+            except BaseException:
+                log.error(
+                    "upload to snapshot %s failed after %d blocks; it stays pending until "
+                    "AWS cancels it at its timeout",
+                    writer.snapshot_id,
+                    writer.blocks_written,
+                )
+                raise
+            finally:
+                self._active.discard(limiter)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        if wait:
+            with snapshot_errors(snapshot.snapshot_id):
+                self.wait(snapshot.snapshot_id)
+            return Snapshot(**{**snapshot.__dict__, "status": "completed"})
+        return snapshot
+
+    # --- reading ------------------------------------------------------------------
+
+    def _list_blocks(self, snapshot_id: str, retrier: Retrier) -> tuple[list[Block], int]:
+        volume_size = 0
+
+        def call(**kwargs: Any) -> Any:
+            nonlocal volume_size
+            response = retrier.run(lambda: self.client.list_snapshot_blocks(**kwargs))
+            volume_size = int(response.get("VolumeSize") or volume_size)
+            return response
+
+        fetch = token_pages(call, "Blocks", SnapshotId=snapshot_id, MaxResults=MAX_PAGE)
+        blocks = [Block(int(b["BlockIndex"]), str(b["BlockToken"])) for b in Paged(fetch)]
+        return blocks, volume_size
+
+    def blocks(self, snapshot_id: str, *, page_size: int = MAX_PAGE) -> Iterator[Block]:
+        """Every block of a completed snapshot (ListSnapshotBlocks over every page).
+
+        Includes the blocks a child inherits from its parent. ``page_size`` is
+        ``MaxResults`` (100..10000); AWS may return fewer, or none, per page.
+        Example::
+
+            for block in aws.ebs.blocks("snap-0123456789abcdef0"):
+                data = aws.ebs.read_block("snap-0123456789abcdef0", block.index, block.token)
+        """
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        _check_page_size(page_size)
+        return self._blocks(snapshot_id, page_size)
+
+    @translates_errors
+    def _blocks(self, snapshot_id: str, page_size: int) -> Iterator[Block]:
+        retrier = self._retrier()
+
+        def call(**kwargs: Any) -> Any:
+            return retrier.run(lambda: self.client.list_snapshot_blocks(**kwargs))
+
+        fetch = token_pages(call, "Blocks", SnapshotId=snapshot_id, MaxResults=page_size)
+        for item in Paged(fetch):
+            yield Block(int(item["BlockIndex"]), str(item["BlockToken"]))
+
+    def changed_blocks(
+        self, first_snapshot_id: str, second_snapshot_id: str, *, page_size: int = MAX_PAGE
+    ) -> Iterator[ChangedBlock]:
+        """Blocks that differ between two snapshots of one lineage (ListChangedBlocks).
+
+        Every page is read, empty ones included (AWS returns empty pages with a
+        NextToken while it scans unchanged ranges). Example::
+
+            changed = [c.index for c in aws.ebs.changed_blocks(parent_id, child_id)]
+        """
+        _check_snapshot_id("first_snapshot_id", first_snapshot_id)
+        _check_snapshot_id("second_snapshot_id", second_snapshot_id)
+        _check_page_size(page_size)
+        return self._changed_blocks(first_snapshot_id, second_snapshot_id, page_size)
+
+    @translates_errors
+    def _changed_blocks(
+        self, first_snapshot_id: str, second_snapshot_id: str, page_size: int
+    ) -> Iterator[ChangedBlock]:
+        retrier = self._retrier()
+
+        def call(**kwargs: Any) -> Any:
+            return retrier.run(lambda: self.client.list_changed_blocks(**kwargs))
+
+        fetch = token_pages(
+            call,
+            "ChangedBlocks",
+            FirstSnapshotId=first_snapshot_id,
+            SecondSnapshotId=second_snapshot_id,
+            MaxResults=page_size,
+        )
+        for item in Paged(fetch):
+            yield ChangedBlock(
+                int(item["BlockIndex"]),
+                item.get("FirstBlockToken"),
+                item.get("SecondBlockToken"),
+            )
+
+    def read_block(self, snapshot_id: str, index: int, token: str) -> bytes:
+        """One block's 524288 bytes, verified against the SHA256 AWS sends with them.
+
+        A block whose bytes disagree is fetched again under the session's RetryPolicy;
+        :class:`~awskit.ChecksumMismatch` if it keeps disagreeing.
+        """
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidInput("index", "must be a non-negative int")
+        if not isinstance(token, str) or not token:
+            raise InvalidInput("token", "must be the block token from blocks()")
+        with snapshot_errors(snapshot_id):
+            return fetch_block(self.client, self._retrier(), snapshot_id, index, token)
+
+    def download(
+        self,
+        snapshot_id: str,
+        dest: str | os.PathLike[str],
+        concurrency: int | None = None,
+        verify: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        size: int | None = None,
+    ) -> DownloadResult:
+        """Download a completed snapshot into ``dest`` (a file path or a block device).
+
+        Lists every block over every page, fetches them with ``concurrency`` workers,
+        checks each against its SHA256 (``verify``; a corrupt block is fetched again,
+        :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes them
+        into a sparse temporary file beside ``dest`` that replaces it at the end: a
+        failed download never leaves a half-written file under ``dest``. The file is
+        the volume size unless ``size`` (bytes, e.g. the original image's size) cuts
+        it. ``progress(done_bytes, total_bytes)`` counts the blocks fetched.
+
+        Example::
+
+            result = aws.ebs.download("snap-0123456789abcdef0", "disk.img")
+            print(result.blocks, result.bytes_written)
+        """
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        workers = _concurrency(concurrency, self._session.max_concurrency)
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise InvalidInput("size", "must be a non-negative int (bytes)")
+        target = Path(dest)
+        if target.is_dir():
+            raise InvalidInput("dest", f"{target} is a directory")
+        limiter = self._limiter(workers)
+        try:
+            retrier = self._retrier(limiter)
+            with snapshot_errors(snapshot_id):
+                blocks, volume_size = self._list_blocks(snapshot_id, retrier)
+                length = volume_size * GIB if size is None else size
+                return read_all(
+                    self.client,
+                    retrier,
+                    snapshot_id,
+                    blocks,
+                    target,
+                    size=length,
+                    concurrency=workers,
+                    verify=verify,
+                    progress=progress,
+                )
+        finally:
+            self._active.discard(limiter)
+
+    def wait(self, snapshot_id: str, timeout: float = 600) -> None:
+        """Wait until EC2's DescribeSnapshots reports the snapshot ``completed``.
+
+        Polls with a growing delay (0.5 s up to 15 s, the session's RetryPolicy
+        ``sleep``). Raises ``AwskitError`` (code ``SnapshotError``) if the snapshot
+        enters the ``error`` state, and (code ``WaitTimeout``) after ``timeout``
+        seconds. Example::
+
+            aws.ebs.wait(snap.snapshot_id, timeout=1800)
+        """
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        if timeout <= 0:
+            raise InvalidInput("timeout", "must be positive (seconds)")
+        ec2 = self._session.client("ec2")
+        policy = self._session.retry
+        started = time.monotonic()
+        slept = 0.0
+        delay = _POLL_FIRST
+        with snapshot_errors(snapshot_id):
+            while True:
+                response = policy.call(lambda: ec2.describe_snapshots(SnapshotIds=[snapshot_id]))
+                states = [s.get("State") for s in response.get("Snapshots", [])]
+                if states and all(state == "completed" for state in states):
+                    return
+                if "error" in states:
+                    message = response["Snapshots"][0].get("StateMessage") or "no reason given"
+                    raise AwskitError(
+                        f"snapshot {snapshot_id} is in the error state: {message}",
+                        code="SnapshotError",
+                        operation="DescribeSnapshots",
+                    )
+                if max(time.monotonic() - started, slept) >= timeout:
+                    raise AwskitError(
+                        f"snapshot {snapshot_id} not completed after {timeout} s "
+                        f"(state {states[0] if states else 'unknown'})",
+                        code="WaitTimeout",
+                        operation="DescribeSnapshots",
+                    )
+                policy.sleep(delay)
+                slept += delay
+                delay = min(_POLL_MAX, delay * 2)
+
+
+def _check_page_size(page_size: int) -> None:
+    if isinstance(page_size, bool) or not MIN_PAGE <= page_size <= MAX_PAGE:
+        raise InvalidInput("page_size", f"MaxResults must be {MIN_PAGE}..{MAX_PAGE}")
+
+
+def _stream_length(stream: IO[bytes]) -> int | None:
+    """Bytes left in a seekable stream, ``None`` for a pipe or socket."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (OSError, AttributeError, ValueError):
+        return None

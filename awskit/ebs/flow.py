@@ -1,0 +1,182 @@
+"""Flow control for EBS transfers: per-block retries under one time budget, and an
+adaptive limit on requests in flight.
+
+botocore (``standard`` mode) already retries throttling, 5xx and dropped connections
+three times per call. What it cannot know is retried here, after it gave up:
+
+* throttling (``RequestThrottledException``, ``ThrottlingException``,
+  ``ConcurrentLimitExceededException``) and 5xx that outlived botocore's attempts: a long
+  upload should not die of a minute of contention;
+* ``ResourceNotFoundException`` on a snapshot started moments ago (the direct APIs are
+  eventually consistent right after StartSnapshot);
+* a block read whose bytes do not match their SHA256 (a corrupted body).
+
+Every retry of a transfer draws on one :class:`Retrier`: at most
+``RetryPolicy.max_attempts`` per block and one deadline for the whole transfer.
+AccessDenied, Validation and Conflict fail at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from .._errors import ChecksumMismatch
+from .._retry import RETRYABLE_CODES, RetryPolicy, is_throttle
+
+__all__ = ["FRESH_SNAPSHOT_SECONDS", "RETRY_BUDGET_SECONDS", "Limiter", "Retrier", "retry_reason"]
+
+T = TypeVar("T")
+
+#: A snapshot this young may still answer ResourceNotFoundException (eventual consistency).
+FRESH_SNAPSHOT_SECONDS = 180.0
+#: The time every retry of one transfer shares, backoffs included.
+RETRY_BUDGET_SECONDS = 900.0
+
+_TRANSPORT = (ConnectionClosedError, EndpointConnectionError, ReadTimeoutError)
+
+
+def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str | None:
+    """Why ``exc`` is worth another try (``throttle``, ``server``, ``fresh``, ``transport``,
+    ``checksum``), or ``None`` when it must fail at once."""
+    if isinstance(exc, ChecksumMismatch):
+        return "checksum"
+    if isinstance(exc, _TRANSPORT):
+        return "transport"
+    if not isinstance(exc, ClientError):
+        return None
+    if is_throttle(exc):
+        return "throttle"
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    if status >= 500 or code in RETRYABLE_CODES or code == "InternalServerException":
+        return "server"
+    if (
+        code == "ResourceNotFoundException"
+        and snapshot_age is not None
+        and snapshot_age < FRESH_SNAPSHOT_SECONDS
+    ):
+        return "fresh"
+    return None
+
+
+class Limiter:
+    """An adaptive cap on requests in flight (additive increase, multiplicative decrease).
+
+    Starts at ``maximum``; each burst of throttling (at most one cut per ``window``
+    seconds, so sixteen throttled workers count once) multiplies the cap by 0.7, down
+    to 1; every success adds ``1 / cap`` back, up to ``maximum``. EBS throttles per
+    snapshot (about 1000 requests/s): slowing down gets more done than hammering.
+    """
+
+    def __init__(self, maximum: int, *, window: float = 0.1) -> None:
+        self.maximum = max(1, maximum)
+        self._limit = float(self.maximum)
+        self._in_flight = 0
+        self._window = window
+        self._last_cut = -window
+        self._cond = threading.Condition()
+        self.cuts = 0
+
+    @property
+    def limit(self) -> int:
+        """Requests currently allowed in flight."""
+        return int(self._limit)
+
+    def __enter__(self) -> Limiter:
+        with self._cond:
+            while self._in_flight >= int(self._limit):
+                self._cond.wait()
+            self._in_flight += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify()
+
+    def throttled(self) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if now - self._last_cut >= self._window:
+                self._last_cut = now
+                self._limit = max(1.0, self._limit * 0.7)
+                self.cuts += 1
+
+    def succeeded(self) -> None:
+        if self._limit >= self.maximum:
+            return
+        with self._cond:
+            before = int(self._limit)
+            self._limit = min(float(self.maximum), self._limit + 1.0 / self._limit)
+            if int(self._limit) > before:
+                self._cond.notify_all()
+
+
+class Retrier:
+    """Per-call retries of one transfer under one deadline, with the session's backoff."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        limiter: Limiter | None = None,
+        started_at: float | None = None,
+        budget: float = RETRY_BUDGET_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.policy = policy
+        self.limiter = limiter
+        self.started_at = started_at
+        self.budget = budget
+        self._clock = clock
+        self._t0 = clock()
+        self._slept = 0.0
+        self._lock = threading.Lock()
+        self.retries = 0
+
+    def spent(self) -> float:
+        # Sleeps are injectable (tests never wait): count what was asked for as well as
+        # what the clock says, whichever is more.
+        return max(self._clock() - self._t0, self._slept)
+
+    def run(self, call: Callable[[], T]) -> T:
+        """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
+        attempt = 1
+        while True:
+            try:
+                if self.limiter is None:
+                    result = call()
+                else:
+                    with self.limiter:
+                        result = call()
+            except Exception as exc:
+                age = None if self.started_at is None else self._clock() - self.started_at
+                reason = retry_reason(exc, age)
+                if (
+                    reason is None
+                    or attempt >= self.policy.max_attempts
+                    or self.spent() >= self.budget
+                ):
+                    raise
+                if reason == "throttle" and self.limiter is not None:
+                    self.limiter.throttled()
+                delay = self.policy.backoff(attempt)
+                with self._lock:
+                    self._slept += delay
+                    self.retries += 1
+                self.policy.sleep(delay)
+                attempt += 1
+                continue
+            if self.limiter is not None:
+                self.limiter.succeeded()
+            return result

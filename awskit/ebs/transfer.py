@@ -1,0 +1,270 @@
+"""The upload and download pipelines: bounded, parallel, verified.
+
+Upload: the calling thread reads the image block by block (holes skipped without being
+read) and hands each block to ``concurrency`` workers that hash and put it. A block
+holds one of ``2 x concurrency`` slots from being read until its put is done, so memory
+stays near ``2 x concurrency x 512 KiB`` whatever the image size.
+
+Download: every block listed is fetched by the workers, checked against the SHA256 AWS
+returns with it, and written with ``pwrite`` at its offset into a temporary sparse file
+beside the destination, which is renamed over it only once every block is in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._errors import ChecksumMismatch, InvalidInput
+from .blocks import BLOCK_SIZE, PlannedBlock
+from .flow import Retrier
+from .models import Block, DownloadResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_ebs import EBSClient
+
+    from .writer import SnapshotWriter
+
+__all__ = ["Progress", "fetch_block", "read_all", "write_all"]
+
+#: ``progress(done_bytes, total_bytes)``; may be called from worker threads.
+Progress = Callable[[int, int], None]
+
+_ZERO = bytes(BLOCK_SIZE)
+
+
+class _Tracker:
+    """Counts bytes done across threads and reports them to the caller's callback."""
+
+    def __init__(self, total: int, callback: Progress | None) -> None:
+        self.total = total
+        self.done = 0
+        self._callback = callback
+        self._lock = threading.Lock()
+
+    def add(self, nbytes: int) -> None:
+        with self._lock:
+            self.done += nbytes
+            if self._callback is not None:
+                self._callback(self.done, max(self.total, self.done))
+
+
+class _Pool:
+    """A thread pool fed through ``2 x workers`` slots; the first failure stops feeding."""
+
+    def __init__(self, workers: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awskit-ebs")
+        self._slots = threading.BoundedSemaphore(2 * workers)
+        self._lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def submit(self, work: Callable[[], None]) -> bool:
+        """Queue ``work`` once a slot is free; ``False`` once something has failed."""
+        self._slots.acquire()
+        if self.error is not None:
+            self._slots.release()
+            return False
+        future = self._executor.submit(work)
+        future.add_done_callback(self._done)
+        return True
+
+    def _done(self, future: Future[None]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            with self._lock:
+                if self.error is None:
+                    self.error = exc
+        self._slots.release()
+
+    def finish(self) -> None:
+        """Wait for every queued block; raise the first failure."""
+        self._executor.shutdown(wait=True)
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def write_all(
+    writer: SnapshotWriter,
+    plan: Iterable[tuple[PlannedBlock, bytes | None]],
+    *,
+    concurrency: int,
+    total_bytes: int,
+    progress: Progress | None = None,
+) -> None:
+    """Put every block of ``plan`` that has bytes (``None`` means skip) through the pool."""
+    tracker = _Tracker(total_bytes, progress)
+    pool = _Pool(concurrency)
+    percent_of = max(total_bytes, 1)
+
+    def put(index: int, data: bytes, length: int) -> Callable[[], None]:
+        percent = min(100, (index * BLOCK_SIZE + length) * 100 // percent_of)
+
+        def work() -> None:
+            writer.put_block(index, data, progress=percent)
+            tracker.add(length)
+
+        return work
+
+    try:
+        for block, data in plan:
+            if data is None:
+                tracker.add(block.length)
+            elif not pool.submit(put(block.index, data, block.length)):
+                break
+    except BaseException:
+        pool.abort()
+        raise
+    pool.finish()
+
+
+def fetch_block(
+    client: EBSClient,
+    retrier: Retrier,
+    snapshot_id: str,
+    index: int,
+    token: str,
+    *,
+    verify: bool = True,
+) -> bytes:
+    """GetSnapshotBlock, its bytes checked against the SHA256 AWS sent with them.
+
+    A block whose bytes disagree is fetched again (the retrier's attempts and budget);
+    :class:`~awskit.ChecksumMismatch` only when it keeps disagreeing.
+    """
+
+    def once() -> bytes:
+        response = client.get_snapshot_block(
+            SnapshotId=snapshot_id, BlockIndex=index, BlockToken=token
+        )
+        body = response["BlockData"]
+        try:
+            data = body.read()
+        finally:
+            body.close()
+        if not verify:
+            return data
+        expected = response.get("Checksum")
+        if response.get("ChecksumAlgorithm", "SHA256") != "SHA256" or not expected:
+            raise ChecksumMismatch(
+                f"block {index} of {snapshot_id} came without a SHA256 checksum",
+                code="ChecksumMismatch",
+                operation="GetSnapshotBlock",
+            )
+        actual = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+        if actual != expected or len(data) != BLOCK_SIZE:
+            raise ChecksumMismatch(
+                f"block {index} of {snapshot_id}: {len(data)} bytes with SHA256 {actual}, "
+                f"AWS says {expected}",
+                code="ChecksumMismatch",
+                operation="GetSnapshotBlock",
+            )
+        return data
+
+    return retrier.run(once)
+
+
+def _is_block_device(path: Path) -> bool:
+    try:
+        return stat.S_ISBLK(path.stat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def read_all(
+    client: EBSClient,
+    retrier: Retrier,
+    snapshot_id: str,
+    blocks: Sequence[Block],
+    dest: str | os.PathLike[str],
+    *,
+    size: int,
+    concurrency: int,
+    verify: bool,
+    progress: Progress | None,
+) -> DownloadResult:
+    """Fetch ``blocks`` into ``dest`` (``size`` bytes long), atomically for a regular file.
+
+    A regular destination is written as a sparse temporary file beside it (zero blocks
+    are left as holes) and renamed over ``dest`` at the end; a block device is written
+    in place.
+    """
+    target = Path(dest)
+    device = _is_block_device(target)
+    if device:
+        fd = os.open(target, os.O_WRONLY)
+        temp: str | None = None
+        if os.lseek(fd, 0, os.SEEK_END) < size:
+            os.close(fd)
+            raise InvalidInput("dest", f"the block device is smaller than {size} bytes")
+    else:
+        if not target.parent.is_dir():
+            raise InvalidInput("dest", f"directory {target.parent} does not exist")
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    wanted = [b for b in blocks if b.index * BLOCK_SIZE < size]
+    tracker = _Tracker(len(wanted) * BLOCK_SIZE, progress)
+    written = 0
+    lock = threading.Lock()
+
+    def get(block: Block) -> Callable[[], None]:
+        def work() -> None:
+            nonlocal written
+            data = fetch_block(
+                client, retrier, snapshot_id, block.index, block.token, verify=verify
+            )
+            offset = block.index * BLOCK_SIZE
+            part = data[: max(0, size - offset)]
+            # A regular file is already zero there (sparse): leave the hole.
+            if device or part != _ZERO[: len(part)]:
+                view = memoryview(part)
+                while view:
+                    view = view[os.pwrite(fd, view, offset + len(part) - len(view)) :]
+            with lock:
+                written += len(part)
+            tracker.add(BLOCK_SIZE)
+
+        return work
+
+    pool = _Pool(concurrency)
+    try:
+        if not device:
+            os.ftruncate(fd, size)
+        for block in wanted:
+            if not pool.submit(get(block)):
+                break
+        pool.finish()
+        os.fsync(fd)
+    except BaseException:
+        pool.abort()
+        os.close(fd)
+        if temp is not None:
+            os.unlink(temp)
+        raise
+    os.close(fd)
+    if temp is not None:
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, target)
+    return DownloadResult(blocks=len(wanted), bytes_written=written)
+
+
+def _umask() -> int:
+    # os.umask() can only be read by setting it, which races with other threads: read
+    # it from /proc where there is one, assume the common 022 elsewhere.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022

@@ -1,0 +1,212 @@
+"""Writing one snapshot block by block: :class:`SnapshotWriter`.
+
+A writer is what StartSnapshot returns: put 512 KiB blocks at their indexes (from any
+number of threads), then complete with the block count and the LINEAR checksum AWS
+checks the snapshot against. A snapshot never completed is cancelled by AWS after its
+timeout (60 minutes unless ``timeout_minutes`` said otherwise).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .._errors import AwskitError, InvalidInput, from_botocore, translate
+from .blocks import BLOCK_SIZE, block_count, linear_checksum_of_digests
+from .flow import Retrier
+from .models import Snapshot
+
+if TYPE_CHECKING:
+    from mypy_boto3_ebs import EBSClient
+
+__all__ = ["SnapshotWriter", "snapshot_errors"]
+
+log = logging.getLogger("awskit.ebs")
+
+
+@contextmanager
+def snapshot_errors(snapshot_id: str | None) -> Iterator[None]:
+    """Translate botocore errors, and name the snapshot on every error that leaves.
+
+    The id is on the error as ``snapshot_id`` and in its message, so a caller can find
+    (or clean up) a snapshot left pending by a failed upload.
+    """
+    try:
+        yield
+    except ClientError as exc:
+        raise _tag(translate(exc), snapshot_id) from exc
+    except AwskitError as exc:
+        _tag(exc, snapshot_id)
+        raise
+    except BotoCoreError as exc:
+        raise _tag(from_botocore(exc), snapshot_id) from exc
+
+
+def _tag(exc: AwskitError, snapshot_id: str | None) -> AwskitError:
+    if snapshot_id is None or getattr(exc, "snapshot_id", None) is not None:
+        return exc
+    exc.snapshot_id = snapshot_id  # type: ignore[attr-defined]
+    exc.message = f"{exc.message} [snapshot {snapshot_id}]"
+    exc.args = (exc.message,)
+    return exc
+
+
+class SnapshotWriter:
+    """A started snapshot: :meth:`put_block` any blocks, then :meth:`complete`.
+
+    Thread-safe: many threads may put blocks at once. Putting the same index twice keeps
+    the last data. Usable as a context manager that completes on a clean exit (and
+    leaves the snapshot pending, to time out, when the block raised).
+
+    Example::
+
+        with aws.ebs.start_snapshot(volume_size=1, parent_snapshot_id=base) as writer:
+            writer.put_block(3, changed_block)   # only what changed since ``base``
+        print(writer.snapshot.snapshot_id)
+    """
+
+    def __init__(
+        self,
+        client: EBSClient,
+        response: Any,
+        retrier: Retrier,
+        *,
+        volume_size: int,
+        parent_snapshot_id: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        self._client = client
+        self.snapshot_id: str = response["SnapshotId"]
+        self.volume_size = volume_size
+        self.parent_snapshot_id = parent_snapshot_id
+        self.description = description
+        self.status: str = str(response.get("Status", "pending"))
+        self._retrier = retrier
+        self._digests: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+        self._blocks = block_count(volume_size)
+        self._completed: Snapshot | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"SnapshotWriter(snapshot_id={self.snapshot_id!r}, volume_size={self.volume_size}, "
+            f"blocks_written={len(self._digests)})"
+        )
+
+    @property
+    def blocks_written(self) -> int:
+        """Distinct block indexes put so far."""
+        return len(self._digests)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The completed snapshot (``AwskitError`` before :meth:`complete`)."""
+        if self._completed is None:
+            raise AwskitError(f"snapshot {self.snapshot_id} is not completed yet")
+        return self._completed
+
+    def put_block(self, index: int, data: bytes, *, progress: int | None = None) -> str:
+        """Write one 524288-byte block at ``index``; returns its base64 SHA256 checksum.
+
+        ``InvalidInput`` before any request for data that is not exactly one block or an
+        index outside the volume (``volume_size * 2048`` blocks). ``progress`` (0-100)
+        is sent as PutSnapshotBlock's ``Progress``.
+        """
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidInput("data", "must be bytes")
+        if len(data) != BLOCK_SIZE:
+            raise InvalidInput("data", f"a block is exactly {BLOCK_SIZE} bytes, got {len(data)}")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise InvalidInput("index", "must be an int")
+        if not 0 <= index < self._blocks:
+            raise InvalidInput(
+                "index",
+                f"{index} is outside the volume (0..{self._blocks - 1} for {self.volume_size} GiB)",
+            )
+        if progress is not None and not 0 <= progress <= 100:
+            raise InvalidInput("progress", "must be a percentage, 0..100")
+        if self._completed is not None:
+            raise InvalidInput("index", f"snapshot {self.snapshot_id} is already completed")
+        body = bytes(data)
+        digest = hashlib.sha256(body).digest()
+        checksum = base64.b64encode(digest).decode("ascii")
+        request: dict[str, Any] = {
+            "SnapshotId": self.snapshot_id,
+            "BlockIndex": index,
+            "BlockData": body,
+            "DataLength": BLOCK_SIZE,
+            "Checksum": checksum,
+            "ChecksumAlgorithm": "SHA256",
+        }
+        if progress is not None:
+            request["Progress"] = progress
+        with snapshot_errors(self.snapshot_id):
+            self._retrier.run(lambda: self._client.put_snapshot_block(**request))
+        with self._lock:
+            self._digests[index] = digest
+        return checksum
+
+    def checksum(self) -> str | None:
+        """The LINEAR aggregate of the blocks put so far (``None`` when there are none)."""
+        with self._lock:
+            digests = dict(self._digests)
+        return linear_checksum_of_digests(digests) if digests else None
+
+    def complete(self) -> Snapshot:
+        """CompleteSnapshot with ``ChangedBlocksCount`` and the LINEAR checksum.
+
+        AWS checks both: a count or checksum that disagrees with what it received fails
+        the snapshot. Returns the :class:`Snapshot`; EC2 reports it ``completed`` a
+        little later (see :meth:`awskit.ebs.EBS.wait`).
+        """
+        if self._completed is not None:
+            return self._completed
+        with self._lock:
+            count = len(self._digests)
+            checksum = linear_checksum_of_digests(self._digests) if count else None
+        request: dict[str, Any] = {"SnapshotId": self.snapshot_id, "ChangedBlocksCount": count}
+        if checksum is not None:
+            request.update(
+                Checksum=checksum,
+                ChecksumAlgorithm="SHA256",
+                ChecksumAggregationMethod="LINEAR",
+            )
+        with snapshot_errors(self.snapshot_id):
+            response = self._retrier.run(lambda: self._client.complete_snapshot(**request))
+        self.status = str(response.get("Status", "pending"))
+        log.info("completed snapshot %s: %d blocks written", self.snapshot_id, count)
+        self._completed = Snapshot(
+            snapshot_id=self.snapshot_id,
+            status=self.status,
+            volume_size=self.volume_size,
+            blocks_written=count,
+            checksum=checksum,
+            parent_snapshot_id=self.parent_snapshot_id,
+            description=self.description,
+        )
+        return self._completed
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.complete()
+        else:
+            log.warning(
+                "snapshot %s left pending after an error: AWS cancels it at its timeout",
+                self.snapshot_id,
+            )
+
+
+def started_at() -> float:
+    """The monotonic clock reading a writer's age is measured from."""
+    return time.monotonic()
