@@ -77,7 +77,7 @@ def block_checksum(data: _BytesLike) -> str:
     Example::
 
         >>> block_checksum(bytes(524288))[:12]
-        'B+7rMNF/+sMG'
+        'B4VNL+8pega6'
     """
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
