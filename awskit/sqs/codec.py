@@ -119,7 +119,8 @@ def _number_text(value: Decimal, field: str) -> str:
         raise InvalidInput(field, "a Number must be finite")
     text = format(value, "f")
     # AWS: up to 38 digits of precision, between 10^-128 and 10^+126.
-    if len(value.normalize().as_tuple().digits) > 38 or (value and abs(value) >= 10**126):
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(significant) > 38 or (value and abs(value) >= 10**126):
         raise InvalidInput(field, "a Number has at most 38 digits and is below 10^126")
     return text
 
