@@ -1,26 +1,242 @@
-"""Amazon DynamoDB, typed: tables of pydantic models over the low-level client."""
+"""Amazon DynamoDB, typed: tables of pydantic models over the low-level client.
+
+``aws.dynamo`` is a :class:`DynamoDB` facade. A :class:`~awskit.dynamo.table.Table` reads
+items straight into your model (``Table[User].get(...)`` is ``User | None``) or, without
+one, into plain dicts with plain Python values. Values are stored exactly
+(:mod:`awskit.dynamo.codec`), conditions are boto3's own ``Key``/``Attr``, and batch
+writes never lose an item (:mod:`awskit.dynamo.batch`).
+
+Example::
+
+    from awskit.dynamo import Attr, Key, Provisioned
+
+    users = aws.dynamo.create_table("users", User, hash_key="username",
+                                    range_key="last_name", billing=Provisioned(5, 5))
+    users.put(User(username="janedoe", last_name="Doe", age=25))
+    jane = users.get(username="janedoe", last_name="Doe")
+    young = list(users.scan(Attr("age").lt(27)))
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from boto3.dynamodb.conditions import Attr, Key
+from pydantic import BaseModel
+
+from .._errors import InvalidInput, aws_errors
+from .._paging import Paged, token_pages
+from .batch import BatchWriter
+from .schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
+from .table import InvalidItem, Table
+from .transact import (
+    CancellationReason,
+    TransactAction,
+    TransactCheck,
+    TransactDelete,
+    TransactionCanceled,
+    TransactPut,
+    TransactUpdate,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from .._session import Session
 
-__all__ = ["Attr", "DynamoDB", "Key"]
+__all__ = [
+    "Attr",
+    "BatchWriter",
+    "CancellationReason",
+    "DynamoDB",
+    "GlobalIndex",
+    "InvalidItem",
+    "Key",
+    "KeySchema",
+    "LocalIndex",
+    "Provisioned",
+    "Table",
+    "TransactAction",
+    "TransactCheck",
+    "TransactDelete",
+    "TransactPut",
+    "TransactUpdate",
+    "TransactionCanceled",
+]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class DynamoDB:
-    """Amazon DynamoDB facade: aws.dynamo."""
+    """Amazon DynamoDB facade: ``aws.dynamo``.
+
+    Every table shares the session's one low-level client (thread-safe), with the fast
+    read path of :mod:`awskit.dynamo.fastpath` enabled on it once.
+    """
 
     def __init__(self, session: Session) -> None:
-        self._session = session
+        self.session = session
+        self._fast: Any = None
+        self._lock = threading.Lock()
 
     @property
     def client(self) -> DynamoDBClient:
         """The shared, typed boto3 client (escape hatch)."""
-        return self._session.client("dynamodb")
+        client = self.session.client("dynamodb")
+        if self._fast is not client:
+            with self._lock:
+                if self._fast is not client:
+                    try:  # TEMPORARY until part A lands fastpath.py
+                        from . import fastpath
+
+                        fastpath.enable(client)
+                    except ImportError:
+                        pass
+                    self._fast = client
+        return client
+
+    @overload
+    def create_table(
+        self,
+        name: str,
+        model: None = None,
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[dict[str, Any]]: ...
+    @overload
+    def create_table(
+        self,
+        name: str,
+        model: type[M],
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[M]: ...
+    def create_table(
+        self,
+        name: str,
+        model: type[Any] | None = None,
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[Any]:
+        """Create a table (``CreateTable``) and, with ``wait``, wait until it is ACTIVE.
+
+        Key attribute types (``S``, ``N``, ``B``) come from the model's field types (str,
+        datetime, UUID -> S; int, float, Decimal -> N; bytes -> B), or from ``key_types``
+        (default ``S`` without a model). ``billing`` is ``"PAY_PER_REQUEST"`` or
+        :class:`Provisioned`; ``indexes`` holds up to 20 :class:`GlobalIndex` and 5
+        :class:`LocalIndex`. ``ttl_attribute`` turns on expiry by that attribute (epoch
+        seconds), which needs an ACTIVE table, so it waits regardless of ``wait``.
+
+        Raises:
+            AlreadyExists: a table of that name exists.
+
+        Example::
+
+            users = aws.dynamo.create_table("users", User, hash_key="username",
+                                            range_key="last_name",
+                                            billing=Provisioned(read=5, write=5))
+        """
+        request = create_table_request(
+            name,
+            model,
+            hash_key=hash_key,
+            range_key=range_key,
+            billing=billing,
+            indexes=indexes,
+            key_types=key_types,
+        )
+        if ttl_attribute is not None and (not isinstance(ttl_attribute, str) or not ttl_attribute):
+            raise InvalidInput("ttl_attribute", "name the attribute holding the expiry time")
+        with aws_errors():
+            self.client.create_table(**request)
+            if wait or ttl_attribute is not None:
+                self.client.get_waiter("table_exists").wait(
+                    TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
+                )
+            if ttl_attribute is not None:
+                self.client.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+                )
+        types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
+        return Table(
+            self,
+            name,
+            model,
+            key_schema=KeySchema(hash_key, range_key),
+            key_types=types,
+            version_field=version_field,
+        )
+
+    @overload
+    def table(
+        self, name: str, model: None = None, *, version_field: str | None = None
+    ) -> Table[dict[str, Any]]: ...
+    @overload
+    def table(self, name: str, model: type[M], *, version_field: str | None = None) -> Table[M]: ...
+    def table(
+        self, name: str, model: type[Any] | None = None, *, version_field: str | None = None
+    ) -> Table[Any]:
+        """An existing table, lazily: nothing is sent until a method needs AWS.
+
+        The key schema is read from ``DescribeTable`` once, on first need; a missing table
+        is :class:`~awskit.NotFound` then.
+
+        Example::
+
+            users = aws.dynamo.table("users", model=User)   # Table[User]
+            plain = aws.dynamo.table("users")                # Table[dict[str, Any]]
+        """
+        return Table(self, name, model, version_field=version_field)
+
+    def tables(self) -> Iterator[Table[dict[str, Any]]]:
+        """Every table of the account and region (``ListTables``, every page)."""
+        fetch = token_pages(
+            self._list_tables,
+            "TableNames",
+            request_token="ExclusiveStartTableName",
+            response_token="LastEvaluatedTableName",
+        )
+        return Paged(fetch).map(lambda name: Table(self, name))
+
+    def _list_tables(self, **request: Any) -> Mapping[str, Any]:
+        with aws_errors():
+            return self.client.list_tables(**request)
+
+    def transact_write(
+        self, actions: Sequence[TransactAction], *, token: str | None = None
+    ) -> None:
+        """Do up to 100 writes on any tables atomically (``TransactWriteItems``).
+
+        Every action names its table (``TransactPut(item, table=users)``).
+
+        Raises:
+            TransactionCanceled: nothing was written; ``.reasons`` pairs each action with
+                DynamoDB's reason.
+        """
+        from .transact import transact_write
+
+        transact_write(self, actions, token=token)

@@ -1,0 +1,757 @@
+"""One DynamoDB table, typed by the model its items are read into.
+
+A :class:`Table` talks to the low-level client only (thread-safe, shared by the session;
+boto3 resources are neither). Items are encoded and decoded by :mod:`awskit.dynamo.codec`,
+conditions are boto3's ``Key``/``Attr`` objects, and reads of many items are iterators
+over every page (:class:`awskit._paging.Paged`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from boto3.dynamodb.conditions import Attr, ConditionBase
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ValidationError
+
+from .._errors import (
+    AwskitError,
+    ConditionFailed,
+    InvalidInput,
+    PartialFailure,
+    aws_errors,
+    translate,
+)
+from .._paging import Page, Paged
+from .codec import dump_item, from_attribute_value, key_of, load_item, to_attribute_value
+from .expressions import Expressions
+from .schema import KeySchema
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from . import DynamoDB
+    from .batch import BatchWriter
+    from .transact import TransactAction
+
+__all__ = ["InvalidItem", "KeyId", "Table", "key_id"]
+
+T = TypeVar("T")
+
+#: A hashable identity of a primary key: ``((name, value), ...)`` in key-schema order.
+KeyId = tuple[tuple[str, Any], ...]
+
+#: BatchGetItem takes at most 100 keys a request.
+BATCH_GET_KEYS = 100
+
+
+class InvalidItem(AwskitError):
+    """An item read from a table does not fit the table's model.
+
+    ``table`` and ``key`` (plain values) say which item; ``item`` is the item with plain
+    Python values; ``__cause__`` is pydantic's ``ValidationError``.
+    """
+
+    def __init__(self, message: str, *, table: str, key: dict[str, Any], item: Any) -> None:
+        super().__init__(message, code="InvalidItem")
+        self.table = table
+        self.key = key
+        self.item = item
+
+
+def key_id(av_key: Mapping[str, Mapping[str, Any]], names: Sequence[str]) -> KeyId:
+    """Identity of a key in AttributeValue form; ``1`` and ``1.0`` are the same number."""
+    parts = []
+    for name in names:
+        ((kind, value),) = av_key[name].items()
+        parts.append((name, Decimal(value) if kind == "N" else value))
+    return tuple(parts)
+
+
+def _plain(av: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: from_attribute_value(value) for name, value in av.items()}
+
+
+def _page_size(page_size: int | None) -> None:
+    if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
+        raise InvalidInput("page_size", "must be a positive number of items")
+
+
+class Table(Generic[T]):
+    """A DynamoDB table whose items are ``T`` (a pydantic model, or ``dict[str, Any]``).
+
+    Create one with :meth:`awskit.dynamo.DynamoDB.create_table` or ``aws.dynamo.table(name,
+    model=...)``. Nothing is sent until a method needs AWS; the key schema is read from
+    ``DescribeTable`` once, when first needed.
+
+    ``version_field`` turns on optimistic locking: :meth:`put` and :meth:`update` add a
+    condition that the stored version is the one the caller holds, and increment it.
+    """
+
+    def __init__(
+        self,
+        dynamo: DynamoDB,
+        name: str,
+        model: type[T] | None = None,
+        *,
+        key_schema: KeySchema | None = None,
+        key_types: Mapping[str, str] | None = None,
+        version_field: str | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidInput("name", "a table name is a non-empty string")
+        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise InvalidInput("model", f"expected a pydantic model class, not {model!r}")
+        self._dynamo = dynamo
+        self.name = name
+        self.model = model
+        self.version_field = version_field
+        self._key_schema = key_schema
+        self._key_types: dict[str, str] = dict(key_types or {})
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        model = self.model.__name__ if self.model is not None else None
+        return f"Table({self.name!r}, model={model})"
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The shared low-level client (fast read path enabled)."""
+        return self._dynamo.client
+
+    # -- description ---------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """The ``Table`` part of a fresh ``DescribeTable`` response."""
+        with aws_errors():
+            table = dict(self.client.describe_table(TableName=self.name)["Table"])
+        self._learn(table)
+        return table
+
+    def _learn(self, table: Mapping[str, Any]) -> None:
+        schema = {k["KeyType"]: k["AttributeName"] for k in table.get("KeySchema", ())}
+        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        with self._lock:
+            self._key_schema = KeySchema(schema["HASH"], schema.get("RANGE"))
+            self._key_types = types
+
+    @property
+    def key_schema(self) -> KeySchema:
+        """Hash and range key names (read from ``DescribeTable`` once)."""
+        schema = self._key_schema
+        if schema is None or not self._key_types:
+            self.describe()
+            schema = self._key_schema
+            assert schema is not None
+        return schema
+
+    @property
+    def item_count(self) -> int:
+        """Items in the table as AWS last counted them (refreshed about every six hours)."""
+        return int(self.describe().get("ItemCount", 0))
+
+    @property
+    def creation_date_time(self) -> datetime:
+        """When the table was created."""
+        return cast(datetime, self.describe()["CreationDateTime"])
+
+    @property
+    def status(self) -> str:
+        """``CREATING``, ``ACTIVE``, ``UPDATING``, ``DELETING``, ..."""
+        return str(self.describe()["TableStatus"])
+
+    # -- keys and items ------------------------------------------------------------------
+
+    def _key(
+        self,
+        key: Any,
+        *,
+        field: str = "key",
+        allow_version: bool = False,
+    ) -> tuple[dict[str, dict[str, Any]], Any]:
+        """``(AttributeValue key, version held by the caller or None)`` for a key argument.
+
+        ``key`` is a mapping holding exactly the key attributes (plus the version field when
+        ``allow_version``), or a model instance whose key (and version) are read off it.
+        """
+        schema = self.key_schema
+        names = schema.names
+        if isinstance(key, BaseModel):
+            item = dump_item(key)
+            missing = [n for n in names if n not in item]
+            if missing:
+                raise InvalidInput(field, f"the item has no key attribute {missing[0]!r}")
+            version = item.get(self.version_field) if self.version_field else None
+            av_key = key_of(item, schema.hash_key, schema.range_key)
+            self._check_types(av_key, field)
+            return av_key, from_attribute_value(version) if version is not None else None
+        if not isinstance(key, Mapping):
+            raise InvalidInput(field, f"expected a mapping of key attributes, not {key!r}")
+        allowed = set(names)
+        if allow_version and self.version_field:
+            allowed.add(self.version_field)
+        extra = sorted(str(k) for k in key if k not in allowed)
+        if extra:
+            raise InvalidInput(field, f"{extra[0]!r} is not a key attribute of {self.name!r}")
+        av_key = {}
+        for name in names:
+            if key.get(name) is None:
+                raise InvalidInput(field, f"missing key attribute {name!r}")
+            av_key[name] = to_attribute_value(key[name], field=f"{field}.{name}")
+        self._check_types(av_key, field)
+        return av_key, key.get(self.version_field) if self.version_field else None
+
+    def _check_types(self, av_key: Mapping[str, Mapping[str, Any]], field: str) -> None:
+        for name, value in av_key.items():
+            want = self._key_types.get(name)
+            (kind,) = value
+            if want is not None and kind != want:
+                raise InvalidInput(
+                    f"{field}.{name}", f"key attribute {name!r} is of type {want}, not {kind}"
+                )
+
+    def _item(self, item: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(item, (BaseModel, Mapping)):
+            raise InvalidInput("item", f"expected a model or a mapping, not {item!r}")
+        av_item = dump_item(item)
+        for name in self.key_schema.names:
+            if name not in av_item:
+                raise InvalidInput("item", f"missing key attribute {name!r}")
+        self._check_types({n: av_item[n] for n in self.key_schema.names}, "item")
+        return av_item
+
+    def load(self, av_item: Mapping[str, Any]) -> T:
+        """Decode one item in AttributeValue form into ``T``.
+
+        Raises:
+            InvalidItem: the item does not fit the model (names the table and the key).
+        """
+        try:
+            return cast(T, load_item(av_item, cast(Any, self.model)))
+        except ValidationError as exc:
+            schema = self._key_schema
+            names = schema.names if schema is not None else ()
+            key = {n: from_attribute_value(av_item[n]) for n in names if n in av_item}
+            model = self.model.__name__ if self.model is not None else "dict"
+            raise InvalidItem(
+                f"item {key!r} of table {self.name!r} does not fit {model}: "
+                f"{exc.error_count()} validation error(s), first: {exc.errors()[0]['msg']} "
+                f"at {'.'.join(str(p) for p in exc.errors()[0]['loc'])}",
+                table=self.name,
+                key=key,
+                item=_plain(av_item),
+            ) from exc
+
+    def _load_or_plain(self, av_item: Mapping[str, Any]) -> Any:
+        try:
+            return self.load(av_item)
+        except InvalidItem:
+            return _plain(av_item)
+
+    def _write(self, operation: Any, request: dict[str, Any]) -> Any:
+        """Send a single-item write; a failed condition carries the current item, decoded."""
+        with aws_errors():
+            try:
+                return operation(**request)
+            except ClientError as exc:
+                error = translate(exc)
+                if not isinstance(error, ConditionFailed):
+                    raise
+                if isinstance(error.item, Mapping):
+                    error.item = self._load_or_plain(error.item)
+                raise error from exc
+
+    # -- versioning ----------------------------------------------------------------------
+
+    def _versioned(
+        self, condition: ConditionBase | None, held: Any
+    ) -> tuple[ConditionBase | None, int]:
+        """The caller's condition plus the version check, and the version to write."""
+        field = self.version_field
+        assert field is not None
+        check: ConditionBase
+        if held is None:
+            check = Attr(field).not_exists()
+            new = 1
+        else:
+            if isinstance(held, bool) or not isinstance(held, (int, Decimal)):
+                raise InvalidInput(field, f"the version must be an integer, not {held!r}")
+            check = Attr(field).eq(int(held))
+            new = int(held) + 1
+        return (check if condition is None else condition & check), new
+
+    # -- single items --------------------------------------------------------------------
+
+    def put_request(self, item: Any, condition: ConditionBase | None = None) -> dict[str, Any]:
+        """The ``Put`` request for ``item`` (versioned and validated), without sending it."""
+        av_item = self._item(item)
+        if self.version_field is not None:
+            held = av_item.get(self.version_field)
+            condition, new = self._versioned(
+                condition, from_attribute_value(held) if held is not None else None
+            )
+            av_item[self.version_field] = to_attribute_value(new)
+        request: dict[str, Any] = {"TableName": self.name, "Item": av_item}
+        if condition is not None:
+            ex = Expressions()
+            request["ConditionExpression"] = ex.condition(condition, field="condition")
+            request.update(ex.request())
+        return request
+
+    def put(self, item: T, condition: ConditionBase | None = None) -> T:
+        """Write ``item`` whole (``PutItem``), replacing any item with the same key.
+
+        Items are at most 400 KB. With a ``version_field``, the write only succeeds if the
+        stored version is the one ``item`` carries (or there is no item when it has none).
+
+        Returns:
+            The item as written: with a ``version_field``, a copy with the new version.
+
+        Raises:
+            ConditionFailed: ``condition`` (or the version check) was false; ``.item`` is
+                the current item.
+
+        Example::
+
+            users.put(User(username="janedoe", last_name="Doe", age=25),
+                      condition=Attr("username").not_exists())
+        """
+        request = self.put_request(item, condition)
+        self._write(
+            self.client.put_item, {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        )
+        if self.version_field is None:
+            return item
+        new = from_attribute_value(request["Item"][self.version_field])
+        if isinstance(item, BaseModel):
+            return cast(T, item.model_copy(update={self.version_field: new}))
+        return cast(T, {**cast(Mapping[str, Any], item), self.version_field: new})
+
+    def get(
+        self,
+        key: Mapping[str, Any] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **key_kwargs: Any,
+    ) -> T | None:
+        """The item with this key, or ``None`` (``GetItem``).
+
+        Give the key as keyword arguments or as one mapping; it must name every key
+        attribute and nothing else.
+
+        Example::
+
+            user = users.get(username="janedoe", last_name="Doe")
+            user = users.get({"username": "janedoe", "last_name": "Doe"}, consistent=True)
+        """
+        if key is not None and key_kwargs:
+            raise InvalidInput("key", "give the key as one mapping or as keywords, not both")
+        av_key, _ = self._key(key if key is not None else key_kwargs)
+        with aws_errors():
+            response = self.client.get_item(
+                TableName=self.name, Key=av_key, ConsistentRead=consistent
+            )
+        item = response.get("Item")
+        return None if item is None else self.load(item)
+
+    def update_request(
+        self,
+        key: Any,
+        *,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        condition: ConditionBase | None = None,
+    ) -> dict[str, Any]:
+        """The ``Update`` request (validated, versioned), without sending it."""
+        av_key, held = self._key(key, allow_version=True)
+        protected = set_of(self.key_schema.names)
+        if self.version_field is not None:
+            protected.add(self.version_field)
+        for field, paths in (("set", set or {}), ("remove", remove), ("add", add or {})):
+            for path in paths:
+                if isinstance(path, str) and path.split(".")[0].split("[")[0] in protected:
+                    raise InvalidInput(field, f"{path!r} cannot be updated here")
+        for path in delete or {}:
+            if isinstance(path, str) and path.split(".")[0] in protected:
+                raise InvalidInput("delete", f"{path!r} cannot be updated here")
+        if self.version_field is not None and held is not None:
+            condition, _ = self._versioned(condition, held)
+        ex = Expressions()
+        request: dict[str, Any] = {"TableName": self.name, "Key": av_key}
+        if condition is not None:
+            request["ConditionExpression"] = ex.condition(condition, field="condition")
+        request["UpdateExpression"] = ex.update(
+            set=set, remove=remove, add=add, delete=delete, increment=self.version_field
+        )
+        request.update(ex.request())
+        return request
+
+    def update(
+        self,
+        key: Any,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        condition: ConditionBase | None = None,
+    ) -> T:
+        """Change some attributes of one item (``UpdateItem``) and return the new item.
+
+        ``set`` assigns values (``None`` removes the attribute), ``remove`` deletes
+        attributes, ``add`` adds to a number or a set, ``delete`` takes elements out of a
+        set. Paths may be dotted (``"address.state"``) or indexed (``"tags[0]"``); every
+        name travels as a placeholder, so reserved words are safe. ``key`` is the key as a
+        mapping or an item; with a ``version_field``, a version in ``key`` is checked and
+        the stored version is always incremented. If no item has this key, one is created.
+
+        Example::
+
+            users.update({"username": "janedoe", "last_name": "Doe"}, set={"age": 26})
+        """
+        request = self.update_request(
+            key, set=set, remove=remove, add=add, delete=delete, condition=condition
+        )
+        response = self._write(
+            self.client.update_item,
+            {
+                **request,
+                "ReturnValues": "ALL_NEW",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        )
+        return self.load(response["Attributes"])
+
+    def delete_request(self, key: Any, condition: ConditionBase | None = None) -> dict[str, Any]:
+        """The ``Delete`` request (validated, versioned), without sending it."""
+        av_key, held = self._key(key, allow_version=True)
+        if self.version_field is not None and held is not None:
+            condition, _ = self._versioned(condition, held)
+        request: dict[str, Any] = {"TableName": self.name, "Key": av_key}
+        if condition is not None:
+            ex = Expressions()
+            request["ConditionExpression"] = ex.condition(condition, field="condition")
+            request.update(ex.request())
+        return request
+
+    def delete(self, key: Any, condition: ConditionBase | None = None) -> T | None:
+        """Delete one item (``DeleteItem``); returns the item that was there, or ``None``.
+
+        With a ``version_field``, a version in ``key`` must match the stored one.
+
+        Example::
+
+            old = users.delete({"username": "janedoe", "last_name": "Doe"})
+        """
+        request = self.delete_request(key, condition)
+        response = self._write(
+            self.client.delete_item,
+            {
+                **request,
+                "ReturnValues": "ALL_OLD",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        )
+        old = response.get("Attributes")
+        return None if old is None else self.load(old)
+
+    # -- many items ----------------------------------------------------------------------
+
+    def _start_key(self, start_key: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        if start_key is None:
+            return None
+        if not isinstance(start_key, Mapping):
+            raise InvalidInput("start_key", "expected the LastEvaluatedKey of an earlier page")
+        # A raw LastEvaluatedKey holds AttributeValues (dicts); key values never are dicts.
+        return {
+            name: value if isinstance(value, Mapping) else to_attribute_value(value)
+            for name, value in start_key.items()
+        }
+
+    def _pages(self, call: Any, request: dict[str, Any], start_key: Any, limit: Any) -> Paged[T]:
+        def fetch(token: Any) -> Page[T]:
+            page_request = request if token is None else {**request, "ExclusiveStartKey": token}
+            with aws_errors():
+                response = call(**page_request)
+            return Page(
+                [self.load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
+            )
+
+        return Paged(fetch, limit=limit, start_token=self._start_key(start_key))
+
+    def _read_request(
+        self,
+        *,
+        filter: ConditionBase | None,
+        index: str | None,
+        consistent: bool,
+        projection: Iterable[str] | None,
+        page_size: int | None,
+        limit: int | None,
+        key_condition: ConditionBase | None = None,
+    ) -> dict[str, Any]:
+        _page_size(page_size)
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InvalidInput("limit", "must be a number of items, 0 or more")
+        ex = Expressions()
+        request: dict[str, Any] = {"TableName": self.name}
+        if key_condition is not None:
+            request["KeyConditionExpression"] = ex.condition(
+                key_condition, field="key_condition", key=True
+            )
+        if filter is not None:
+            request["FilterExpression"] = ex.condition(filter, field="filter")
+        if projection is not None:
+            request["ProjectionExpression"] = ex.projection(projection)
+        request.update(ex.request())
+        if index is not None:
+            request["IndexName"] = index
+        if consistent:
+            request["ConsistentRead"] = True
+        if page_size is not None:
+            request["Limit"] = page_size
+        elif limit and filter is None:
+            # Without a filter every evaluated item is returned: ask for no more than wanted.
+            request["Limit"] = limit
+        return request
+
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Iterable[str] | None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[T]:
+        """Items whose key matches ``key_condition``, across every page (``Query``).
+
+        ``limit`` is the number of items wanted (``None``: all); ``page_size`` is how many
+        items DynamoDB evaluates per request (it stops at 1 MB anyway). ``.pages()`` yields
+        pages whose ``next_token`` is DynamoDB's ``LastEvaluatedKey``; pass it back as
+        ``start_key`` to resume.
+
+        Example::
+
+            for user in users.query(Key("username").eq("johndoe"), filter=Attr("age").lt(30)):
+                ...
+        """
+        request = self._read_request(
+            key_condition=key_condition,
+            filter=filter,
+            index=index,
+            consistent=consistent,
+            projection=projection,
+            page_size=page_size,
+            limit=limit,
+        )
+        if reverse:
+            request["ScanIndexForward"] = False
+        return self._pages(self.client.query, request, start_key, limit)
+
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        segments: int = 1,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        projection: Iterable[str] | None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[T]:
+        """Every item (matching ``filter``), across every page (``Scan``).
+
+        ``segments > 1`` scans that many segments in parallel, on at most the session's
+        ``max_concurrency`` threads; items then arrive in no particular order and a
+        parallel scan cannot be resumed with ``start_key``.
+
+        Example::
+
+            young = list(users.scan(Attr("age").lt(27) & Attr("address.state").eq("CA")))
+        """
+        if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
+            raise InvalidInput("segments", "between 1 and 1,000,000 segments")
+        request = self._read_request(
+            filter=filter,
+            index=index,
+            consistent=consistent,
+            projection=projection,
+            page_size=page_size,
+            limit=limit,
+        )
+        if segments == 1:
+            return self._pages(self.client.scan, request, start_key, limit)
+        if start_key is not None:
+            raise InvalidInput("start_key", "a parallel scan cannot be resumed")
+        from .scan import parallel_scan
+
+        return parallel_scan(
+            self.client.scan,
+            request,
+            segments=segments,
+            workers=min(segments, self._dynamo.session.max_concurrency),
+            load=self.load,
+            limit=limit,
+        )
+
+    def count(
+        self,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        consistent: bool = False,
+    ) -> int:
+        """How many items there are (matching ``filter``), counted by a full ``Scan``.
+
+        Unlike :attr:`item_count` this is exact and current, and costs a read of the table.
+        """
+        request = self._read_request(
+            filter=filter,
+            index=index,
+            consistent=consistent,
+            projection=None,
+            page_size=None,
+            limit=None,
+        )
+        request["Select"] = "COUNT"
+        total = 0
+        token = None
+        while True:
+            with aws_errors():
+                response = self.client.scan(
+                    **(request if token is None else {**request, "ExclusiveStartKey": token})
+                )
+            total += int(response.get("Count", 0))
+            token = response.get("LastEvaluatedKey")
+            if token is None:
+                return total
+
+    def batch_get(
+        self,
+        keys: Iterable[Any],
+        *,
+        consistent: bool = False,
+    ) -> list[T]:
+        """The items with these keys that exist, in the order of ``keys`` (``BatchGetItem``).
+
+        Keys are de-duplicated and sent 100 a request, up to ``max_concurrency`` requests at
+        once; keys DynamoDB leaves in ``UnprocessedKeys`` are retried with the session's
+        RetryPolicy.
+
+        Raises:
+            PartialFailure: keys still unprocessed after every retry; ``.failed`` lists
+                them as given.
+        """
+        names = self.key_schema.names
+        wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
+        for i, key in enumerate(keys):
+            av_key, _ = self._key(key, field=f"keys[{i}]")
+            wanted.setdefault(key_id(av_key, names), (av_key, key))
+        ids = list(wanted)
+        found: dict[KeyId, T] = {}
+        lock = threading.Lock()
+
+        def attempt(batch: list[KeyId]) -> list[KeyId]:
+            request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
+            if consistent:
+                request["ConsistentRead"] = True
+            response = self.client.batch_get_item(RequestItems={self.name: cast(Any, request)})
+            items = [self.load(item) for item in response.get("Responses", {}).get(self.name, ())]
+            raw = response.get("Responses", {}).get(self.name, ())
+            with lock:
+                for av_item, item in zip(raw, items, strict=True):
+                    found[key_id(av_item, names)] = item
+            unprocessed: Mapping[str, Any] = response.get("UnprocessedKeys") or {}
+            left = unprocessed.get(self.name, {}).get("Keys", ())
+            return [key_id(k, names) for k in left]
+
+        failed: list[Any] = []
+        errors: list[PartialFailure] = []
+
+        def run(batch: list[KeyId]) -> None:
+            try:
+                self._dynamo.session.retry.drain(batch, attempt, what="keys")
+            except PartialFailure as exc:
+                with lock:
+                    failed.extend(wanted[i][1] for i in exc.failed)
+                    errors.append(exc)
+
+        chunks = [ids[i : i + BATCH_GET_KEYS] for i in range(0, len(ids), BATCH_GET_KEYS)]
+        with aws_errors():
+            if len(chunks) <= 1:
+                for chunk in chunks:
+                    run(chunk)
+            else:
+                workers = min(len(chunks), self._dynamo.session.max_concurrency)
+                with ThreadPoolExecutor(workers, thread_name_prefix="awskit-batch-get") as pool:
+                    for future in [pool.submit(run, chunk) for chunk in chunks]:
+                        future.result()
+        if failed:
+            raise PartialFailure(
+                f"{len(failed)} keys of table {self.name!r} still unprocessed after "
+                f"{self._dynamo.session.retry.max_attempts} attempts",
+                failed=failed,
+                last_error=errors[-1].last_error,
+                code="PartialFailure",
+            )
+        return [found[i] for i in ids if i in found]
+
+    def batch_writer(self, overwrite_by_pkeys: Sequence[str] | None = None) -> BatchWriter[T]:
+        """A context manager that writes puts and deletes in batches (``BatchWriteItem``).
+
+        See :class:`awskit.dynamo.batch.BatchWriter`.
+
+        Example::
+
+            with users.batch_writer() as batch:
+                for user in many_users:
+                    batch.put(user)
+        """
+        from .batch import BatchWriter
+
+        return BatchWriter(self, overwrite_by_pkeys=overwrite_by_pkeys)
+
+    def transact_write(
+        self, actions: Sequence[TransactAction], *, token: str | None = None
+    ) -> None:
+        """Do up to 100 writes atomically (``TransactWriteItems``); see :mod:`.transact`.
+
+        Actions without a ``table`` apply to this table.
+
+        Raises:
+            TransactionCanceled: nothing was written; ``.reasons`` pairs each action with
+                why it was refused.
+        """
+        from .transact import transact_write
+
+        transact_write(self._dynamo, actions, default=self, token=token)
+
+    def transact_get(self, keys: Sequence[Any]) -> list[T | None]:
+        """Read up to 100 items atomically (``TransactGetItems``), ``None`` where absent."""
+        from .transact import transact_get
+
+        return transact_get(self, keys)
+
+    def delete_table(self, *, wait: bool = False) -> None:
+        """Delete the table and every item in it; ``wait`` until it is gone."""
+        with aws_errors():
+            self.client.delete_table(TableName=self.name)
+            if wait:
+                self.client.get_waiter("table_not_exists").wait(
+                    TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
+                )
+
+
+def set_of(names: Iterable[str]) -> set[str]:
+    # ``update`` takes an argument named ``set``, which hides the builtin inside it.
+    return set(names)
