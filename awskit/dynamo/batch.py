@@ -78,6 +78,7 @@ class BatchWriter(Generic[T]):
         *,
         overwrite_by_pkeys: Sequence[str] | None = None,
         max_concurrency: int | None = None,
+        batch_bytes: int = BATCH_BYTES,
     ) -> None:
         schema = table.key_schema
         if overwrite_by_pkeys is not None and (
@@ -94,6 +95,7 @@ class BatchWriter(Generic[T]):
         self._max = max_concurrency or session.max_concurrency
         if self._max < 1:
             raise InvalidInput("max_concurrency", "must be at least 1")
+        self._batch_bytes = batch_bytes
         self._buffer: dict[KeyId, _Write] = {}
         self._flying: set[KeyId] = set()
         self._in_flight = 0
@@ -140,7 +142,7 @@ class BatchWriter(Generic[T]):
         for write in self._buffer.values():
             if write.key in self._flying:
                 continue
-            if batch and size + write.size > BATCH_BYTES:
+            if batch and size + write.size > self._batch_bytes:
                 return batch, True
             batch.append(write)
             size += write.size
