@@ -316,6 +316,11 @@ class EBS:
             except IsADirectoryError:
                 raise InvalidInput("source", f"{os.fspath(source)!r} is a directory") from None
             mode = os.fstat(fd).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISBLK(mode)):
+                os.close(fd)
+                raise InvalidInput(
+                    "source", f"{os.fspath(source)!r} is neither a regular file nor a block device"
+                )
             regular = stat.S_ISREG(mode)
             size: int | None = os.fstat(fd).st_size if regular else os.lseek(fd, 0, os.SEEK_END)
         elif hasattr(source, "read"):
@@ -513,8 +518,8 @@ class EBS:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
-        if target.is_dir():
-            raise InvalidInput("dest", f"{target} is a directory")
+        if target.exists() and not (target.is_file() or stat.S_ISBLK(target.stat().st_mode)):
+            raise InvalidInput("dest", f"{target} is neither a regular file nor a block device")
         limiter = self._limiter(workers)
         try:
             retrier = self._retrier(limiter)

@@ -175,10 +175,20 @@ def fetch_block(
 
 
 def _is_block_device(path: Path) -> bool:
+    """True for a block device; ``InvalidInput`` for anything else but a regular file.
+
+    A character device, pipe or socket cannot hold a disk image, and renaming the
+    temporary file over one (``/dev/null``!) would replace it with a regular file.
+    """
     try:
-        return stat.S_ISBLK(path.stat().st_mode)
+        mode = path.stat().st_mode
     except FileNotFoundError:
         return False
+    if stat.S_ISBLK(mode):
+        return True
+    if not stat.S_ISREG(mode):
+        raise InvalidInput("dest", f"{path} is neither a regular file nor a block device")
+    return False
 
 
 def read_all(

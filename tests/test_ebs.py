@@ -1,0 +1,543 @@
+"""EBS direct APIs: upload/download round trips against moto and the strict server,
+incremental snapshots, paging, waiting, validation and retries."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import OperationNotPageableError
+from botocore.stub import Stubber
+
+import awskit
+from awskit.ebs import BLOCK_SIZE, block_checksum, linear_checksum
+from awskit.ebs.blocks import GIB
+from tests.conftest import SleepRecorder, make_session
+from tests.ebs_strict import StrictEBS
+
+MIB = 1 << 20
+
+
+@dataclass
+class Backend:
+    name: str
+    aws: awskit.Session
+    strict: StrictEBS | None
+
+
+@pytest.fixture
+def strict() -> Iterator[StrictEBS]:
+    with StrictEBS() as server:
+        yield server
+
+
+@pytest.fixture
+def strict_aws(strict: StrictEBS, fast_retry: awskit.RetryPolicy) -> awskit.Session:
+    return make_session(strict.url, fast_retry)
+
+
+@pytest.fixture(params=["moto", "strict"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "moto":
+        return Backend("moto", request.getfixturevalue("aws"), None)
+    return Backend(
+        "strict", request.getfixturevalue("strict_aws"), request.getfixturevalue("strict")
+    )
+
+
+def noise(n: int, seed: int = 1) -> bytes:
+    # No zero bytes, so no block of it is all zeros by chance.
+    return random.Random(seed).randbytes(n).replace(b"\0", b"\x01")
+
+
+def nonzero_blocks(image: bytes) -> int:
+    return sum(
+        1
+        for i in range(0, len(image), BLOCK_SIZE)
+        if image[i : i + BLOCK_SIZE].count(0) != len(image[i : i + BLOCK_SIZE])
+    )
+
+
+IMAGES = {
+    "random": lambda: noise(3 * BLOCK_SIZE),
+    "zero_runs": lambda: noise(BLOCK_SIZE) + bytes(3 * BLOCK_SIZE) + noise(BLOCK_SIZE, 2),
+    "short_tail": lambda: noise(2 * BLOCK_SIZE + 12345),
+    "tiny": lambda: b"boot",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(IMAGES))
+def test_round_trip_of_a_file(backend: Backend, kind: str, tmp_path: Path) -> None:
+    image = IMAGES[kind]()
+    src, out = tmp_path / "disk.img", tmp_path / "out.img"
+    src.write_bytes(image)
+    snap = backend.aws.ebs.upload(src, description=f"{kind} image", tags={"case": kind})
+    assert snap.snapshot_id.startswith("snap-")
+    assert snap.volume_size == 1
+    assert snap.block_size == BLOCK_SIZE
+    assert snap.blocks_written == nonzero_blocks(image)
+    result = backend.aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+    assert result.blocks == nonzero_blocks(image)
+    if backend.strict is not None:
+        assert backend.strict.puts[snap.snapshot_id] == snap.blocks_written
+        assert not backend.strict.rejected
+
+
+def test_round_trip_of_a_sparse_file(backend: Backend, tmp_path: Path) -> None:
+    src, out = tmp_path / "sparse.img", tmp_path / "out.img"
+    size = 3 * GIB // 2
+    with src.open("wb") as f:
+        f.truncate(size)
+        f.seek(7 * BLOCK_SIZE + 3)
+        f.write(noise(BLOCK_SIZE))
+        f.seek(size - 100)
+        f.write(b"end of the disk")
+    snap = backend.aws.ebs.upload(src)
+    assert snap.volume_size == 2
+    assert snap.blocks_written == 3
+    backend.aws.ebs.download(snap.snapshot_id, out, size=size)
+    with src.open("rb") as a, out.open("rb") as b:
+        for offset in (0, 7 * BLOCK_SIZE, size - BLOCK_SIZE):
+            a.seek(offset)
+            b.seek(offset)
+            assert a.read(2 * BLOCK_SIZE) == b.read(2 * BLOCK_SIZE)
+    assert out.stat().st_size == size
+    # The holes stay holes: the copy allocates about what the data needs.
+    assert out.stat().st_blocks * 512 < 16 * MIB
+
+
+def test_round_trip_of_a_stream(backend: Backend, tmp_path: Path) -> None:
+    image = noise(BLOCK_SIZE) + bytes(BLOCK_SIZE) + noise(700)
+    snap = backend.aws.ebs.upload(io.BytesIO(image))
+    assert snap.blocks_written == 2
+    out = tmp_path / "out.img"
+    backend.aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+
+
+class Pipe(io.RawIOBase):
+    """A non-seekable stream with short reads: length unknown up front."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        n = min(size if size >= 0 else len(self._data), 100_000)
+        chunk, self._data = self._data[:n], self._data[n:]
+        return chunk
+
+
+def test_stream_of_unknown_length(backend: Backend, tmp_path: Path) -> None:
+    image = noise(2 * BLOCK_SIZE + 5)
+    with pytest.raises(awskit.InvalidInput) as info:
+        backend.aws.ebs.upload(Pipe(image))
+    assert info.value.field == "volume_size"
+    seen: list[tuple[int, int]] = []
+    snap = backend.aws.ebs.upload(
+        Pipe(image), volume_size=1, progress=lambda d, t: seen.append((d, t))
+    )
+    assert snap.blocks_written == 3
+    assert seen[-1][0] == len(image)
+    out = tmp_path / "out.img"
+    backend.aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+
+
+def test_whole_volume_download_is_sparse_and_volume_sized(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    image = noise(BLOCK_SIZE + 10)
+    snap = strict_aws.ebs.upload(io.BytesIO(image))
+    out = tmp_path / "vol.img"
+    out.write_bytes(b"old content is replaced")
+    result = strict_aws.ebs.download(snap.snapshot_id, out)
+    assert out.stat().st_size == GIB
+    assert out.stat().st_blocks * 512 < 8 * MIB
+    with out.open("rb") as f:
+        assert f.read(len(image)) == image
+        assert f.read(BLOCK_SIZE) == bytes(BLOCK_SIZE)
+    assert result.blocks == 2
+    assert result.bytes_written == 2 * BLOCK_SIZE
+    assert [p.name for p in tmp_path.iterdir()] == ["vol.img"]
+
+
+def test_progress_and_progress_header(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    image = noise(4 * BLOCK_SIZE) + bytes(2 * BLOCK_SIZE) + noise(100)
+    calls: list[tuple[int, int]] = []
+    snap = strict_aws.ebs.upload(io.BytesIO(image), progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (len(image), len(image))
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(strict.progress) == snap.blocks_written == 5
+    assert all(0 <= p <= 100 for p in strict.progress)
+    assert max(strict.progress) == 100
+    fetched: list[int] = []
+    strict_aws.ebs.download(
+        snap.snapshot_id,
+        tmp_path / "out.img",
+        size=len(image),
+        progress=lambda d, t: fetched.append(d),
+    )
+    assert fetched[-1] == 5 * BLOCK_SIZE
+
+
+def test_skip_zero_blocks_false_writes_every_block(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    image = noise(10) + bytes(3 * BLOCK_SIZE)
+    snap = strict_aws.ebs.upload(io.BytesIO(image), skip_zero_blocks=False)
+    assert snap.blocks_written == strict.puts[snap.snapshot_id] == 4
+
+
+def test_incremental_child_lists_exactly_the_blocks_written(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    ebs = strict_aws.ebs
+    base_image = noise(6 * BLOCK_SIZE)
+    parent = ebs.upload(io.BytesIO(base_image), wait=True)
+    assert parent.status == "completed"
+    new_blocks = {1: noise(BLOCK_SIZE, 7), 4: noise(BLOCK_SIZE, 8), 9: noise(BLOCK_SIZE, 9)}
+    with ebs.start_snapshot(volume_size=1, parent_snapshot_id=parent.snapshot_id) as writer:
+        for index, data in new_blocks.items():
+            assert writer.put_block(index, data) == block_checksum(data)
+    child = writer.snapshot
+    assert child.blocks_written == 3
+    assert child.parent_snapshot_id == parent.snapshot_id
+    assert child.checksum == linear_checksum({i: block_checksum(d) for i, d in new_blocks.items()})
+    changed = list(ebs.changed_blocks(parent.snapshot_id, child.snapshot_id, page_size=100))
+    assert [c.index for c in changed] == sorted(new_blocks)
+    assert all(c.second_token for c in changed)
+    assert [c.first_token is not None for c in changed] == [True, True, False]
+    # The child reads through to its parent for every block it did not write.
+    expected = bytearray(base_image + bytes(10 * BLOCK_SIZE - len(base_image)))
+    for index, data in new_blocks.items():
+        expected[index * BLOCK_SIZE : (index + 1) * BLOCK_SIZE] = data
+    out = tmp_path / "child.img"
+    ebs.download(child.snapshot_id, out, size=len(expected))
+    assert out.read_bytes() == bytes(expected)
+
+
+def test_incremental_upload_zeroes_what_the_parent_had(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    ebs = strict_aws.ebs
+    parent = ebs.upload(io.BytesIO(noise(3 * BLOCK_SIZE)))
+    image = noise(BLOCK_SIZE, 5) + bytes(2 * BLOCK_SIZE)
+    child = ebs.upload(io.BytesIO(image), parent_snapshot_id=parent.snapshot_id)
+    assert child.blocks_written == 3
+    out = tmp_path / "child.img"
+    ebs.download(child.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+    assert [c.index for c in ebs.changed_blocks(parent.snapshot_id, child.snapshot_id)] == [0, 1, 2]
+
+
+def test_listing_pages_through_every_block(strict_aws: awskit.Session, tmp_path: Path) -> None:
+    with StrictEBS(page_limit=2) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        image = noise(5 * BLOCK_SIZE)
+        snap = aws.ebs.upload(io.BytesIO(image))
+        blocks = list(aws.ebs.blocks(snap.snapshot_id, page_size=100))
+        assert [b.index for b in blocks] == [0, 1, 2, 3, 4]
+        assert server.requests["ListSnapshotBlocks"] == 3
+        out = tmp_path / "out.img"
+        aws.ebs.download(snap.snapshot_id, out, size=len(image))
+        assert out.read_bytes() == image
+        assert (
+            aws.ebs.read_block(snap.snapshot_id, 3, blocks[3].token)
+            == image[3 * BLOCK_SIZE : 4 * BLOCK_SIZE]
+        )
+
+
+def test_changed_blocks_tolerates_empty_pages(strict_aws: awskit.Session) -> None:
+    with StrictEBS(page_limit=100) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        parent = aws.ebs.upload(io.BytesIO(noise(BLOCK_SIZE)))
+        writer = aws.ebs.start_snapshot(parent_snapshot_id=parent.snapshot_id)
+        writer.put_block(0, noise(BLOCK_SIZE, 3))
+        writer.put_block(1500, noise(BLOCK_SIZE, 4))
+        child = writer.complete()
+        changed = list(aws.ebs.changed_blocks(parent.snapshot_id, child.snapshot_id, page_size=100))
+        assert [c.index for c in changed] == [0, 1500]
+        # Windows of 100 indexes: pages 2..15 came back empty and were read through.
+        assert server.requests["ListChangedBlocks"] == 16
+
+
+def test_moto_block_size_is_ignored(aws: awskit.Session) -> None:
+    image = noise(BLOCK_SIZE + 1)
+    snap = aws.ebs.upload(io.BytesIO(image))
+    raw = aws.ebs.client.list_snapshot_blocks(SnapshotId=snap.snapshot_id)
+    assert raw["BlockSize"] == 512  # moto's claim, which awskit does not believe
+    assert snap.block_size == BLOCK_SIZE
+    data = aws.ebs.read_block(
+        snap.snapshot_id, 1, next(b.token for b in aws.ebs.blocks(snap.snapshot_id) if b.index == 1)
+    )
+    assert data == image[BLOCK_SIZE:] + bytes(BLOCK_SIZE - 1)
+
+
+def test_strict_server_checks_what_aws_checks(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    client = strict_aws.ebs.client
+    snap = client.start_snapshot(VolumeSize=1)["SnapshotId"]
+    block = noise(BLOCK_SIZE)
+    wrong = block_checksum(b"other")
+    with pytest.raises(client.exceptions.ValidationException):
+        client.put_snapshot_block(
+            SnapshotId=snap,
+            BlockIndex=0,
+            BlockData=block,
+            DataLength=BLOCK_SIZE,
+            Checksum=wrong,
+            ChecksumAlgorithm="SHA256",
+        )
+    client.put_snapshot_block(
+        SnapshotId=snap,
+        BlockIndex=0,
+        BlockData=block,
+        DataLength=BLOCK_SIZE,
+        Checksum=block_checksum(block),
+        ChecksumAlgorithm="SHA256",
+    )
+    with pytest.raises(client.exceptions.ValidationException):
+        client.complete_snapshot(SnapshotId=snap, ChangedBlocksCount=2)
+    # The prose reading of "LINEAR" (base64 strings concatenated) is refused; the raw
+    # digests, as linear_checksum computes it, are accepted.
+    import base64
+    import hashlib
+
+    prose = base64.b64encode(hashlib.sha256(block_checksum(block).encode()).digest()).decode()
+    with pytest.raises(client.exceptions.ValidationException):
+        client.complete_snapshot(
+            SnapshotId=snap,
+            ChangedBlocksCount=1,
+            Checksum=prose,
+            ChecksumAlgorithm="SHA256",
+            ChecksumAggregationMethod="LINEAR",
+        )
+    client.complete_snapshot(
+        SnapshotId=snap,
+        ChangedBlocksCount=1,
+        Checksum=linear_checksum({0: block_checksum(block)}),
+        ChecksumAlgorithm="SHA256",
+        ChecksumAggregationMethod="LINEAR",
+    )
+
+
+def test_pending_snapshots_are_unreadable(strict_aws: awskit.Session) -> None:
+    writer = strict_aws.ebs.start_snapshot()
+    writer.put_block(0, noise(BLOCK_SIZE))
+    with pytest.raises(awskit.AwskitError) as info:
+        list(strict_aws.ebs.blocks(writer.snapshot_id))
+    assert info.value.code == "ValidationException"
+    assert not isinstance(info.value, awskit.InvalidInput)
+
+
+def test_invalid_input_before_any_request(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    ebs = strict_aws.ebs
+    img = tmp_path / "big.img"
+    with img.open("wb") as f:
+        f.truncate(GIB + 1)
+    cases = [
+        (lambda: ebs.upload(tmp_path / "missing.img"), "source"),
+        (lambda: ebs.upload(img, volume_size=1), "volume_size"),
+        (
+            lambda: ebs.upload(io.BytesIO(b"x"), parent_snapshot_id="snap-0123", encrypted=True),
+            "encrypted",
+        ),
+        (
+            lambda: ebs.upload(
+                io.BytesIO(b"x"), kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k"
+            ),
+            "kms_key_arn",
+        ),
+        (lambda: ebs.upload(io.BytesIO(b"x"), timeout_minutes=5), "timeout_minutes"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), concurrency=0), "concurrency"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), tags={"": "v"}), "tags"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), volume_size=70000), "volume_size"),
+        (lambda: ebs.upload(tmp_path), "source"),
+        (lambda: ebs.start_snapshot(volume_size=0), "volume_size"),
+        (lambda: ebs.download("vol-123", tmp_path / "o"), "snapshot_id"),
+        (lambda: ebs.download("snap-0123", tmp_path), "dest"),
+        (lambda: ebs.download("snap-0123", os.devnull), "dest"),
+        (lambda: ebs.blocks("snap-0123", page_size=50), "page_size"),
+        (lambda: ebs.changed_blocks("snap-1", "bad"), "second_snapshot_id"),
+        (lambda: ebs.read_block("snap-0123", -1, "t"), "index"),
+        (lambda: ebs.wait("snap-0123", timeout=0), "timeout"),
+    ]
+    for call, field in cases:
+        with pytest.raises(awskit.InvalidInput) as info:
+            call()
+        assert info.value.field == field
+    assert sum(strict.requests.values()) == 0
+    writer = ebs.start_snapshot()
+    for data, index, field in [
+        (bytes(BLOCK_SIZE - 1), 0, "data"),
+        (bytes(BLOCK_SIZE + 1), 0, "data"),
+        (bytes(BLOCK_SIZE), 2048, "index"),
+        (bytes(BLOCK_SIZE), -1, "index"),
+    ]:
+        with pytest.raises(awskit.InvalidInput) as info:
+            writer.put_block(index, data)
+        assert info.value.field == field
+    assert strict.requests["PutSnapshotBlock"] == 0
+
+
+def test_wait_until_completed_and_on_error(
+    strict_aws: awskit.Session, sleeps: SleepRecorder
+) -> None:
+    with StrictEBS(completion_delay=600) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        snap = aws.ebs.upload(io.BytesIO(noise(10)))
+        assert snap.status == "pending"
+        with pytest.raises(awskit.AwskitError) as info:
+            aws.ebs.wait(snap.snapshot_id, timeout=2)
+        assert info.value.code == "WaitTimeout"
+        assert sum(sleeps.calls) >= 2
+        server.completion_delay = 0
+        done = aws.ebs.upload(io.BytesIO(noise(10)), wait=True)
+        assert done.status == "completed"
+        server.set_state(done.snapshot_id, "error", "KMS key disabled")
+        with pytest.raises(awskit.AwskitError, match="KMS key disabled") as info:
+            aws.ebs.wait(done.snapshot_id)
+        assert info.value.code == "SnapshotError"
+        with pytest.raises(awskit.NotFound):
+            aws.ebs.wait("snap-0000000000000000f")
+
+
+def test_wait_on_moto(aws: awskit.Session) -> None:
+    snap = aws.ebs.upload(io.BytesIO(b"x"), wait=True)
+    assert snap.status == "completed"
+
+
+def test_boto3_has_no_paginators_or_waiters_for_ebs(aws: awskit.Session) -> None:
+    client = aws.ebs.client
+    for operation in ("list_snapshot_blocks", "list_changed_blocks"):
+        assert client.can_paginate(operation) is False
+        with pytest.raises(OperationNotPageableError):
+            client.get_paginator(operation)  # type: ignore[call-overload]
+    assert client.waiter_names == []
+    # What applies instead: EC2's snapshot_completed waiter, which awskit's wait() mirrors.
+    assert (
+        "snapshot_completed"
+        in aws.session.client("ec2", endpoint_url=aws.endpoint_url).waiter_names
+    )
+
+
+def test_snapshot_not_yet_visible_is_retried(
+    strict_aws: awskit.Session, sleeps: SleepRecorder
+) -> None:
+    with StrictEBS(not_found_puts=2) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        image = noise(BLOCK_SIZE)
+        snap = aws.ebs.upload(io.BytesIO(image))
+        assert snap.blocks_written == 1
+        assert len(sleeps.calls) == 2
+        assert [r[1] for r in server.rejected] == ["ResourceNotFoundException"] * 2
+
+
+def test_failure_names_the_pending_snapshot(
+    strict_aws: awskit.Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    with StrictEBS(not_found_puts=1000) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        with pytest.raises(awskit.NotFound) as info:
+            aws.ebs.upload(io.BytesIO(noise(BLOCK_SIZE)), concurrency=1)
+        snapshot_id = info.value.snapshot_id  # type: ignore[attr-defined]
+        assert snapshot_id in server.snapshots
+        assert server.snapshots[snapshot_id].state == "pending"
+        assert snapshot_id in str(info.value)
+        assert snapshot_id in caplog.text
+        # Attempts per block are bounded by the RetryPolicy: 8 attempts, then no more.
+        assert server.requests["PutSnapshotBlock"] == aws.retry.max_attempts
+        assert server.requests["CompleteSnapshot"] == 0
+
+
+def test_access_denied_and_conflict_fail_at_once(
+    aws: awskit.Session, sleeps: SleepRecorder
+) -> None:
+    client = aws.ebs.client
+    writer = aws.ebs.start_snapshot()
+    with Stubber(client) as stub:
+        stub.add_client_error("put_snapshot_block", "AccessDeniedException", http_status_code=403)
+        stub.add_client_error("start_snapshot", "ConflictException", http_status_code=409)
+        stub.add_client_error("put_snapshot_block", "ValidationException", http_status_code=400)
+        with pytest.raises(awskit.AwskitError) as denied:
+            writer.put_block(0, bytes(BLOCK_SIZE))
+        with pytest.raises(awskit.AwskitError) as conflict:
+            aws.ebs.start_snapshot(client_token="same")
+        with pytest.raises(awskit.AwskitError) as invalid:
+            writer.put_block(0, bytes(BLOCK_SIZE))
+    assert denied.value.code == "AccessDeniedException"
+    assert denied.value.snapshot_id == writer.snapshot_id  # type: ignore[attr-defined]
+    assert conflict.value.code == "ConflictException"
+    assert invalid.value.code == "ValidationException"
+    assert sleeps.calls == []
+
+
+def test_throttling_outliving_botocore_is_retried_then_raised(
+    aws: awskit.Session, sleeps: SleepRecorder
+) -> None:
+    writer = aws.ebs.start_snapshot()
+    client = aws.ebs.client
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "put_snapshot_block", "ConcurrentLimitExceededException", http_status_code=400
+        )
+        stub.add_client_error("put_snapshot_block", "InternalServerException", http_status_code=500)
+        stub.add_response("put_snapshot_block", {"Checksum": "x", "ChecksumAlgorithm": "SHA256"})
+        writer.put_block(0, bytes(BLOCK_SIZE))
+        for _ in range(aws.retry.max_attempts):
+            stub.add_client_error(
+                "put_snapshot_block", "RequestThrottledException", http_status_code=400
+            )
+        with pytest.raises(awskit.Throttled):
+            writer.put_block(1, bytes(BLOCK_SIZE))
+    assert len(sleeps.calls) == 2 + aws.retry.max_attempts - 1
+    assert writer.blocks_written == 1
+
+
+def test_throttling_beyond_the_concurrency_limit(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    with StrictEBS(concurrency_limit=3, latency=0.01) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        image = noise(8 * BLOCK_SIZE)
+        snap = aws.ebs.upload(io.BytesIO(image), concurrency=8)
+        out = tmp_path / "out.img"
+        aws.ebs.download(snap.snapshot_id, out, size=len(image), concurrency=8)
+        assert out.read_bytes() == image
+        assert server.max_in_flight <= 3
+        assert any(code == "RequestThrottledException" for _, code, _ in server.rejected)
+
+
+def test_client_token_makes_the_start_idempotent(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    token = awskit.ebs.client_token("nightly", "db", 1)
+    assert token == awskit.ebs.client_token("nightly", "db", 1)
+    assert token != awskit.ebs.client_token("nightly", "db", 2)
+    first = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
+    again = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
+    assert first.snapshot_id == again.snapshot_id
+    with pytest.raises(awskit.AwskitError) as info:
+        strict_aws.ebs.start_snapshot(volume_size=3, client_token=token)
+    assert info.value.code == "ConflictException"
+
+
+def test_no_secret_in_reprs(strict_aws: awskit.Session) -> None:
+    writer = strict_aws.ebs.start_snapshot()
+    assert "testing" not in repr(writer)
+    change = awskit.ebs.ChangedBlock(1, "secret-token-1", "secret-token-2")
+    assert "secret-token" not in repr(change)
