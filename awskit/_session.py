@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Session", "connect"]
 
-#: botocore's own attempts per call in ``standard`` mode (its default too).
+#: botocore's own attempts per call in ``standard`` mode, the first one included
+#: (``total_max_attempts``: botocore's ``max_attempts`` counts retries and adds one).
 BOTOCORE_MAX_ATTEMPTS = 3
 
 
@@ -86,7 +87,7 @@ class Session:
         from botocore.config import Config
 
         base = Config(
-            retries={"mode": "standard", "max_attempts": BOTOCORE_MAX_ATTEMPTS},
+            retries={"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS},
             max_pool_connections=max(10, self.max_concurrency + 4),
             user_agent_extra=f"awskit/{__version__}",
         )

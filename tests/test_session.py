@@ -71,6 +71,7 @@ def test_clients_use_standard_retries_and_a_pool_for_the_concurrency() -> None:
     config = aws.sqs.client.meta.config
     assert config.retries is not None
     assert config.retries["mode"] == "standard"
+    assert config.retries["total_max_attempts"] == 3
     assert config.max_pool_connections is not None
     assert config.max_pool_connections >= 32
     assert "awskit/" in (config.user_agent_extra or "")
