@@ -104,8 +104,12 @@ def _number_text_of_float(v: float) -> str:
     if magnitude < _FLOAT_MIN or magnitude >= _FLOAT_LIMIT:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     text = repr(v)
-    # repr's "1e-07" style is valid JSON but "1E-7" is the form DynamoDB documents.
-    return str(Decimal(text)) if "e" in text else text
+    if "e" in text:
+        # "1e-07" -> "1E-7", DynamoDB's documented form; the mantissa keeps its point, so an
+        # integral float such as 3e+16 still reads back as a float.
+        mantissa, _, exponent = text.partition("e")
+        text = f"{mantissa}E{int(exponent):+d}"
+    return text
 
 
 def _number_text_of_decimal(v: Decimal) -> str:
@@ -211,9 +215,14 @@ def _enc_set(v: set[Any] | frozenset[Any]) -> AttributeValue:
     if isinstance(first, (bytes, bytearray, memoryview)):
         if not all(isinstance(x, (bytes, bytearray, memoryview)) for x in v):
             raise _Unstorable("a set must hold only strings, only numbers or only bytes")
-        return {"BS": [bytes(x) for x in v]}
+        return {"BS": list({bytes(x): None for x in v})}
     if isinstance(first, (int, float, Decimal)) and not isinstance(first, bool):
-        return {"NS": [_number_text(x) for x in v]}
+        texts = [_number_text(x) for x in v]
+        if len({type(x) for x in v}) > 1:
+            # 0.1 and Decimal("0.1") differ in Python but are one DynamoDB number, and
+            # DynamoDB rejects a set that holds a number twice.
+            texts = list({Decimal(t): t for t in texts}.values())
+        return {"NS": texts}
     raise _Unstorable(
         f"a set must hold only strings, only numbers or only bytes, not {type(first).__name__}"
     )

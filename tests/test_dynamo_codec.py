@@ -1,0 +1,605 @@
+"""The DynamoDB value codec: round trips, exact numbers, limits and every rejected value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import uuid
+from decimal import Decimal
+from typing import Any, Optional
+
+import pydantic
+import pytest
+from botocore.exceptions import ParamValidationError
+from botocore.validate import validate_parameters
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import awskit
+from awskit import InvalidInput
+from awskit.dynamo.codec import (
+    MAX_ITEM_BYTES,
+    dump_item,
+    from_attribute_value,
+    item_size,
+    key_of,
+    load_item,
+    to_attribute_value,
+)
+
+# --------------------------------------------------------------------------- strategies
+
+# The machine is shared: generating nested values may be slow, which is not a failure.
+SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+MAX_N = Decimal("9.9999999999999999999999999999999999999E+125")
+
+
+ints = st.one_of(
+    st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1),
+    st.integers(min_value=-(10**18), max_value=10**18).map(lambda i: i * 10**100),
+)
+floats = st.floats(
+    min_value=-9.99e125, max_value=9.99e125, allow_nan=False, allow_infinity=False
+).filter(lambda f: f == 0 or abs(f) >= 1e-130)
+decimals = st.builds(
+    lambda digits, exp: Decimal(f"{digits}E{exp}"),
+    st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1),
+    st.integers(min_value=-160, max_value=125),
+).filter(lambda d: d.is_zero() or -130 <= d.adjusted() <= 125)
+numbers = st.one_of(ints, floats, decimals)
+texts = st.text(st.characters(codec="utf-8"), max_size=20)
+names = st.text(st.characters(codec="utf-8"), min_size=1, max_size=8)
+scalars = st.one_of(
+    texts,
+    numbers,
+    st.booleans(),
+    st.binary(max_size=20),
+    st.frozensets(texts, min_size=1, max_size=4),
+    st.sets(numbers, min_size=1, max_size=4),
+    st.sets(st.binary(max_size=8), min_size=1, max_size=4),
+)
+values = st.recursive(
+    scalars | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(names, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def norm(v: Any) -> Any:
+    """A comparable form: numbers as exact Decimals (floats by their repr), sets frozen."""
+    if isinstance(v, bool) or v is None or isinstance(v, (str, bytes)):
+        return v
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    if isinstance(v, (int, Decimal)):
+        return Decimal(v)
+    if isinstance(v, (set, frozenset)):
+        return frozenset(norm(x) for x in v)
+    if isinstance(v, (list, tuple)):
+        return [norm(x) for x in v]
+    if isinstance(v, dict):
+        return {k: norm(x) for k, x in v.items()}
+    raise AssertionError(type(v))
+
+
+# --------------------------------------------------------------------------- plain values
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=SLOW_OK)
+@given(values)
+def test_plain_values_round_trip_exactly(value: Any) -> None:
+    av = to_attribute_value(value)
+    back = from_attribute_value(av)
+    assert norm(back) == norm(value)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=SLOW_OK)
+@given(st.dictionaries(names, values, max_size=6))
+def test_plain_items_round_trip_and_botocore_accepts_them(item: dict[str, Any]) -> None:
+    encoded = dump_item(item)
+    assert set(encoded) == {k for k, v in item.items() if v is not None}
+    back = load_item(encoded)
+    assert norm(back) == norm({k: v for k, v in item.items() if v is not None})
+    shape = awskit_dynamodb_put_shape()
+    validate_parameters({"TableName": "t", "Item": encoded}, shape)
+
+
+_PUT_SHAPE: list[Any] = []
+
+
+def awskit_dynamodb_put_shape() -> Any:
+    if not _PUT_SHAPE:
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model("dynamodb")
+        _PUT_SHAPE.append(model.operation_model("PutItem").input_shape)
+    return _PUT_SHAPE[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ints)
+def test_integers_come_back_as_int(value: int) -> None:
+    back = from_attribute_value(to_attribute_value(value))
+    assert type(back) is int
+    assert back == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(floats.filter(lambda f: f != 0))
+def test_floats_are_stored_by_shortest_repr_and_come_back_as_float(value: float) -> None:
+    av = to_attribute_value(value)
+    assert Decimal(av["N"]) == Decimal(repr(value))
+    back = from_attribute_value(av)
+    assert type(back) is float
+    assert back == value
+
+
+def test_number_forms() -> None:
+    assert to_attribute_value(0.1) == {"N": "0.1"}
+    assert to_attribute_value(1e100) == {"N": "1E+100"}
+    assert to_attribute_value(1e-7) == {"N": "1E-7"}
+    assert to_attribute_value(-0.0) == {"N": "0"}
+    assert to_attribute_value(Decimal("-0")) == {"N": "0"}
+    assert to_attribute_value(True) == {"BOOL": True}
+    assert to_attribute_value(Decimal("1.50")) == {"N": "1.50"}
+    assert from_attribute_value({"N": "1.50"}) == 1.5
+    assert type(from_attribute_value({"N": "1.50"})) is float
+    # More digits than a float holds: stays exact as a Decimal.
+    exact = "0.1000000000000000000001"
+    assert from_attribute_value({"N": exact}) == Decimal(exact)
+    assert from_attribute_value({"N": "123456789012345678901234567890"}) == (
+        123456789012345678901234567890
+    )
+    assert from_attribute_value({"N": "1E+100"}) == 1e100
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        10**38 - 1,
+        -(10**38) + 1,
+        10**38,  # one significant digit
+        10**125,
+        -(10**125),
+        99999999999999999999999999999999999999 * 10**88,
+        2**100,
+        1e100,
+        1e125,
+        9.99e125,
+        1e-130,
+        -1e-130,
+        Decimal("1E-130"),
+        Decimal("-1E-130"),
+        MAX_N,
+        Decimal("-9.9999999999999999999999999999999999999E+125"),
+        Decimal("1.2345678901234567890123456789012345678"),
+        Decimal("1.00000000000000000000000000000000000000000000"),
+        Decimal("0"),
+    ],
+)
+def test_numbers_at_the_edges_are_stored_exactly(value: int | float | Decimal) -> None:
+    av = to_attribute_value(value)
+    assert Decimal(av["N"]) == Decimal(repr(value) if isinstance(value, float) else value)
+    assert norm(from_attribute_value(av)) == norm(value)
+    assert load_item({"n": av}, Numbers) is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (float("nan"), "NaN"),
+        (float("inf"), "NaN and Infinity"),
+        (-math.inf, "NaN and Infinity"),
+        (Decimal("NaN"), "NaN"),
+        (Decimal("sNaN"), "NaN"),
+        (Decimal("-Infinity"), "Infinity"),
+        (10**38 + 1, "38 significant digits"),
+        (2**127, "38 significant digits"),
+        (10**126, "range"),
+        (-(10**126), "range"),
+        (1e126, "range"),
+        (-1e200, "range"),
+        (1e-131, "range"),
+        (5e-324, "range"),
+        (Decimal("1E-131"), "range"),
+        (Decimal("1E+126"), "range"),
+        (Decimal("10.000000000000000000000000000000000000E+125"), "range"),
+        (Decimal("1.23456789012345678901234567890123456789"), "38 significant digits"),
+        (set(), "empty set"),
+        (frozenset(), "empty set"),
+        ({1, "a"}, "set"),
+        ({"a", b"b"}, "a set"),
+        ({True}, "a set"),
+        ({(1, 2)}, "a set"),
+        (object(), "not storable"),
+        (1j, "not storable"),
+        (print, "not storable"),
+        ("bad \ud800 surrogate", "surrogate"),
+    ],
+)
+def test_unstorable_values_are_invalid_input_naming_the_field(value: Any, reason: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        to_attribute_value(value, field="price")
+    assert raised.value.field == "price"
+    assert reason in raised.value.reason
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"ok": 1, "outer": {"inner": [1, 2, value]}})
+    assert raised.value.field == "outer.inner[2]"
+
+
+def test_map_keys_must_be_non_empty_strings() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        to_attribute_value({"a": {1: "x"}}, field="attrs")
+    assert raised.value.field == "attrs.a"
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"a": [{"": 1}]})
+    assert raised.value.field == "a[0]"
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"": 1})
+    assert raised.value.field == "item"
+    with pytest.raises(InvalidInput) as raised:
+        dump_item([("a", 1)])  # type: ignore[arg-type]
+    assert raised.value.field == "item"
+
+
+def test_none_is_omitted_at_the_top_and_null_inside() -> None:
+    assert dump_item({"a": None, "b": [None], "c": {"d": None}}) == {
+        "b": {"L": [{"NULL": True}]},
+        "c": {"M": {"d": {"NULL": True}}},
+    }
+
+
+def test_sets_lists_and_strings_like_values() -> None:
+    assert to_attribute_value({"b", "a"})["SS"] in (["a", "b"], ["b", "a"])
+    assert sorted(to_attribute_value(frozenset({b"x", b"y"}))["BS"]) == [b"x", b"y"]
+    assert to_attribute_value((1, "a")) == {"L": [{"N": "1"}, {"S": "a"}]}
+    assert to_attribute_value(bytearray(b"\x00\xff")) == {"B": b"\x00\xff"}
+    assert to_attribute_value(memoryview(b"ab")) == {"B": b"ab"}
+    assert to_attribute_value(uuid.UUID(int=1)) == {"S": "00000000-0000-0000-0000-000000000001"}
+    assert to_attribute_value(dt.date(2024, 2, 29)) == {"S": "2024-02-29"}
+    assert to_attribute_value(dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)) == {
+        "S": "2024-01-01T12:00:00+00:00"
+    }
+    assert to_attribute_value(Color.RED) == {"S": "red"}
+    assert to_attribute_value(Level.HIGH) == {"N": "3"}
+    # One DynamoDB number twice is not a set DynamoDB accepts.
+    ns = to_attribute_value({0.1, Decimal("0.1"), 2})["NS"]
+    assert sorted(Decimal(x) for x in ns) == [Decimal("0.1"), 2]
+    assert from_attribute_value({"NS": ["1", "2.5", "0.1000000000000000000001"]}) == {
+        1,
+        2.5,
+        Decimal("0.1000000000000000000001"),
+    }
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Color(str, enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 3
+
+
+class Address(pydantic.BaseModel):
+    street: str
+    state: str
+    zip: int | None = None
+
+
+class Numbers(pydantic.BaseModel):
+    n: int | float | Decimal
+
+
+class Everything(pydantic.BaseModel):
+    username: str
+    age: int
+    score: float
+    balance: Decimal
+    active: bool
+    avatar: bytes
+    created: dt.datetime
+    birthday: dt.date
+    alarm: dt.time
+    id: uuid.UUID
+    color: Color
+    level: Level
+    tags: set[str]
+    lucky: set[int]
+    weights: frozenset[float]
+    prices: set[Decimal]
+    blobs: set[bytes]
+    address: Address
+    previous: list[Address]
+    history: list[Optional[int]]  # noqa: UP045 - the typing spelling must work too
+    ratios: dict[str, float]
+    pair: tuple[int, str]
+    many: tuple[float, ...]
+    anything: Any = None
+    nickname: str | None = None
+    maybe_address: Address | None
+
+
+def opt(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
+    lambda m: dt.timezone(dt.timedelta(minutes=m))
+)
+addresses = st.builds(Address, street=texts, state=texts, zip=opt(ints))
+everything = st.builds(
+    Everything,
+    username=texts,
+    age=ints,
+    score=floats,
+    balance=decimals,
+    active=st.booleans(),
+    avatar=st.binary(max_size=16),
+    # ISO 8601 keeps the offset, not the zone name: fixed offsets round trip exactly.
+    created=st.datetimes(timezones=st.none() | offsets),
+    birthday=st.dates(),
+    alarm=st.times(),
+    id=st.uuids(),
+    color=st.sampled_from(Color),
+    level=st.sampled_from(Level),
+    tags=st.sets(texts, min_size=1, max_size=3),
+    lucky=st.sets(ints, min_size=1, max_size=3),
+    weights=st.frozensets(floats, min_size=1, max_size=3),
+    prices=st.sets(decimals, min_size=1, max_size=3),
+    blobs=st.sets(st.binary(max_size=4), min_size=1, max_size=3),
+    address=addresses,
+    previous=st.lists(addresses, max_size=2),
+    history=st.lists(opt(ints), max_size=3),
+    ratios=st.dictionaries(names, floats, max_size=3),
+    pair=st.tuples(ints, texts),
+    many=st.lists(floats, max_size=3).map(tuple),
+    anything=values,
+    nickname=opt(texts),
+    maybe_address=opt(addresses),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=SLOW_OK)
+@given(everything)
+def test_models_round_trip_exactly(user: Everything) -> None:
+    item = dump_item(user)
+    back = load_item(item, Everything)
+    assert norm(back.anything) == norm(user.anything)
+    assert back.model_dump(exclude={"anything"}) == user.model_dump(exclude={"anything"})
+    # Every number comes back as its field's own type.
+    assert type(back.age) is int
+    assert type(back.score) is float
+    assert type(back.balance) is Decimal
+    assert all(type(x) is int for x in back.lucky)
+    assert all(type(x) is float for x in back.weights)
+    assert all(type(x) is Decimal for x in back.prices)
+    validate_parameters({"TableName": "t", "Item": item}, awskit_dynamodb_put_shape())
+
+
+def test_model_fields_encode_as_documented() -> None:
+    when = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.timezone.utc)
+    user = Everything(
+        username="jane",
+        age=30,
+        score=0.1,
+        balance=Decimal("10.25"),
+        active=False,
+        avatar=b"\x00",
+        created=when,
+        birthday=dt.date(1990, 1, 2),
+        alarm=dt.time(6, 30),
+        id=uuid.UUID(int=5),
+        color=Color.BLUE,
+        level=Level.LOW,
+        tags={"a"},
+        lucky={7},
+        weights=frozenset({1e100}),
+        prices={Decimal("1E-130")},
+        blobs={b"z"},
+        address=Address(street="1 Main", state="WA"),
+        previous=[],
+        history=[1, None],
+        ratios={"x": 0.5},
+        pair=(1, "one"),
+        many=(),
+        maybe_address=None,
+    )
+    item = dump_item(user)
+    assert "nickname" not in item
+    assert "anything" not in item
+    assert "maybe_address" not in item
+    assert item["score"] == {"N": "0.1"}
+    assert item["active"] == {"BOOL": False}
+    assert item["created"] == {"S": "2024-05-06T07:08:09.123456+00:00"}
+    assert item["birthday"] == {"S": "1990-01-02"}
+    assert item["alarm"] == {"S": "06:30:00"}
+    assert item["color"] == {"S": "blue"}
+    assert item["level"] == {"N": "1"}
+    assert item["weights"] == {"NS": ["1E+100"]}
+    assert item["address"] == {"M": {"street": {"S": "1 Main"}, "state": {"S": "WA"}}}
+    assert item["history"] == {"L": [{"N": "1"}, {"NULL": True}]}
+    assert item["many"] == {"L": []}
+    assert load_item(item, Everything) == user
+
+
+def test_numbers_come_back_as_the_field_type_whatever_the_text() -> None:
+    class Typed(pydantic.BaseModel):
+        i: int
+        f: float
+        d: Decimal
+        loose: int | str
+
+    back = load_item(
+        {"i": {"N": "1E+2"}, "f": {"N": "3"}, "d": {"N": "0.1"}, "loose": {"N": "7"}}, Typed
+    )
+    assert (back.i, back.f, back.d, back.loose) == (100, 3.0, Decimal("0.1"), 7)
+    assert (type(back.i), type(back.f), type(back.d)) == (int, float, Decimal)
+
+
+def test_bad_items_raise_validation_errors() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        load_item({"zip": {"N": "1.5"}, "street": {"S": "x"}, "state": {"S": "y"}}, Address)
+    with pytest.raises(pydantic.ValidationError):
+        load_item({"street": {"S": "x"}}, Address)
+    with pytest.raises(pydantic.ValidationError):
+        load_item({"street": {"S": "x"}, "state": {"S": "y"}, "zip": {"S": "nope"}}, Address)
+    with pytest.raises(pydantic.ValidationError):
+        load_item({"color": {"S": "green"}}, Painted)
+
+
+class Painted(pydantic.BaseModel):
+    color: Color
+    when: dt.datetime | None = None
+
+
+def test_unparseable_strings_are_left_to_the_model() -> None:
+    with pytest.raises(pydantic.ValidationError) as raised:
+        load_item({"color": {"S": "red"}, "when": {"S": "not a date"}}, Painted)
+    assert raised.value.errors()[0]["loc"] == ("when",)
+
+
+class Node(pydantic.BaseModel):
+    name: str
+    children: list[Node] = []
+
+
+class Aliased(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+
+    user_name: str = pydantic.Field(alias="userName")
+    required_maybe: int | None
+
+
+class Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(strict=True)
+
+    when: dt.datetime
+    day: dt.date
+    id: uuid.UUID
+    n: int
+    tags: set[int]
+
+
+def test_recursive_aliased_extra_and_strict_models() -> None:
+    tree = Node(name="a", children=[Node(name="b", children=[Node(name="c")])])
+    assert load_item(dump_item(tree), Node) == tree
+
+    aliased = Aliased.model_validate({"userName": "jane", "required_maybe": None, "x": 1.5})
+    item = dump_item(aliased)
+    assert item == {"userName": {"S": "jane"}, "x": {"N": "1.5"}}
+    back = load_item(item, Aliased)
+    assert back.user_name == "jane"
+    assert back.required_maybe is None
+    assert back.model_extra == {"x": 1.5}
+
+    strict = Strict(
+        when=dt.datetime(2020, 1, 1), day=dt.date(2020, 1, 1), id=uuid.UUID(int=2), n=3, tags={1}
+    )
+    assert load_item(dump_item(strict), Strict) == strict
+
+
+def test_model_errors_name_the_nested_field() -> None:
+    class Holder(pydantic.BaseModel):
+        address: Address
+        meta: dict[str, Any]
+
+    bad = Holder(address=Address(street="x", state="y"), meta={"tags": [set()]})
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(bad)
+    assert raised.value.field == "meta.tags[0]"
+    bad.address.zip = 10**200  # assignment is not validated by default
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(bad)
+    assert raised.value.field == "address.zip"
+
+
+# --------------------------------------------------------------------------- size and keys
+
+
+def test_item_size_follows_the_aws_rule() -> None:
+    assert item_size({"name": {"S": "jane"}}) == 4 + 4
+    assert item_size({"né": {"S": "é"}}) == 3 + 2
+    assert item_size({"n": {"N": "12345"}}) == 1 + 3 + 1
+    assert item_size({"n": {"N": "-1.2000"}}) == 1 + 1 + 1
+    assert item_size({"n": {"N": "1E+100"}}) == 1 + 1 + 1
+    assert item_size({"b": {"B": b"\x00" * 10}}) == 1 + 10
+    assert item_size({"t": {"BOOL": True}, "z": {"NULL": True}}) == 2 + 2
+    assert item_size({"l": {"L": []}, "m": {"M": {}}}) == 2 * (1 + 3)
+    assert item_size({"l": {"L": [{"S": "ab"}, {"N": "1"}]}}) == 1 + 3 + (2 + 1) + (2 + 1)
+    assert item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + (1 + 1 + 1)
+    assert item_size({"s": {"SS": ["a", "bc"]}, "b": {"BS": [b"x"]}}) == 1 + 3 + 1 + 1
+    assert item_size({"s": {"NS": ["1", "22", "333"]}}) == 1 + 2 + 2 + 3
+
+
+def test_items_over_400_kb_are_rejected_before_sending() -> None:
+    at_limit = {"a": "x" * (MAX_ITEM_BYTES - 1)}
+    assert item_size(dump_item(at_limit)) == MAX_ITEM_BYTES
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"a": "x" * MAX_ITEM_BYTES})
+    assert raised.value.field == "item"
+    with pytest.raises(InvalidInput):
+        dump_item({"a": [b"\x00" * 1000] * 410})
+
+
+def test_key_of() -> None:
+    item = {"username": "jane", "last_name": "Doe", "age": 3}
+    assert key_of(item, "username", "last_name") == {"username": "jane", "last_name": "Doe"}
+    assert key_of(item, "username", None) == {"username": "jane"}
+    with pytest.raises(InvalidInput) as raised:
+        key_of({"username": "jane"}, "username", "last_name")
+    assert raised.value.field == "last_name"
+
+
+# --------------------------------------------------------------------------- through moto
+
+
+def test_exact_values_survive_a_real_round_trip(aws: awskit.Session) -> None:
+    client = aws.client("dynamodb")
+    client.create_table(
+        TableName="codec",
+        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    user = Everything(
+        username="jane",
+        age=10**38 - 1,
+        score=1e100,
+        balance=MAX_N,
+        active=True,
+        avatar=b"\x00\xff",
+        created=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+        birthday=dt.date(2024, 2, 29),
+        alarm=dt.time(23, 59, 59),
+        id=uuid.uuid4(),
+        color=Color.RED,
+        level=Level.HIGH,
+        tags={"a", "b"},
+        lucky={1, 2},
+        weights=frozenset({0.1, 1e-130}),
+        prices={Decimal("1E-130"), Decimal("-3.14")},
+        blobs={b"x", b""},
+        address=Address(street="1 Main", state="WA", zip=98101),
+        previous=[Address(street="2", state="OR")],
+        history=[None, -1],
+        ratios={"third": 1 / 3},
+        pair=(-5, ""),
+        many=(2.5, -0.0),
+        anything={"nested": [1.5, {"deep": Decimal("0.1000000000000000000001")}]},
+        maybe_address=None,
+    )
+    with pytest.raises(ParamValidationError):
+        validate_parameters({"TableName": "codec", "Item": {"x": 1}}, awskit_dynamodb_put_shape())
+    client.put_item(TableName="codec", Item=dump_item(user))
+    got = client.get_item(TableName="codec", Key={"username": {"S": "jane"}})["Item"]
+    assert load_item(got, Everything) == user
+    plain = load_item(got)
+    assert plain["score"] == 1e100
+    assert plain["age"] == 10**38 - 1
+    assert plain["anything"]["nested"][1]["deep"] == Decimal("0.1000000000000000000001")
