@@ -1,0 +1,287 @@
+"""DynamoDB: batch writes through a slow network, and the client-side cost of one get/put.
+
+* Throughput: 3000 items written through tests/faults.py's proxy adding 15 ms to every
+  request (a stand-in for a real round trip), by awskit's ``batch_writer`` against boto3's
+  serial ``Table.batch_writer()``, a hand-tuned ``batch_write_item`` loop on 8 threads, and
+  PynamoDB's ``Model.batch_write()``. Each writes its own fresh table.
+* Client-side cost: one model read (``get``) and written (``put``) with canned responses
+  at botocore's ``before-send`` hook, against the boto3 resource's ``get_item``/``put_item``
+  of the same item as a dict; the best of several timed loops.
+
+Run: ``python -m bench.dynamo [--quick]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from pydantic import BaseModel
+
+import awskit
+from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+from tests.canned import canned, dynamodb_json
+from tests.faults import FaultProxy
+
+LATENCY = 0.015
+REGION = "us-east-1"
+
+
+class User(BaseModel):
+    username: str
+    last_name: str
+    first_name: str
+    age: int
+    account_type: str
+    city: str
+
+
+def _users(n: int) -> list[User]:
+    return [
+        User(username=f"user{i:05}", last_name="Doe", first_name="Jane", age=20 + i % 50,
+             account_type="standard_user", city="Los Angeles")
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _session() -> boto3.Session:
+    return boto3.Session(region_name=REGION, **DUMMY_CREDENTIALS)
+
+
+def _create(client: Any, name: str) -> None:
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "username", "KeyType": "HASH"},
+            {"AttributeName": "last_name", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "username", "AttributeType": "S"},
+            {"AttributeName": "last_name", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _count(client: Any, name: str) -> int:
+    pages = client.get_paginator("scan").paginate(TableName=name, Select="COUNT")
+    return sum(page["Count"] for page in pages)
+
+
+def _timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# -- throughput ------------------------------------------------------------------------------
+
+
+def _write_awskit(url: str, users: list[User]) -> float:
+    aws = awskit.connect(session=_session(), endpoint_url=url)
+    table = aws.dynamo.create_table("awskit", User, hash_key="username", range_key="last_name")
+
+    def write() -> None:
+        with table.batch_writer() as batch:
+            for user in users:
+                batch.put(user)
+
+    return _timed(write)
+
+
+def _write_boto3_serial(url: str, users: list[User]) -> float:
+    resource = _session().resource("dynamodb", endpoint_url=url)
+    _create(resource.meta.client, "serial")
+    table = resource.Table("serial")
+
+    def write() -> None:
+        with table.batch_writer() as batch:
+            for user in users:
+                batch.put_item(Item=user.model_dump())
+
+    return _timed(write)
+
+
+def _write_threaded(url: str, users: list[User], threads: int = 8) -> float:
+    from botocore.config import Config
+
+    client = _session().client(
+        "dynamodb",
+        endpoint_url=url,
+        config=Config(max_pool_connections=threads + 2, retries={"mode": "standard"}),
+    )
+    _create(client, "threaded")
+    serializer = TypeSerializer()
+
+    def write_batch(chunk: list[User]) -> None:
+        requests: list[Any] = [
+            {
+                "PutRequest": {
+                    "Item": {k: serializer.serialize(v) for k, v in u.model_dump().items()}
+                }
+            }
+            for u in chunk
+        ]
+        while requests:
+            response = client.batch_write_item(RequestItems={"threaded": requests})
+            requests = response.get("UnprocessedItems", {}).get("threaded", [])
+
+    chunks = [users[i : i + 25] for i in range(0, len(users), 25)]
+
+    def write() -> None:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(write_batch, chunks))
+
+    return _timed(write)
+
+
+def _write_pynamodb(url: str, users: list[User]) -> float:
+    from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+    from pynamodb.models import Model
+
+    class PynamoUser(Model):
+        class Meta:
+            table_name = "pynamo"
+            host = url
+            region = REGION
+            aws_access_key_id = DUMMY_CREDENTIALS["aws_access_key_id"]
+            aws_secret_access_key = DUMMY_CREDENTIALS["aws_secret_access_key"]
+
+        username = UnicodeAttribute(hash_key=True)
+        last_name = UnicodeAttribute(range_key=True)
+        first_name = UnicodeAttribute()
+        age = NumberAttribute()
+        account_type = UnicodeAttribute()
+        city = UnicodeAttribute()
+
+    PynamoUser.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+
+    def write() -> None:
+        with PynamoUser.batch_write() as batch:
+            for user in users:
+                batch.save(PynamoUser(**user.model_dump()))
+
+    return _timed(write)
+
+
+def _throughput(n: int) -> list[dict[str, object]]:
+    users = _users(n)
+    with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
+        proxy.set_latency(LATENCY)
+        ours = _write_awskit(proxy.url, users)
+        peers = {
+            "hand-tuned threaded `batch_write_item` (8 threads)": _write_threaded(proxy.url, users),
+            "boto3 `Table.batch_writer()` (serial)": _write_boto3_serial(proxy.url, users),
+            "PynamoDB `Model.batch_write()`": _write_pynamodb(proxy.url, users),
+        }
+        check = _session().client("dynamodb", endpoint_url=endpoint.url)
+        for name in ("awskit", "threaded", "serial", "pynamo"):
+            written = _count(check, name)
+            if written != n:
+                raise RuntimeError(f"{name} wrote {written} of {n} items")
+        check.close()
+    return [
+        {
+            "operation": f"batch write {n} items, {LATENCY * 1000:.0f} ms per request",
+            "peer": peer,
+            "peer_s": seconds,
+            "awskit_s": ours,
+            "note": "awskit `batch_writer()`, max_concurrency=16 (default); "
+            "target >= 90% of the hand-tuned speed (ratio <= 1.11x)",
+        }
+        for peer, seconds in peers.items()
+    ]
+
+
+# -- client-side cost of one item -----------------------------------------------------------
+
+
+def _best(fn: Callable[[], None], loops: int, repeats: int = 5) -> float:
+    """Best per-call time over ``repeats`` timed loops of ``loops`` calls."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best
+
+
+def _single_item(loops: int) -> list[dict[str, object]]:
+    user = _users(1)[0]
+    av_item = {k: TypeSerializer().serialize(v) for k, v in user.model_dump().items()}
+    url = "http://127.0.0.1:9"  # never contacted: every call is answered at before-send
+    describe = dynamodb_json(
+        {
+            "Table": {
+                "TableName": "users",
+                "TableStatus": "ACTIVE",
+                "KeySchema": [
+                    {"AttributeName": "username", "KeyType": "HASH"},
+                    {"AttributeName": "last_name", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "username", "AttributeType": "S"},
+                    {"AttributeName": "last_name", "AttributeType": "S"},
+                ],
+            }
+        }
+    )
+    replies = {
+        "DescribeTable": describe,
+        "GetItem": dynamodb_json({"Item": av_item}),
+        "PutItem": dynamodb_json({}),
+    }
+    aws = awskit.connect(session=_session(), endpoint_url=url)
+    undo_ours = canned(aws.dynamo.client, replies)
+    table = aws.dynamo.table("users", model=User)
+    resource = _session().resource("dynamodb", endpoint_url=url)
+    undo_peer = canned(resource.meta.client, replies)
+    peer_table = resource.Table("users")
+    key = {"username": user.username, "last_name": user.last_name}
+    try:
+        get_ours = _best(lambda: table.get(key) and None, loops)
+        get_peer = _best(lambda: peer_table.get_item(Key=key) and None, loops)
+        put_ours = _best(lambda: table.put(user) and None, loops)
+        put_peer = _best(lambda: peer_table.put_item(Item=user.model_dump()) and None, loops)
+    finally:
+        undo_ours()
+        undo_peer()
+    note = "canned responses; per call, best of 5 loops of {loops}; target <= 1.0x"
+    return [
+        {
+            "operation": "get one item into a model (canned)",
+            "peer": "boto3 resource `Table.get_item` (dict)",
+            "peer_s": get_peer,
+            "awskit_s": get_ours,
+            "note": note.format(loops=loops),
+        },
+        {
+            "operation": "put one model (canned)",
+            "peer": "boto3 resource `Table.put_item` (dict)",
+            "peer_s": put_peer,
+            "awskit_s": put_ours,
+            "note": note.format(loops=loops),
+        },
+    ]
+
+
+def run(quick: bool = False) -> list[dict[str, object]]:
+    rows = _throughput(600 if quick else 3000) + _single_item(200 if quick else 1000)
+    for row in rows:
+        ratio = float(row["awskit_s"]) / float(row["peer_s"])  # type: ignore[arg-type]
+        print(
+            f"{row['operation']:<45} vs {row['peer']:<50} peer {float(row['peer_s']):9.5f} s  "  # type: ignore[arg-type]
+            f"awskit {float(row['awskit_s']):9.5f} s  {ratio:5.2f}x"  # type: ignore[arg-type]
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)
