@@ -1,24 +1,841 @@
-"""Amazon S3, typed."""
+"""Amazon S3, typed: buckets, objects, multipart transfers and presigned URLs.
+
+``aws.s3`` lists and creates buckets; ``aws.s3.bucket(name)`` is a :class:`Bucket`, the
+handle every object operation goes through. Names and keys are checked against S3's
+rules before anything is sent; large files go through boto3's transfer manager
+(s3transfer: multipart, concurrent parts, retried stream errors).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import io
+import ipaddress
+import mimetypes
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from botocore.exceptions import ClientError
+
+from ._errors import (
+    AlreadyExists,
+    AwskitError,
+    InvalidInput,
+    PartialFailure,
+    aws_errors,
+    translates_errors,
+)
+from ._errors import error_code as _error_code
+from ._paging import Page, Paged, token_pages
+from ._retry import RETRYABLE_CODES
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from s3transfer.futures import TransferFuture
 
     from ._session import Session
 
-__all__ = ["S3"]
+__all__ = [
+    "DELETE_BATCH",
+    "MAX_KEY_BYTES",
+    "MAX_METADATA_BYTES",
+    "MAX_PUT_BYTES",
+    "PRESIGN_METHODS",
+    "S3",
+    "Bucket",
+    "BucketInfo",
+    "ObjectInfo",
+    "ObjectStream",
+    "Progress",
+    "PutResult",
+    "check_bucket_name",
+    "check_key",
+    "check_metadata",
+    "chunks",
+]
+
+#: Longest object key S3 accepts, in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+#: Keys per DeleteObjects request (the API's limit).
+DELETE_BATCH = 1000
+#: Largest object one PutObject can send (5 GiB); bigger ones need ``upload_file``.
+MAX_PUT_BYTES = 5 * 1024**3
+#: User-defined metadata limit: names plus values, in UTF-8 bytes.
+MAX_METADATA_BYTES = 2048
+#: Longest a SigV4 presigned URL can stay valid (7 days).
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+#: Client methods a URL can be presigned for.
+PRESIGN_METHODS = frozenset({"get_object", "put_object", "head_object", "delete_object"})
+
+#: ``progress(done_bytes, total_bytes)``.
+Progress = Callable[[int, int], object]
+#: What :meth:`Bucket.put` accepts.
+Body = bytes | bytearray | memoryview | str | Path | IO[bytes]
+
+_BUCKET_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+_LEGACY_BUCKET_CHARS = re.compile(r"[A-Za-z0-9._-]+")
+# Reserved by S3 for its own features (access point aliases, Multi-Region Access Points,
+# directory buckets, table buckets, Object Lambda); CreateBucket refuses them.
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+
+
+# -- pure rules ------------------------------------------------------------------------------
+
+
+def check_bucket_name(name: object, *, legacy: bool = False) -> str:
+    """Return ``name`` if S3 accepts it as a bucket name, else raise ``InvalidInput``.
+
+    The rules for new general purpose buckets: 3-63 characters of lowercase letters,
+    digits, dots and hyphens; first and last a letter or digit; no ``..``; not an IPv4
+    address; none of the reserved prefixes (``xn--``, ``sthree-``, ``amzn-s3-demo-``) or
+    suffixes (``-s3alias``, ``--ol-s3``, ``.mrap``, ``--x-s3``, ``--table-s3``).
+
+    ``legacy=True`` accepts names of buckets created in us-east-1 before March 2018 too
+    (up to 255 of letters of either case, digits, ``.``, ``_`` and ``-``): such buckets
+    still exist, and refusing to address them would lock their owners out.
+
+    Example::
+
+        check_bucket_name("my-bucket")        # "my-bucket"
+        check_bucket_name("My_Bucket")        # InvalidInput
+    """
+    if not isinstance(name, str):
+        raise InvalidInput("name", "a bucket name is a str")
+    if legacy:
+        if not 3 <= len(name) <= 255 or not _LEGACY_BUCKET_CHARS.fullmatch(name):
+            raise InvalidInput(
+                "name", "bucket names are 3-255 characters of letters, digits, '.', '_', '-'"
+            )
+        return name
+    if not 3 <= len(name) <= 63:
+        raise InvalidInput("name", f"bucket names are 3-63 characters, not {len(name)}")
+    if not _BUCKET_CHARS.fullmatch(name):
+        raise InvalidInput(
+            "name",
+            "bucket names are lowercase letters, digits, '.' and '-', "
+            "starting and ending with a letter or digit",
+        )
+    if ".." in name:
+        raise InvalidInput("name", "bucket names must not contain '..'")
+    if _is_ipv4(name):
+        raise InvalidInput("name", "bucket names must not look like an IP address")
+    for prefix in _RESERVED_PREFIXES:
+        if name.startswith(prefix):
+            raise InvalidInput("name", f"the prefix {prefix!r} is reserved by S3")
+    for suffix in _RESERVED_SUFFIXES:
+        if name.endswith(suffix):
+            raise InvalidInput("name", f"the suffix {suffix!r} is reserved by S3")
+    return name
+
+
+def _is_ipv4(name: str) -> bool:
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        # S3 also refuses dotted quads that Python rejects for leading zeros ("01.2.3.4").
+        parts = name.split(".")
+        return len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts)
+    return True
+
+
+def check_key(key: object, field: str = "key", *, allow_empty: bool = False) -> str:
+    """Return ``key`` if it is a valid object key: 1 to 1024 bytes of UTF-8.
+
+    ``allow_empty`` is for prefixes, which may be empty.
+    """
+    if not isinstance(key, str):
+        raise InvalidInput(field, "an object key is a str")
+    if not key and not allow_empty:
+        raise InvalidInput(field, "an object key must not be empty")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(field, "not encodable as UTF-8 (lone surrogate)") from exc
+    if size > MAX_KEY_BYTES:
+        raise InvalidInput(field, f"{size} UTF-8 bytes; S3 keys are at most {MAX_KEY_BYTES}")
+    return key
+
+
+def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """Validate user-defined metadata: HTTP-token names, ASCII values, 2 KiB in all.
+
+    S3 sends metadata as ``x-amz-meta-*`` headers, so names must be header tokens and
+    values printable ASCII; names come back lower-cased.
+    """
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidInput("metadata", "a mapping of str to str")
+    total = 0
+    for name, value in metadata.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise InvalidInput("metadata", f"name {name!r} is not a valid HTTP header token")
+        if not isinstance(value, str) or not all(" " <= c <= "~" for c in value):
+            raise InvalidInput("metadata", f"value of {name!r} must be printable ASCII text")
+        total += len(name) + len(value)
+    if total > MAX_METADATA_BYTES:
+        raise InvalidInput(
+            "metadata", f"{total} bytes; S3 allows {MAX_METADATA_BYTES} of names and values"
+        )
+    return dict(metadata)
+
+
+def chunks(items: Iterable[str], size: int = DELETE_BATCH) -> Iterator[list[str]]:
+    """Split ``items`` into lists of at most ``size`` (order kept)."""
+    if size < 1:
+        raise InvalidInput("size", "must be at least 1")
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _content_type(key: str, content_type: str | None, *, text: bool = False) -> str | None:
+    if content_type is not None:
+        if not isinstance(content_type, str) or not content_type:
+            raise InvalidInput("content_type", "a non-empty str such as 'image/jpeg'")
+        return content_type
+    guessed = mimetypes.guess_type(key)[0]
+    if text:
+        return f"{guessed or 'text/plain'}; charset=utf-8"
+    return guessed
+
+
+def _etag(value: str | None) -> str:
+    # S3 sends ETags quoted ('"9b2c..."'); the quotes are HTTP syntax, not part of the value.
+    return (value or "").strip('"')
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    """A bucket as ListBuckets reports it; ``region`` is ``None`` where S3 does not say."""
+
+    name: str
+    created_at: dt.datetime
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An object as ListObjectsV2 reports it. ``etag`` is without the quotes."""
+
+    key: str
+    size: int
+    etag: str
+    last_modified: dt.datetime
+    storage_class: str = "STANDARD"
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """What PutObject answered: the new object's ETag (unquoted) and version, if versioned."""
+
+    key: str
+    etag: str
+    version_id: str | None = None
+
+
+class ObjectStream(io.RawIOBase):
+    """An object's body as a binary, readable file, streamed from S3.
+
+    Close it (or use ``with``): it holds a pooled HTTP connection until closed. botocore
+    checks the length when the end is read, so a truncated body raises instead of ending.
+    """
+
+    def __init__(self, key: str, response: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._body = response["Body"]
+        self.key = key
+        self.size = int(response.get("ContentLength", 0))
+        self.content_type: str | None = response.get("ContentType")
+        self.etag = _etag(response.get("ETag"))
+        self.last_modified: dt.datetime | None = response.get("LastModified")
+        self.metadata: dict[str, str] = dict(response.get("Metadata", {}))
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        with aws_errors():
+            data: bytes = self._body.read(None if size is None or size < 0 else size)
+        return data
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"ObjectStream(key={self.key!r}, size={self.size})"
+
+
+class _ProgressAdapter:
+    """Turns s3transfer's per-chunk byte counts, from many threads, into ``(done, total)``.
+
+    s3transfer reports each chunk as it goes and *negative* counts when it rewinds a part
+    to retry it; the callback only ever sees a new high-water mark, so it is monotonic and
+    a retried part is not counted twice. Calls are serialised under a lock.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._net = 0
+        self._reported = -1
+        self.total = 0
+
+    def on_progress(self, future: TransferFuture, bytes_transferred: int, **_: Any) -> None:
+        with self._lock:
+            self._net += bytes_transferred
+            self.total = int(future.meta.size or 0)
+            if self._net > self._reported:
+                self._reported = self._net
+                self._progress(self._net, self.total)
+
+    def finish(self, total: int) -> None:
+        # An empty object moves no bytes, so s3transfer never calls back; say it is done.
+        with self._lock:
+            if self._reported < 0:
+                self._reported = total
+                self._progress(total, total)
+
+    def subscriber(self) -> Any:
+        from s3transfer.subscribers import BaseSubscriber
+
+        adapter = self
+
+        class _Subscriber(BaseSubscriber):
+            def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+                adapter.on_progress(future, bytes_transferred)
+
+        return _Subscriber()
+
+
+# -- the facade ------------------------------------------------------------------------------
 
 
 class S3:
-    """Amazon S3 facade: aws.s3."""
+    """Amazon S3 facade: ``aws.s3``.
+
+    Example::
+
+        for info in aws.s3.buckets():
+            print(info.name, info.created_at)
+        bucket = aws.s3.bucket("my-bucket")
+        bucket.put("test.jpg", Path("test.jpg"))
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._presigner: S3Client | None = None
+        self._lock = threading.Lock()
 
     @property
     def client(self) -> S3Client:
         """The shared, typed boto3 client (escape hatch)."""
         return self._session.client("s3")
+
+    def _presigning_client(self) -> S3Client:
+        # botocore presigns with SigV2 in regions that once accepted it (us-east-1, ...)
+        # unless the client asks for SigV4, and S3 refuses SigV2 for every bucket created
+        # since June 2020. The shared client keeps its settings; this one only signs.
+        with self._lock:
+            if self._presigner is None:
+                from botocore.config import Config
+
+                session = self._session
+                config = session.botocore_config().merge(Config(signature_version="s3v4"))
+                with aws_errors():
+                    self._presigner = session.session.client(
+                        "s3",
+                        region_name=session.region,
+                        endpoint_url=session.endpoint_url,
+                        config=config,
+                    )
+            return self._presigner
+
+    @property
+    def session(self) -> Session:
+        """The awskit session this facade belongs to."""
+        return self._session
+
+    def buckets(self) -> Iterator[BucketInfo]:
+        """Every bucket the caller owns, over every page of ListBuckets.
+
+        ListBuckets returns at most 10,000 buckets per page (accounts may own up to a
+        million); the ``ContinuationToken`` of each page fetches the next.
+
+        Example::
+
+            names = [b.name for b in aws.s3.buckets()]
+        """
+        fetch = token_pages(
+            self.client.list_buckets,
+            "Buckets",
+            request_token="ContinuationToken",
+            MaxBuckets=10_000,
+        )
+
+        def convert(raw: Mapping[str, Any]) -> BucketInfo:
+            return BucketInfo(raw["Name"], raw["CreationDate"], raw.get("BucketRegion"))
+
+        return Paged(_translated(fetch)).map(convert)
+
+    def bucket(self, name: str) -> Bucket:
+        """A handle on bucket ``name``; no request is sent until an object call needs one.
+
+        ``name`` must be a valid bucket name (legacy us-east-1 names are accepted, see
+        :func:`check_bucket_name`). Whether the bucket exists is found out by the first call.
+        """
+        return Bucket(self, check_bucket_name(name, legacy=True))
+
+    @translates_errors
+    def create_bucket(self, name: str, region: str | None = None) -> Bucket:
+        """Create bucket ``name`` in ``region`` (default: the session's region).
+
+        Outside us-east-1 the region is sent as the ``LocationConstraint`` S3 requires.
+        In us-east-1 S3 answers 200 to re-creating a bucket one already owns (and resets
+        its ACL), so awskit asks HeadBucket first to report it instead.
+
+        Raises:
+            InvalidInput: ``name`` breaks S3's naming rules (see :func:`check_bucket_name`).
+            AlreadyExists: the caller already owns the bucket (``BucketAlreadyOwnedByYou``),
+                or another account does (``BucketAlreadyExists``).
+
+        Example::
+
+            bucket = aws.s3.create_bucket("my-bucket", region="eu-west-1")
+        """
+        check_bucket_name(name)
+        if region is not None and (not isinstance(region, str) or not region):
+            raise InvalidInput("region", "a region name such as 'eu-west-1'")
+        region = region or self._session.region or "us-east-1"
+        client = self.client
+        if region == "us-east-1":
+            try:
+                head = client.head_bucket(Bucket=name)
+            except ClientError:
+                pass  # 404 (free), 403 (someone else's), 301 (elsewhere): CreateBucket says.
+            else:
+                raise AlreadyExists(
+                    f"Bucket {name!r} already exists and is owned by you",
+                    code="BucketAlreadyOwnedByYou",
+                    operation="CreateBucket",
+                    request_id=head.get("ResponseMetadata", {}).get("RequestId"),
+                )
+            client.create_bucket(Bucket=name)
+        else:
+            client.create_bucket(
+                Bucket=name,
+                # The stubs list today's regions; a newer one is still a valid constraint.
+                CreateBucketConfiguration=cast(Any, {"LocationConstraint": region}),
+            )
+        return Bucket(self, name)
+
+
+def _translated(fetch: Callable[[Any], Page[Any]]) -> Callable[[Any], Page[Any]]:
+    # Paged calls fetch lazily, while the caller iterates: translate there, page by page.
+    def wrapped(token: Any) -> Page[Any]:
+        with aws_errors():
+            return fetch(token)
+
+    return wrapped
+
+
+class Bucket:
+    """One bucket: put, get, stream, transfer, list, delete and presign its objects.
+
+    Keys are checked (1-1024 UTF-8 bytes) before any request. Missing buckets and keys are
+    :class:`~awskit.NotFound` (``NoSuchBucket``, ``NoSuchKey``, or a bare 404 for HEAD).
+
+    Example::
+
+        bucket = aws.s3.bucket("my-bucket")
+        bucket.put("hello.txt", "hello")
+        assert bucket.get("hello.txt") == b"hello"
+    """
+
+    def __init__(self, s3: S3, name: str) -> None:
+        self._s3 = s3
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Bucket({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bucket) and other._s3 is self._s3 and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("s3-bucket", self.name))
+
+    @property
+    def client(self) -> S3Client:
+        """The shared, typed boto3 client (escape hatch)."""
+        return self._s3.client
+
+    # -- single objects ----------------------------------------------------------------------
+
+    @translates_errors
+    def put(
+        self,
+        key: str,
+        data: Body,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutResult:
+        """Store ``data`` at ``key`` with one PutObject (at most 5 GiB; use ``upload_file``
+        for large files: it sends parts in parallel and retries them one by one).
+
+        ``data`` is bytes, a ``str`` (stored as UTF-8 text), a ``pathlib.Path`` (the file's
+        contents) or a binary file object (read from its current position).
+        ``content_type`` defaults to a guess from the key's extension (``str`` data gets
+        ``; charset=utf-8``); ``metadata`` becomes ``x-amz-meta-*`` (2 KiB in all).
+
+        Example::
+
+            bucket.put("test.jpg", Path("test.jpg"))      # Content-Type image/jpeg
+            bucket.put("notes.txt", "héllo")
+        """
+        check_key(key)
+        meta = check_metadata(metadata)
+        is_text = isinstance(data, str)
+        kwargs: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        ctype = _content_type(key, content_type, text=is_text)
+        if ctype is not None:
+            kwargs["ContentType"] = ctype
+        if meta:
+            kwargs["Metadata"] = meta
+        if isinstance(data, str):
+            try:
+                body: Any = data.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidInput("data", "text is not encodable as UTF-8") from exc
+            _check_put_size(len(body))
+            return self._put(kwargs, body)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            body = bytes(data)
+            _check_put_size(len(body))
+            return self._put(kwargs, body)
+        if isinstance(data, Path):
+            if not data.is_file():
+                raise InvalidInput("data", f"{str(data)!r} is not a regular file")
+            _check_put_size(data.stat().st_size)
+            with data.open("rb") as handle:
+                return self._put(kwargs, handle)
+        if isinstance(data, io.TextIOBase) or not callable(getattr(data, "read", None)):
+            raise InvalidInput(
+                "data", "give bytes, str, a pathlib.Path or a binary file object (mode 'rb')"
+            )
+        return self._put(kwargs, data)
+
+    def _put(self, kwargs: dict[str, Any], body: Any) -> PutResult:
+        response = self.client.put_object(Body=body, **kwargs)
+        return PutResult(kwargs["Key"], _etag(response.get("ETag")), response.get("VersionId"))
+
+    @translates_errors
+    def get(self, key: str) -> bytes:
+        """The whole object at ``key``, in memory (use :meth:`open` or
+        :meth:`download_file` for large objects).
+
+        Raises:
+            NotFound: no such key (``NoSuchKey``) or bucket (``NoSuchBucket``).
+        """
+        with self.open(key) as stream:
+            return stream.read()
+
+    @translates_errors
+    def open(self, key: str) -> ObjectStream:
+        """Stream the object at ``key``: a binary file to read from, then close.
+
+        The GetObject request is sent now (so a missing key raises here, as ``NotFound``);
+        the body arrives as it is read.
+
+        Example::
+
+            with bucket.open("big.csv") as f:
+                for line in io.TextIOWrapper(f, encoding="utf-8"):
+                    ...
+        """
+        check_key(key)
+        return ObjectStream(key, self.client.get_object(Bucket=self.name, Key=key))
+
+    @translates_errors
+    def exists(self, key: str) -> bool:
+        """True if ``key`` exists (one HeadObject).
+
+        HEAD responses carry no error body, so a missing bucket is a 404 like a missing
+        key: both are ``False``. Other errors (403, throttling) are raised.
+        """
+        check_key(key)
+        try:
+            self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return False
+            raise
+        return True
+
+    @translates_errors
+    def delete(self, key: str) -> None:
+        """Delete the object at ``key``.
+
+        Like S3's DeleteObject, deleting a key that does not exist succeeds (a versioned
+        bucket records a delete marker); a missing bucket is ``NotFound``.
+        """
+        check_key(key)
+        self.client.delete_object(Bucket=self.name, Key=key)
+
+    def presigned_url(self, key: str, expires_in: int = 3600, method: str = "get_object") -> str:
+        """A URL anyone can use, without credentials, for ``expires_in`` seconds.
+
+        No request is sent: the URL is signed locally, always with SigV4 (botocore would
+        use SigV2 in us-east-1, which S3 refuses for buckets made since 2020), with the
+        session's credentials (a URL cannot outlive temporary ones). ``method`` is one of
+        ``get_object``, ``put_object``, ``head_object`` or ``delete_object``; SigV4 URLs
+        last 1 second to 7 days.
+
+        Example::
+
+            url = bucket.presigned_url("test.jpg", expires_in=600)
+            urllib.request.urlopen(url).read()
+        """
+        check_key(key)
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int):
+            raise InvalidInput("expires_in", "a whole number of seconds")
+        if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+            raise InvalidInput("expires_in", f"must be 1 to {MAX_PRESIGN_SECONDS} seconds")
+        if method not in PRESIGN_METHODS:
+            raise InvalidInput("method", f"one of {', '.join(sorted(PRESIGN_METHODS))}")
+        with aws_errors():
+            return self._s3._presigning_client().generate_presigned_url(
+                method,
+                Params={"Bucket": self.name, "Key": key},
+                ExpiresIn=expires_in,
+            )
+
+    # -- many objects --------------------------------------------------------------------------
+
+    def objects(
+        self, prefix: str = "", start_after: str | None = None, *, limit: int | None = None
+    ) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order, over every page.
+
+        ListObjectsV2 returns up to 1,000 keys a page; pages are fetched as the iteration
+        reaches them. ``start_after`` lists keys after that one; ``limit`` stops early.
+
+        Example::
+
+            total = sum(obj.size for obj in bucket.objects(prefix="logs/2024/"))
+        """
+        check_key(prefix, "prefix", allow_empty=True)
+        kwargs: dict[str, Any] = {"Bucket": self.name}
+        if prefix:
+            kwargs["Prefix"] = prefix
+        if start_after is not None:
+            kwargs["StartAfter"] = check_key(start_after, "start_after")
+        fetch = token_pages(
+            self.client.list_objects_v2,
+            "Contents",
+            request_token="ContinuationToken",
+            response_token="NextContinuationToken",
+            **kwargs,
+        )
+
+        def convert(raw: Mapping[str, Any]) -> ObjectInfo:
+            return ObjectInfo(
+                key=raw["Key"],
+                size=int(raw.get("Size", 0)),
+                etag=_etag(raw.get("ETag")),
+                last_modified=raw["LastModified"],
+                storage_class=str(raw.get("StorageClass") or "STANDARD"),
+            )
+
+        return Paged(_translated(fetch), limit=limit).map(convert)
+
+    @translates_errors
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete any number of keys, 1,000 per DeleteObjects request; returns how many.
+
+        Every key is checked before the first request. DeleteObjects answers 200 even
+        when some keys failed; those with a retryable code (``InternalError``,
+        ``SlowDown``, ...) are sent again under the session's retry policy.
+
+        Raises:
+            PartialFailure: some keys were still not deleted; ``failed`` is exactly those
+                keys (str) in input order, and the message counts their error codes.
+                Everything else was deleted.
+        """
+        if isinstance(keys, (str, bytes)):
+            raise InvalidInput("keys", "an iterable of keys, not a single str")
+        # A key given twice is deleted once: DeleteObjects has no use for duplicates.
+        wanted = list(dict.fromkeys(check_key(k, "keys") for k in keys))
+        refused: dict[str, str] = {}
+        left: list[str] = []
+        last_error: BaseException | None = None
+        for batch in chunks(wanted):
+            try:
+                self._s3.session.retry.drain(
+                    batch, lambda pending: self._delete_batch(pending, refused), what="keys"
+                )
+            except PartialFailure as exc:
+                left.extend(exc.failed)
+                last_error = exc.last_error or last_error
+        failed = set(left) | set(refused)
+        if failed:
+            codes: dict[str, int] = {"still retryable": len(left)} if left else {}
+            for code in refused.values():
+                codes[code] = codes.get(code, 0) + 1
+            summary = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items()))
+            raise PartialFailure(
+                f"{len(failed)} of {len(wanted)} keys not deleted from {self.name}: {summary}",
+                failed=[k for k in wanted if k in failed],
+                last_error=last_error,
+                code="PartialFailure",
+                operation="DeleteObjects",
+            )
+        return len(wanted)
+
+    def _delete_batch(self, keys: list[str], refused: dict[str, str]) -> list[str]:
+        # Quiet mode: the response lists only the keys that failed.
+        response = self.client.delete_objects(
+            Bucket=self.name,
+            Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True},
+        )
+        retry: list[str] = []
+        for error in response.get("Errors", ()):
+            key, code = error.get("Key", ""), str(error.get("Code", "Unknown"))
+            if code in RETRYABLE_CODES:
+                retry.append(key)
+            else:
+                refused[key] = code
+        return retry
+
+    # -- transfers -----------------------------------------------------------------------------
+
+    def _transfer_config(self) -> Any:
+        from boto3.s3.transfer import TransferConfig
+
+        # Parts of 8 MiB from 8 MiB up (boto3's defaults), as many in flight as the session
+        # allows; the shared client's connection pool is sized for that.
+        return TransferConfig(
+            max_concurrency=self._s3.session.max_concurrency,
+            preferred_transfer_client="classic",
+        )
+
+    @translates_errors
+    def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        key: str,
+        progress: Progress | None = None,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Upload a local file through boto3's transfer manager.
+
+        Files of 8 MiB or more go up as a multipart upload, parts of 8 MiB sent
+        ``session.max_concurrency`` at a time (S3 allows 10,000 parts of 5 MiB-5 GiB, so
+        objects up to 5 TiB); a failed part is retried alone. ``progress(done, total)`` is
+        called from the transfer threads, one call at a time, with ``done`` rising to
+        exactly ``total``. ``content_type`` defaults to a guess from the key.
+
+        Example::
+
+            bucket.upload_file("backup.tar", "backups/2024.tar",
+                               progress=lambda done, total: print(f"{done}/{total}"))
+        """
+        check_key(key)
+        source = Path(path)
+        if not source.is_file():
+            raise InvalidInput("path", f"{str(source)!r} is not a regular file")
+        extra: dict[str, Any] = {}
+        ctype = _content_type(key, content_type)
+        if ctype is not None:
+            extra["ContentType"] = ctype
+        meta = check_metadata(metadata)
+        if meta:
+            extra["Metadata"] = meta
+        self._transfer("upload", str(source), key, extra, progress)
+
+    @translates_errors
+    def download_file(
+        self, key: str, path: str | os.PathLike[str], progress: Progress | None = None
+    ) -> None:
+        """Download the object at ``key`` to ``path`` through boto3's transfer manager.
+
+        Objects of 8 MiB or more come down in ranged parts, concurrently, each pinned to
+        the object's ETag (``IfMatch``) so a concurrent overwrite cannot mix two versions.
+        The file is written under a temporary name and renamed when complete.
+        ``progress(done, total)`` as for :meth:`upload_file`.
+
+        Raises:
+            NotFound: no such key or bucket.
+        """
+        check_key(key)
+        target = Path(path)
+        if target.is_dir():
+            raise InvalidInput("path", f"{str(target)!r} is a directory")
+        if not target.absolute().parent.is_dir():
+            raise InvalidInput("path", f"the directory of {str(target)!r} does not exist")
+        self._transfer("download", str(target), key, {}, progress)
+
+    def _transfer(
+        self,
+        direction: str,
+        filename: str,
+        key: str,
+        extra: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
+        from boto3.s3.transfer import create_transfer_manager
+        from s3transfer.exceptions import RetriesExceededError
+
+        adapter = _ProgressAdapter(progress) if progress is not None else None
+        subscribers = [adapter.subscriber()] if adapter is not None else None
+        with create_transfer_manager(self.client, self._transfer_config()) as manager:
+            if direction == "upload":
+                future = manager.upload(filename, self.name, key, extra, subscribers)
+            else:
+                future = manager.download(self.name, key, filename, extra, subscribers)
+            try:
+                future.result()
+            except RetriesExceededError as exc:
+                # A download whose stream kept breaking after s3transfer's own retries.
+                raise AwskitError(
+                    f"{direction} of {key!r} failed after retries: {exc.last_exception}",
+                    code="RetriesExceeded",
+                    operation="GetObject",
+                ) from exc
+            if adapter is not None:
+                adapter.finish(int(future.meta.size or 0))
+
+
+def _check_put_size(size: int) -> None:
+    if size > MAX_PUT_BYTES:
+        raise InvalidInput("data", f"{size} bytes; one PutObject sends at most 5 GiB")
