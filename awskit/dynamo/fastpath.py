@@ -1,0 +1,121 @@
+"""Fast DynamoDB reads: item payloads decoded with ``json.loads`` instead of botocore's parser.
+
+botocore parses a response by walking its service model shape by shape; for DynamoDB reads
+that walk is most of the client-side cost (a 100-item Query page of ~30-attribute items:
+~21 ms in ``client.query`` against ~1.5 ms for ``json.loads`` of the same 61 KB body).
+Items on the wire are already in the exact structure botocore returns, except binary values,
+which arrive base64-encoded; so the items can skip the walk.
+
+:func:`enable` registers a handler on botocore's documented ``before-parse`` event. For a
+200 response to Query, Scan, GetItem or BatchGetItem it takes the item payload out of the
+body, hands botocore the small remainder to parse as usual (Count, LastEvaluatedKey,
+ConsumedCapacity, UnprocessedKeys, ...), and returns the items through
+``customized_response_dict``, which botocore merges into the parsed response. Errors and
+any other status go to botocore untouched. The CRC32 check (``x-amz-crc32``) is unaffected:
+botocore's retry checker computes it on the HTTP response's own content, never on the
+``response_dict`` body replaced here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+__all__ = ["enable"]
+
+#: The member of each read operation's output that holds items.
+_ITEM_MEMBERS = {"Query": "Items", "Scan": "Items", "GetItem": "Item", "BatchGetItem": "Responses"}
+_UNIQUE_ID = "awskit-dynamo-fastpath"
+# A "B" or "BS" member name; inside a JSON string every quote is escaped, so a body without
+# this pattern holds no binary value and needs no walk.
+_BINARY_TAG = re.compile(rb'"BS?"\s*:')
+
+
+def _decode_binary(av: dict[str, Any]) -> None:
+    for tag, value in av.items():
+        # The same call botocore's JSON parser makes for a blob.
+        if tag == "B":
+            av[tag] = base64.b64decode(bytes(value, "utf-8"))
+        elif tag == "BS":
+            av[tag] = [base64.b64decode(bytes(x, "utf-8")) for x in value]
+        elif tag == "L":
+            for x in value:
+                _decode_binary(x)
+        elif tag == "M":
+            for x in value.values():
+                _decode_binary(x)
+
+
+def _decode_items(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        for av in item.values():
+            _decode_binary(av)
+
+
+def _well_formed(member: str, payload: Any) -> bool:
+    if member == "Items":
+        return isinstance(payload, list) and all(isinstance(i, dict) for i in payload)
+    if member == "Item":
+        return isinstance(payload, dict)
+    return isinstance(payload, dict) and all(
+        isinstance(items, list) and all(isinstance(i, dict) for i in items)
+        for items in payload.values()
+    )
+
+
+def _before_parse(
+    operation_model: Any,
+    response_dict: dict[str, Any],
+    customized_response_dict: dict[str, Any],
+    **_: Any,
+) -> None:
+    if response_dict.get("status_code") != 200:
+        return
+    member = _ITEM_MEMBERS.get(operation_model.name)
+    body = response_dict.get("body")
+    if member is None or not isinstance(body, bytes):
+        return
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return  # botocore reports a body it cannot parse in its own words
+    if not isinstance(parsed, dict) or member not in parsed:
+        return
+    payload = parsed[member]
+    if not _well_formed(member, payload):
+        return
+    del parsed[member]
+    if _BINARY_TAG.search(body):
+        if member == "Item":
+            _decode_items([payload])
+        elif member == "Items":
+            _decode_items(payload)
+        else:
+            for items in payload.values():
+                _decode_items(items)
+    response_dict["body"] = json.dumps(parsed).encode()
+    customized_response_dict[member] = payload
+
+
+def enable(client: Any) -> None:
+    """Decode Query, Scan, GetItem and BatchGetItem items of ``client`` without botocore's parser.
+
+    The response is exactly what botocore would return (binary values as bytes), only
+    faster; error responses and the CRC32 check are left to botocore. Idempotent: enabling a
+    client twice registers one handler per operation.
+
+    Example:
+        >>> import boto3
+        >>> client = boto3.client("dynamodb", region_name="us-east-1")
+        >>> enable(client)
+        >>> enable(client)  # no second handler
+    """
+    events = client.meta.events
+    for operation in _ITEM_MEMBERS:
+        events.register(
+            f"before-parse.dynamodb.{operation}",
+            _before_parse,
+            unique_id=f"{_UNIQUE_ID}-{operation}",
+        )
