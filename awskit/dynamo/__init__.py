@@ -88,12 +88,9 @@ class DynamoDB:
         if self._fast is not client:
             with self._lock:
                 if self._fast is not client:
-                    try:  # TEMPORARY until part A lands fastpath.py
-                        from . import fastpath
+                    from . import fastpath
 
-                        fastpath.enable(client)
-                    except ImportError:
-                        pass
+                    fastpath.enable(client)
                     self._fast = client
         return client
 
