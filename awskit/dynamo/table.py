@@ -77,6 +77,13 @@ def _plain(av: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_attribute_value(value) for name, value in av.items()}
 
 
+def _on_failure(request: dict[str, Any]) -> dict[str, Any]:
+    """Ask for the current item when a condition fails (only if there is a condition)."""
+    if "ConditionExpression" in request:
+        return {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    return request
+
+
 def _page_size(page_size: int | None) -> None:
     if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
         raise InvalidInput("page_size", "must be a positive number of items")
@@ -322,9 +329,7 @@ class Table(Generic[T]):
                       condition=Attr("username").not_exists())
         """
         request = self.put_request(item, condition)
-        self._write(
-            self.client.put_item, {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-        )
+        self._write(self.client.put_item, _on_failure(request))
         if self.version_field is None:
             return item
         new = from_attribute_value(request["Item"][self.version_field])
@@ -421,11 +426,7 @@ class Table(Generic[T]):
         )
         response = self._write(
             self.client.update_item,
-            {
-                **request,
-                "ReturnValues": "ALL_NEW",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            },
+            {**_on_failure(request), "ReturnValues": "ALL_NEW"},
         )
         return self.load(response["Attributes"])
 
@@ -453,11 +454,7 @@ class Table(Generic[T]):
         request = self.delete_request(key, condition)
         response = self._write(
             self.client.delete_item,
-            {
-                **request,
-                "ReturnValues": "ALL_OLD",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            },
+            {**_on_failure(request), "ReturnValues": "ALL_OLD"},
         )
         old = response.get("Attributes")
         return None if old is None else self.load(old)
