@@ -32,8 +32,7 @@ from .models import (
 from .process import backoff_by_receive_count
 from .queue import Queue
 
-__all__ = [
-    "SQS",
+__all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_exports.py checks
     "AttributeValue",
     "BatchFailure",
     "BatchResult",
@@ -44,6 +43,7 @@ __all__ = [
     "Queue",
     "QueueAttributes",
     "RedrivePolicy",
+    "SQS",
     "SendResult",
     "backoff_by_receive_count",
 ]

@@ -25,7 +25,10 @@ from .models import InvalidMessage, Message, ProcessStats, T
 if TYPE_CHECKING:
     from .queue import Queue
 
-__all__ = ["backoff_by_receive_count", "run"]
+__all__ = [
+    "backoff_by_receive_count",
+    "run",
+]
 
 log = logging.getLogger("awskit.sqs")
 
