@@ -1,4 +1,5 @@
-"""Batch writes that never lose an item: ``BatchWriteItem`` 25 at a time, concurrently.
+"""Batch writes that never lose an item (``BatchWriteItem`` 25 at a time, concurrently),
+and batch reads (``BatchGetItem`` 100 keys at a time).
 
 boto3's ``Table.batch_writer()`` sends one batch at a time, drops a batch when the call
 raises, and fails a whole batch with "Provided list of item keys contains duplicates"
@@ -18,21 +19,21 @@ when one key is written twice. This writer:
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from botocore.exceptions import ClientError
 
-from .._errors import InvalidInput, PartialFailure, translate
+from .._errors import InvalidInput, PartialFailure, aws_errors, translate
 from .codec import item_size, key_of
-from .table import KeyId, key_id
+from .table import BATCH_GET_KEYS, KeyId, key_id
 
 if TYPE_CHECKING:
     from .table import Table
 
-__all__ = ["BATCH_BYTES", "BATCH_ITEMS", "BatchWriter"]
+__all__ = ["BATCH_BYTES", "BATCH_ITEMS", "BatchWriter", "batch_get"]
 
 T = TypeVar("T")
 
@@ -255,6 +256,64 @@ class BatchWriter(Generic[T]):
     ) -> None:
         # Like boto3's writer, what was queued before an exception is still written.
         self.close()
+
+
+def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
+    """:meth:`Table.batch_get`: de-duplicated keys, 100 a request, concurrent, drained."""
+    session = table._dynamo.session
+    names = table.key_schema.names
+    wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
+    for i, key in enumerate(keys):
+        av_key, _ = table._key(key, field=f"keys[{i}]")
+        wanted.setdefault(key_id(av_key, names), (av_key, key))
+    ids = list(wanted)
+    found: dict[KeyId, T] = {}
+    lock = threading.Lock()
+
+    def attempt(batch: list[KeyId]) -> list[KeyId]:
+        request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
+        if consistent:
+            request["ConsistentRead"] = True
+        response = table.client.batch_get_item(RequestItems={table.name: cast(Any, request)})
+        items = [table.load(item) for item in response.get("Responses", {}).get(table.name, ())]
+        raw = response.get("Responses", {}).get(table.name, ())
+        with lock:
+            for av_item, item in zip(raw, items, strict=True):
+                found[key_id(av_item, names)] = item
+        unprocessed: Mapping[str, Any] = response.get("UnprocessedKeys") or {}
+        left = unprocessed.get(table.name, {}).get("Keys", ())
+        return [key_id(k, names) for k in left]
+
+    failed: list[Any] = []
+    errors: list[PartialFailure] = []
+
+    def run(batch: list[KeyId]) -> None:
+        try:
+            session.retry.drain(batch, attempt, what="keys")
+        except PartialFailure as exc:
+            with lock:
+                failed.extend(wanted[i][1] for i in exc.failed)
+                errors.append(exc)
+
+    chunks = [ids[i : i + BATCH_GET_KEYS] for i in range(0, len(ids), BATCH_GET_KEYS)]
+    with aws_errors():
+        if len(chunks) <= 1:
+            for chunk in chunks:
+                run(chunk)
+        else:
+            workers = min(len(chunks), session.max_concurrency)
+            with ThreadPoolExecutor(workers, thread_name_prefix="awskit-batch-get") as pool:
+                for future in [pool.submit(run, chunk) for chunk in chunks]:
+                    future.result()
+    if failed:
+        raise PartialFailure(
+            f"{len(failed)} keys of table {table.name!r} still unprocessed after "
+            f"{session.retry.max_attempts} attempts",
+            failed=failed,
+            last_error=errors[-1].last_error,
+            code="PartialFailure",
+        )
+    return [found[i] for i in ids if i in found]
 
 
 def _request_key(request: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from boto3.exceptions import (
 from .._errors import InvalidInput
 from .codec import to_attribute_value
 
-__all__ = ["Expressions", "parse_path"]
+__all__ = ["Expressions", "parse_path", "read_request", "start_key_of"]
 
 # A path segment is a name optionally followed by list indexes: ``tags[0][1]``.
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
@@ -187,3 +187,55 @@ class Expressions:
         if self.values:
             request["ExpressionAttributeValues"] = self.values
         return request
+
+
+def start_key_of(start_key: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``ExclusiveStartKey`` from a LastEvaluatedKey (or the same key with plain values)."""
+    if start_key is None:
+        return None
+    if not isinstance(start_key, Mapping):
+        raise InvalidInput("start_key", "expected the LastEvaluatedKey of an earlier page")
+    # A raw LastEvaluatedKey holds AttributeValues (dicts); key values never are dicts.
+    return {
+        name: value if isinstance(value, Mapping) else to_attribute_value(value)
+        for name, value in start_key.items()
+    }
+
+
+def read_request(
+    table_name: str,
+    *,
+    filter: ConditionBase | None,
+    index: str | None,
+    consistent: bool,
+    projection: Iterable[str] | None,
+    page_size: int | None,
+    limit: int | None,
+    key_condition: ConditionBase | None = None,
+) -> dict[str, Any]:
+    """The request of a Query or Scan (validated), without sending it."""
+    if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
+        raise InvalidInput("page_size", "must be a positive number of items")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise InvalidInput("limit", "must be a number of items, 0 or more")
+    ex = Expressions()
+    request: dict[str, Any] = {"TableName": table_name}
+    if key_condition is not None:
+        request["KeyConditionExpression"] = ex.condition(
+            key_condition, field="key_condition", key=True
+        )
+    if filter is not None:
+        request["FilterExpression"] = ex.condition(filter, field="filter")
+    if projection is not None:
+        request["ProjectionExpression"] = ex.projection(projection)
+    request.update(ex.request())
+    if index is not None:
+        request["IndexName"] = index
+    if consistent:
+        request["ConsistentRead"] = True
+    if page_size is not None:
+        request["Limit"] = page_size
+    elif limit and filter is None:
+        # Without a filter every evaluated item is returned: ask for no more than wanted.
+        request["Limit"] = limit
+    return request

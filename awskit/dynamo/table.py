@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -23,13 +22,12 @@ from .._errors import (
     AwskitError,
     ConditionFailed,
     InvalidInput,
-    PartialFailure,
     aws_errors,
     translate,
 )
 from .._paging import Page, Paged
 from .codec import dump_item, from_attribute_value, key_of, load_item, to_attribute_value
-from .expressions import Expressions
+from .expressions import Expressions, read_request, start_key_of
 from .schema import KeySchema
 
 if TYPE_CHECKING:
@@ -82,11 +80,6 @@ def _on_failure(request: dict[str, Any]) -> dict[str, Any]:
     if "ConditionExpression" in request:
         return {**request, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
     return request
-
-
-def _page_size(page_size: int | None) -> None:
-    if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
-        raise InvalidInput("page_size", "must be a positive number of items")
 
 
 class Table(Generic[T]):
@@ -461,17 +454,6 @@ class Table(Generic[T]):
 
     # -- many items ----------------------------------------------------------------------
 
-    def _start_key(self, start_key: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        if start_key is None:
-            return None
-        if not isinstance(start_key, Mapping):
-            raise InvalidInput("start_key", "expected the LastEvaluatedKey of an earlier page")
-        # A raw LastEvaluatedKey holds AttributeValues (dicts); key values never are dicts.
-        return {
-            name: value if isinstance(value, Mapping) else to_attribute_value(value)
-            for name, value in start_key.items()
-        }
-
     def _pages(self, call: Any, request: dict[str, Any], start_key: Any, limit: Any) -> Paged[T]:
         def fetch(token: Any) -> Page[T]:
             page_request = request if token is None else {**request, "ExclusiveStartKey": token}
@@ -481,43 +463,7 @@ class Table(Generic[T]):
                 [self.load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
             )
 
-        return Paged(fetch, limit=limit, start_token=self._start_key(start_key))
-
-    def _read_request(
-        self,
-        *,
-        filter: ConditionBase | None,
-        index: str | None,
-        consistent: bool,
-        projection: Iterable[str] | None,
-        page_size: int | None,
-        limit: int | None,
-        key_condition: ConditionBase | None = None,
-    ) -> dict[str, Any]:
-        _page_size(page_size)
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
-            raise InvalidInput("limit", "must be a number of items, 0 or more")
-        ex = Expressions()
-        request: dict[str, Any] = {"TableName": self.name}
-        if key_condition is not None:
-            request["KeyConditionExpression"] = ex.condition(
-                key_condition, field="key_condition", key=True
-            )
-        if filter is not None:
-            request["FilterExpression"] = ex.condition(filter, field="filter")
-        if projection is not None:
-            request["ProjectionExpression"] = ex.projection(projection)
-        request.update(ex.request())
-        if index is not None:
-            request["IndexName"] = index
-        if consistent:
-            request["ConsistentRead"] = True
-        if page_size is not None:
-            request["Limit"] = page_size
-        elif limit and filter is None:
-            # Without a filter every evaluated item is returned: ask for no more than wanted.
-            request["Limit"] = limit
-        return request
+        return Paged(fetch, limit=limit, start_token=start_key_of(start_key))
 
     def query(
         self,
@@ -543,7 +489,8 @@ class Table(Generic[T]):
             for user in users.query(Key("username").eq("johndoe"), filter=Attr("age").lt(30)):
                 ...
         """
-        request = self._read_request(
+        request = read_request(
+            self.name,
             key_condition=key_condition,
             filter=filter,
             index=index,
@@ -579,7 +526,8 @@ class Table(Generic[T]):
         """
         if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
             raise InvalidInput("segments", "between 1 and 1,000,000 segments")
-        request = self._read_request(
+        request = read_request(
+            self.name,
             filter=filter,
             index=index,
             consistent=consistent,
@@ -612,7 +560,8 @@ class Table(Generic[T]):
 
         Unlike :attr:`item_count` this is exact and current, and costs a read of the table.
         """
-        request = self._read_request(
+        request = read_request(
+            self.name,
             filter=filter,
             index=index,
             consistent=consistent,
@@ -649,59 +598,9 @@ class Table(Generic[T]):
             PartialFailure: keys still unprocessed after every retry; ``.failed`` lists
                 them as given.
         """
-        names = self.key_schema.names
-        wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
-        for i, key in enumerate(keys):
-            av_key, _ = self._key(key, field=f"keys[{i}]")
-            wanted.setdefault(key_id(av_key, names), (av_key, key))
-        ids = list(wanted)
-        found: dict[KeyId, T] = {}
-        lock = threading.Lock()
+        from .batch import batch_get
 
-        def attempt(batch: list[KeyId]) -> list[KeyId]:
-            request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
-            if consistent:
-                request["ConsistentRead"] = True
-            response = self.client.batch_get_item(RequestItems={self.name: cast(Any, request)})
-            items = [self.load(item) for item in response.get("Responses", {}).get(self.name, ())]
-            raw = response.get("Responses", {}).get(self.name, ())
-            with lock:
-                for av_item, item in zip(raw, items, strict=True):
-                    found[key_id(av_item, names)] = item
-            unprocessed: Mapping[str, Any] = response.get("UnprocessedKeys") or {}
-            left = unprocessed.get(self.name, {}).get("Keys", ())
-            return [key_id(k, names) for k in left]
-
-        failed: list[Any] = []
-        errors: list[PartialFailure] = []
-
-        def run(batch: list[KeyId]) -> None:
-            try:
-                self._dynamo.session.retry.drain(batch, attempt, what="keys")
-            except PartialFailure as exc:
-                with lock:
-                    failed.extend(wanted[i][1] for i in exc.failed)
-                    errors.append(exc)
-
-        chunks = [ids[i : i + BATCH_GET_KEYS] for i in range(0, len(ids), BATCH_GET_KEYS)]
-        with aws_errors():
-            if len(chunks) <= 1:
-                for chunk in chunks:
-                    run(chunk)
-            else:
-                workers = min(len(chunks), self._dynamo.session.max_concurrency)
-                with ThreadPoolExecutor(workers, thread_name_prefix="awskit-batch-get") as pool:
-                    for future in [pool.submit(run, chunk) for chunk in chunks]:
-                        future.result()
-        if failed:
-            raise PartialFailure(
-                f"{len(failed)} keys of table {self.name!r} still unprocessed after "
-                f"{self._dynamo.session.retry.max_attempts} attempts",
-                failed=failed,
-                last_error=errors[-1].last_error,
-                code="PartialFailure",
-            )
-        return [found[i] for i in ids if i in found]
+        return batch_get(self, keys, consistent=consistent)
 
     def batch_writer(self, overwrite_by_pkeys: Sequence[str] | None = None) -> BatchWriter[T]:
         """A context manager that writes puts and deletes in batches (``BatchWriteItem``).
