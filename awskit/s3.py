@@ -260,6 +260,8 @@ class ObjectStream(io.RawIOBase):
         super().__init__()
         self._body = response["Body"]
         self.key = key
+        #: The key, as ``name`` is for files (``io.TextIOWrapper`` reports it).
+        self.name = key
         self.size = int(response.get("ContentLength", 0))
         self.content_type: str | None = response.get("ContentType")
         self.etag = _etag(response.get("ETag"))
