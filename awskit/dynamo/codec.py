@@ -244,7 +244,7 @@ def _enc_enum(v: enum.Enum) -> AttributeValue:
 
 
 def _enc_model(v: pydantic.BaseModel) -> AttributeValue:
-    return {"M": _dump_model(v)}
+    return {"M": _dump_model(v)[0]}
 
 
 _ENCODERS: dict[type, Callable[[Any], AttributeValue]] = {
@@ -304,45 +304,69 @@ def _encode(v: Any) -> AttributeValue:
 
 
 class _DumpPlan:
-    """What to read from an instance of one model class: (field name, attribute name)."""
+    """What to read from an instance of one model class: (field, attribute, name's size)."""
 
     __slots__ = ("fields",)
 
     def __init__(self, model: type[pydantic.BaseModel]) -> None:
-        self.fields = tuple((name, info.alias or name) for name, info in model.model_fields.items())
+        self.fields = tuple(
+            (name, info.alias or name, _utf8_len(info.alias or name))
+            for name, info in model.model_fields.items()
+        )
 
 
 _DUMP_PLANS: dict[type, _DumpPlan] = {}
 
 
-def _dump_model(obj: pydantic.BaseModel) -> Item:
+def _sized(v: Any) -> tuple[AttributeValue, int]:
+    """Encode ``v`` and size it by AWS's rule in one go: dump_item runs on every write."""
+    kind = type(v)
+    if kind is str:
+        if v.isascii():
+            return {"S": v}, len(v)
+        return _enc_str(v), _utf8_len(v)
+    if kind is int:
+        text = _number_text_of_int(v)
+        return {"N": text}, _number_size(text)
+    if kind is float:
+        text = _number_text_of_float(v)
+        return {"N": text}, _number_size(text)
+    if kind is bool:
+        return {"BOOL": v}, 1
+    av = _encode(v)
+    return av, _value_size(av)
+
+
+def _dump_model(obj: pydantic.BaseModel) -> tuple[Item, int]:
     kind = type(obj)
     plan = _DUMP_PLANS.get(kind)
     if plan is None:
         plan = _DUMP_PLANS[kind] = _DumpPlan(kind)
     values = obj.__dict__
     out: Item = {}
-    for name, attr in plan.fields:
+    size = 0
+    for name, attr, attr_size in plan.fields:
         v = values.get(name)
         if v is None:
             continue
-        encoder = _ENCODERS.get(type(v))
         try:
-            out[attr] = encoder(v) if encoder is not None else _encode(v)
+            out[attr], value_size = _sized(v)
         except _Unstorable as exc:
             exc.path.append(attr)
             raise
+        size += attr_size + value_size
     extra = obj.__pydantic_extra__
     if extra:
         for attr, v in extra.items():
             if v is None:
                 continue
             try:
-                out[attr] = _encode(v)
+                out[attr], value_size = _sized(v)
             except _Unstorable as exc:
                 exc.path.append(attr)
                 raise
-    return out
+            size += _utf8_len(attr) + value_size
+    return out, size
 
 
 def to_attribute_value(value: Any, *, field: str = "value") -> dict[str, Any]:
@@ -387,26 +411,27 @@ def dump_item(obj: pydantic.BaseModel | Mapping[str, Any]) -> dict[str, dict[str
     """
     try:
         if isinstance(obj, pydantic.BaseModel):
-            out = _dump_model(obj)
+            out, size = _dump_model(obj)
         elif isinstance(obj, Mapping):
             out = {}
+            size = 0
             for k, v in obj.items():
                 if not isinstance(k, str) or not k:
                     raise InvalidInput("item", f"attribute names must be non-empty strings: {k!r}")
                 if v is None:
                     continue
                 try:
-                    out[k] = _encode(v)
+                    out[k], value_size = _sized(v)
                 except _Unstorable as exc:
                     exc.path.append(k)
                     raise
+                size += _utf8_len(k) + value_size
         else:
             raise InvalidInput(
                 "item", f"expected a pydantic model or a mapping, not {type(obj).__name__}"
             )
     except _Unstorable as exc:
         raise InvalidInput(exc.field(""), exc.reason) from None
-    size = item_size(out)
     if size > MAX_ITEM_BYTES:
         raise InvalidInput(
             "item", f"the item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES} (400 KB)"
@@ -580,14 +605,30 @@ def _enum_converter(kind: type[enum.Enum]) -> Converter:
     return convert
 
 
+# Set elements of these types are parsed straight from the wire strings.
+_ELEMENT_PARSERS: dict[Any, Callable[[str], Any]] = {
+    int: _to_int,
+    float: float,
+    Decimal: Decimal,
+}
+
+
 def _set_converter(element: Any) -> Converter:
+    parse = _ELEMENT_PARSERS.get(element)
     convert_element = _converter_for(element)
 
     def convert(av: Mapping[str, Any]) -> Any:
         for tag, v in av.items():
-            if tag == "NS" or tag == "SS" or tag == "BS":
-                scalar = tag[0]
-                return {convert_element({scalar: x}) for x in v}
+            if tag == "SS" or tag == "BS":
+                if element is str or element is bytes or element is Any:
+                    return set(v)
+            elif tag == "NS":
+                if parse is not None:
+                    return {parse(x) for x in v}
+            else:
+                return _plain(av)
+            scalar = tag[0]
+            return {convert_element({scalar: x}) for x in v}
         return _plain(av)
 
     return convert
@@ -731,8 +772,7 @@ class _LoadPlan:
         get = self.converters.get
         data: dict[str, Any] = {}
         for attr, av in item.items():
-            convert = get(attr)
-            data[attr] = convert(av) if convert is not None else _plain(av)
+            data[attr] = get(attr, _plain)(av)
         for attr in self.nullable:
             if attr not in data:
                 data[attr] = None
