@@ -387,8 +387,10 @@ def test_item_that_fails_the_model_names_table_and_key(
     assert info.value.table == "users"
     assert info.value.key == {"username": "broken", "last_name": "Item"}
     assert "'broken'" in str(info.value) and "users" in str(info.value)
-    with pytest.raises(InvalidItem):
-        list(seeded.scan())
+    with pytest.raises(InvalidItem) as info:
+        list(aws.dynamo.table("users", model=User).scan(Attr("username").eq("broken")))
+    assert info.value.key == {"username": "broken", "last_name": "Item"}
+    assert info.value.item == {"username": "broken", "last_name": "Item", "age": "old"}
 
 
 # -- update, conditions, delete --------------------------------------------------------------

@@ -234,8 +234,10 @@ class Table(Generic[T]):
         try:
             return cast(T, load_item(av_item, cast(Any, self.model)))
         except ValidationError as exc:
-            schema = self._key_schema
-            names = schema.names if schema is not None else ()
+            try:
+                names = self.key_schema.names
+            except AwskitError:
+                names = ()
             key = {n: from_attribute_value(av_item[n]) for n in names if n in av_item}
             model = self.model.__name__ if self.model is not None else "dict"
             raise InvalidItem(
