@@ -646,3 +646,27 @@ def test_exact_values_survive_a_real_round_trip(aws: awskit.Session) -> None:
     assert plain["score"] == 1e100
     assert plain["age"] == 10**38 - 1
     assert plain["anything"]["nested"][1]["deep"] == Decimal("0.1000000000000000000001")
+
+
+def test_sets_of_uuids_enums_and_dates_are_string_or_number_sets() -> None:
+    class Sets(pydantic.BaseModel):
+        ids: set[uuid.UUID]
+        colors: frozenset[Color]
+        levels: set[Level]
+        days: set[dt.date]
+
+    value = Sets(
+        ids={uuid.UUID(int=1), uuid.UUID(int=2)},
+        colors=frozenset({Color.RED, Color.BLUE}),
+        levels={Level.LOW, Level.HIGH},
+        days={dt.date(2024, 1, 1)},
+    )
+    item = dump_item(value)
+    assert sorted(item["colors"]["SS"]) == ["blue", "red"]
+    assert sorted(item["levels"]["NS"]) == ["1", "3"]
+    assert item["days"] == {"SS": ["2024-01-01"]}
+    assert load_item(item, Sets) == value
+    # A UUID and its own string are one DynamoDB string.
+    assert to_attribute_value({uuid.UUID(int=1), str(uuid.UUID(int=1))})["SS"] == [
+        str(uuid.UUID(int=1))
+    ]

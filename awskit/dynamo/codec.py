@@ -105,8 +105,9 @@ def _number_text_of_float(v: float) -> str:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     text = repr(v)
     if "e" in text:
-        # "1e-07" -> "1E-7", DynamoDB's documented form; the mantissa keeps its point, so an
-        # integral float such as 3e+16 still reads back as a float.
+        # "1e-07" -> "1E-7", DynamoDB's documented form. Keeping the exponent (rather than
+        # Decimal's "30000000000000000") makes an integral float such as 3e+16 read back as
+        # a float, not an int, from a plain table.
         mantissa, _, exponent = text.partition("e")
         text = f"{mantissa}E{int(exponent):+d}"
     return text
@@ -127,23 +128,6 @@ def _number_text_of_decimal(v: Decimal) -> str:
     if adjusted < _MIN_ADJUSTED or adjusted > _MAX_ADJUSTED:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     return str(v)
-
-
-def _number_text(v: Any) -> str:
-    kind = type(v)
-    if kind is int:
-        return _number_text_of_int(v)
-    if kind is float:
-        return _number_text_of_float(v)
-    if kind is Decimal:
-        return _number_text_of_decimal(v)
-    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
-        raise _Unstorable(f"a number set cannot hold a {kind.__name__}")
-    if isinstance(v, int):
-        return _number_text_of_int(int(v))
-    if isinstance(v, float):
-        return _number_text_of_float(float(v))
-    return _number_text_of_decimal(Decimal(v))
 
 
 def _enc_int(v: int) -> AttributeValue:
@@ -204,28 +188,32 @@ def _enc_map(v: Mapping[Any, Any]) -> AttributeValue:
     return {"M": out}
 
 
+_SET_TAGS = {"S": "SS", "N": "NS", "B": "BS"}
+
+
 def _enc_set(v: set[Any] | frozenset[Any]) -> AttributeValue:
     if not v:
         raise _Unstorable("an empty set is not storable in DynamoDB (omit it or use None)")
-    first = next(iter(v))
-    if isinstance(first, str):
-        if not all(isinstance(x, str) for x in v):
-            raise _Unstorable("a set must hold only strings, only numbers or only bytes")
+    kinds = {type(x) for x in v}
+    if kinds == {str}:
         return {"SS": [_enc_str(x)["S"] for x in v]}
-    if isinstance(first, (bytes, bytearray, memoryview)):
-        if not all(isinstance(x, (bytes, bytearray, memoryview)) for x in v):
-            raise _Unstorable("a set must hold only strings, only numbers or only bytes")
-        return {"BS": list({bytes(x): None for x in v})}
-    if isinstance(first, (int, float, Decimal)) and not isinstance(first, bool):
-        texts = [_number_text(x) for x in v]
-        if len({type(x) for x in v}) > 1:
-            # 0.1 and Decimal("0.1") differ in Python but are one DynamoDB number, and
-            # DynamoDB rejects a set that holds a number twice.
-            texts = list({Decimal(t): t for t in texts}.values())
-        return {"NS": texts}
-    raise _Unstorable(
-        f"a set must hold only strings, only numbers or only bytes, not {type(first).__name__}"
-    )
+    if kinds == {int}:
+        return {"NS": [_number_text_of_int(x) for x in v]}
+    # Anything else goes through the scalar encoder (floats, Decimal, bytes, UUID, Enum, ...)
+    # and every element must come out as the same one of S, N or B.
+    scalars = [_encode(x) for x in v]
+    tags = {tag for av in scalars for tag in av}
+    if len(tags) != 1 or not tags <= _SET_TAGS.keys():
+        found = ", ".join(sorted({k.__name__ for k in kinds}))
+        raise _Unstorable(f"a set must hold only strings, only numbers or only bytes ({found})")
+    (tag,) = tags
+    values = [av[tag] for av in scalars]
+    if len(kinds) > 1:
+        # Different Python values can be one DynamoDB value (0.1 and Decimal("0.1"), a UUID
+        # and its string), and DynamoDB rejects a set that holds a value twice.
+        unique = {Decimal(x) if tag == "N" else x: x for x in values}
+        values = list(unique.values())
+    return {_SET_TAGS[tag]: values}
 
 
 def _enc_datetime(v: _dt.date | _dt.time) -> AttributeValue:
