@@ -511,7 +511,7 @@ class StrictEBS:
             index = self._index(raw_index, snap)
             if self._tokens.get(query.get("blockToken", "")) != (snapshot_id, index):
                 raise _validation("the block token does not match", "INVALID_BLOCK_TOKEN")
-            digest = snap.effective().get(index)
+            digest = next((s.written[index] for s in snap.lineage() if index in s.written), None)
             if digest is None:
                 raise _validation(f"block {index} has no data", "INVALID_BLOCK")
             data = self._store[digest]

@@ -1,0 +1,415 @@
+"""EBS direct APIs: awskit's upload/download pipelines against boto3 loops and dsnap.
+
+The server side is the strict EBS test server (``tests/ebs_strict.py``, which checks
+every checksum) behind the fault proxy with 50 ms added to every request, both in a
+separate process so they do not compete with the client for the GIL:
+
+* upload of a 48 MiB image: the seed's straightforward ``put_snapshot_block`` loop, a
+  hand-tuned 32-thread loop, and ``aws.ebs.upload`` (default concurrency 16, and 32);
+* download of that snapshot: a sequential ``get_snapshot_block`` loop, a 32-thread
+  loop, dsnap (if installed) and ``aws.ebs.download``;
+* peak RSS of a 1 GiB upload + download at 0 ms, measured in a child process;
+* block planning + hashing of a 1 GiB file on one core against raw ``hashlib.sha256``.
+
+Run: ``python -m bench.ebs [--quick]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+import awskit
+from awskit.ebs import BLOCK_SIZE, linear_checksum
+from awskit.ebs.blocks import block_digest, plan_blocks
+
+ROOT = Path(__file__).resolve().parent.parent
+MIB = 1 << 20
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+_SERVE = """
+import sys
+from tests.ebs_strict import StrictEBS
+from tests.faults import FaultProxy
+with StrictEBS() as server, FaultProxy(server.url) as proxy:
+    proxy.set_latency(float(sys.argv[1]))
+    print(server.url, proxy.url, flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def servers(latency: float) -> Iterator[tuple[str, str]]:
+    """The strict server and a fault proxy (``latency`` s per request) in a child process."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(latency)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        strict, proxy = child.stdout.readline().split()
+        yield strict, proxy
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def _boto3_client(url: str, pool: int = 10) -> Any:
+    session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+    return session.client(
+        "ebs",
+        endpoint_url=url,
+        config=Config(max_pool_connections=pool, retries={"mode": "standard"}),
+    )
+
+
+def _awskit(url: str, concurrency: int = 16) -> awskit.Session:
+    session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+    return awskit.connect(session=session, endpoint_url=url, max_concurrency=concurrency)
+
+
+def _checksum(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as f:
+        index = 0
+        while chunk := f.read(BLOCK_SIZE):
+            yield index, chunk.ljust(BLOCK_SIZE, b"\0")
+            index += 1
+
+
+def _complete(client: Any, snapshot_id: str, checksums: dict[int, str]) -> None:
+    client.complete_snapshot(
+        SnapshotId=snapshot_id,
+        ChangedBlocksCount=len(checksums),
+        Checksum=linear_checksum(checksums),
+        ChecksumAlgorithm="SHA256",
+        ChecksumAggregationMethod="LINEAR",
+    )
+
+
+def upload_loop(client: Any, path: Path) -> str:
+    """The seed's way: one put_snapshot_block after another."""
+    snapshot_id = client.start_snapshot(VolumeSize=1)["SnapshotId"]
+    checksums: dict[int, str] = {}
+    for index, data in _blocks(path):
+        checksums[index] = _checksum(data)
+        client.put_snapshot_block(
+            SnapshotId=snapshot_id,
+            BlockIndex=index,
+            BlockData=data,
+            DataLength=BLOCK_SIZE,
+            Checksum=checksums[index],
+            ChecksumAlgorithm="SHA256",
+        )
+    _complete(client, snapshot_id, checksums)
+    return str(snapshot_id)
+
+
+def upload_threads(client: Any, path: Path, threads: int = 32) -> str:
+    """A hand-tuned loop: every block handed to a 32-thread pool."""
+    snapshot_id = client.start_snapshot(VolumeSize=1)["SnapshotId"]
+    checksums: dict[int, str] = {}
+
+    def put(item: tuple[int, bytes]) -> None:
+        index, data = item
+        checksums[index] = _checksum(data)
+        client.put_snapshot_block(
+            SnapshotId=snapshot_id,
+            BlockIndex=index,
+            BlockData=data,
+            DataLength=BLOCK_SIZE,
+            Checksum=checksums[index],
+            ChecksumAlgorithm="SHA256",
+        )
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(put, _blocks(path)))
+    _complete(client, snapshot_id, checksums)
+    return str(snapshot_id)
+
+
+def _list(client: Any, snapshot_id: str) -> list[tuple[int, str]]:
+    blocks: list[tuple[int, str]] = []
+    kwargs: dict[str, Any] = {"SnapshotId": snapshot_id}
+    while True:
+        response = client.list_snapshot_blocks(**kwargs)
+        blocks += [(b["BlockIndex"], b["BlockToken"]) for b in response["Blocks"]]
+        if not response.get("NextToken"):
+            return blocks
+        kwargs["NextToken"] = response["NextToken"]
+
+
+def download_loop(client: Any, snapshot_id: str, out: Path, threads: int = 1) -> None:
+    """Sequential (threads=1) or pooled GetSnapshotBlock, each block checked and written."""
+    blocks = _list(client, snapshot_id)
+    with out.open("wb") as f:
+        f.truncate(GIB)
+    fd = os.open(out, os.O_WRONLY)
+
+    def get(item: tuple[int, str]) -> None:
+        index, token = item
+        response = client.get_snapshot_block(
+            SnapshotId=snapshot_id, BlockIndex=index, BlockToken=token
+        )
+        data = response["BlockData"].read()
+        if _checksum(data) != response["Checksum"]:
+            raise ValueError(f"block {index} is corrupt")
+        os.pwrite(fd, data, index * BLOCK_SIZE)
+
+    try:
+        if threads == 1:
+            for item in blocks:
+                get(item)
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(get, blocks))
+    finally:
+        os.close(fd)
+
+
+GIB = 1 << 30
+
+
+def download_dsnap(url: str, snapshot_id: str, out_dir: Path) -> bool:
+    """dsnap's LocalSnapshot.fetch (50 threads); False when dsnap is not installed."""
+    try:
+        from dsnap.snapshot import LocalSnapshot
+    except ImportError:
+        return False
+    os.environ["AWS_ENDPOINT_URL_EBS"] = url
+    try:
+        session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+        snap = LocalSnapshot(str(out_dir), snapshot_id, boto3_session=session)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            snap.fetch(force=True)
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_EBS"]
+    return True
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _image(path: Path, size: int, distinct: int = 0) -> None:
+    """Random non-zero blocks; with ``distinct``, that many blocks repeated (a server that
+    stores by content then holds little)."""
+    with path.open("wb") as f:
+        pool = [os.urandom(BLOCK_SIZE) for _ in range(distinct)] if distinct else []
+        for i in range(size // BLOCK_SIZE):
+            f.write(pool[i % distinct] if pool else os.urandom(BLOCK_SIZE))
+
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child forked from a
+# big parent would report the parent's size; VmHWM belongs to the new address space.
+_RSS_CHILD = """
+import resource, sys
+from bench.ebs import _awskit
+aws = _awskit(sys.argv[1])
+snap = aws.ebs.upload(sys.argv[2])
+aws.ebs.download(snap.snapshot_id, sys.argv[3])
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak // 1024)
+"""
+
+
+def peak_rss_mib(url: str, image: Path, out: Path) -> int:
+    """Peak RSS (MiB) of a fresh interpreter uploading ``image`` and downloading it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, url, str(image), str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def plan_and_hash(path: Path) -> int:
+    blocks = 0
+    for block in plan_blocks(path):
+        if block.data is not None:
+            block_digest(block.data)
+            blocks += 1
+    return blocks
+
+
+def raw_hash(nbytes: int) -> None:
+    buffer = os.urandom(BLOCK_SIZE)
+    for _ in range(nbytes // BLOCK_SIZE):
+        hashlib.sha256(buffer).digest()
+
+
+def run(quick: bool = False) -> list[dict[str, object]]:
+    size = (16 if quick else 48) * MIB
+    big = (256 if quick else 1024) * MIB
+    repeat = 1 if quick else 3
+    rows: list[dict[str, object]] = []
+    label = f"{size // MIB} MiB @50 ms"
+    with tempfile.TemporaryDirectory(prefix="awskit-bench-ebs-") as tmp:
+        tmpdir = Path(tmp)
+        image = tmpdir / "image.img"
+        _image(image, size)
+        with servers(0.05) as (_, proxy):
+            boto_seq = _boto3_client(proxy)
+            boto_32 = _boto3_client(proxy, pool=32)
+            aws16, aws32 = _awskit(proxy), _awskit(proxy, 32)
+            upload_threads(boto_32, image)  # warm connections and models on every path
+            aws16.ebs.upload(image)
+            aws32.ebs.upload(image, concurrency=32)
+
+            loop_s = _timed(lambda: upload_loop(boto_seq, image), 1)
+            tuned_s = _timed(lambda: upload_threads(boto_32, image), repeat)
+            ours16 = _timed(lambda: aws16.ebs.upload(image), repeat)
+            ours32 = _timed(lambda: aws32.ebs.upload(image, concurrency=32), repeat)
+            rows += [
+                _row(
+                    f"upload {label}",
+                    "boto3 put_snapshot_block loop",
+                    loop_s,
+                    ours16,
+                    "awskit default concurrency 16; target >= 8x faster",
+                ),
+                _row(
+                    f"upload {label}",
+                    "boto3 32-thread hand-tuned",
+                    tuned_s,
+                    ours16,
+                    "awskit default concurrency 16; target >= 90% as fast",
+                ),
+                _row(
+                    f"upload {label}",
+                    "boto3 32-thread hand-tuned",
+                    tuned_s,
+                    ours32,
+                    "awskit concurrency=32 (same as the peer)",
+                ),
+            ]
+
+            snapshot_id = aws16.ebs.upload(image).snapshot_id
+            out = tmpdir / "out.img"
+            dl_loop = _timed(lambda: download_loop(boto_seq, snapshot_id, out), 1)
+            dl_tuned = _timed(lambda: download_loop(boto_32, snapshot_id, out, 32), repeat)
+            dl16 = _timed(lambda: aws16.ebs.download(snapshot_id, out), repeat)
+            dl32 = _timed(lambda: aws32.ebs.download(snapshot_id, out, concurrency=32), repeat)
+            if _same(image, out, size):
+                verified = "output verified byte-identical"
+            else:
+                verified = "OUTPUT DIFFERS"
+            rows += [
+                _row(
+                    f"download {label}",
+                    "boto3 get_snapshot_block loop",
+                    dl_loop,
+                    dl16,
+                    f"awskit concurrency 16; {verified}",
+                ),
+                _row(
+                    f"download {label}",
+                    "boto3 32-thread hand-tuned",
+                    dl_tuned,
+                    dl16,
+                    "awskit concurrency 16",
+                ),
+                _row(
+                    f"download {label}",
+                    "boto3 32-thread hand-tuned",
+                    dl_tuned,
+                    dl32,
+                    "awskit concurrency=32",
+                ),
+            ]
+            dsnap_dir = tmpdir / "dsnap"
+            dsnap_dir.mkdir()
+            if download_dsnap(proxy, snapshot_id, dsnap_dir):
+                dsnap_s = _timed(lambda: download_dsnap(proxy, snapshot_id, dsnap_dir), repeat)
+                rows.append(
+                    _row(
+                        f"download {label}",
+                        "dsnap 1.0.1 (50 threads)",
+                        dsnap_s,
+                        dl16,
+                        "awskit concurrency 16, dsnap installed with --no-deps",
+                    )
+                )
+            else:
+                rows.append(_row(f"download {label}", "dsnap", 0.0, dl16, "dsnap not installed"))
+
+        image.unlink()
+        out.unlink(missing_ok=True)
+        big_image = tmpdir / "big.img"
+        _image(big_image, big, distinct=64)
+        with servers(0.0) as (strict, _):
+            rss = peak_rss_mib(strict, big_image, tmpdir / "big.out")
+        rows.append(
+            _row(
+                f"peak RSS, {big // MIB} MiB upload + download (MiB)",
+                "budget 200 MiB",
+                200.0,
+                float(rss),
+                "values are MiB, not seconds; strict server at 0 ms in "
+                "another process; whole interpreter incl. boto3",
+            )
+        )
+        plan_and_hash(big_image)  # page cache warm
+        raw_s = _timed(lambda: raw_hash(big), repeat)
+        ours_s = _timed(lambda: plan_and_hash(big_image), repeat)
+        rows.append(
+            _row(
+                f"plan + hash {big // MIB} MiB file, one core",
+                "hashlib.sha256 in memory",
+                raw_s,
+                ours_s,
+                f"{big / MIB / ours_s:.0f} MiB/s vs {big / MIB / raw_s:.0f} "
+                f"MiB/s = {raw_s / ours_s:.0%} of raw; target >= 70%",
+            )
+        )
+    for row in rows:
+        print(row)
+    return rows
+
+
+def _same(image: Path, out: Path, size: int) -> bool:
+    with image.open("rb") as a, out.open("rb") as b:
+        return a.read(size) == b.read(size)
+
+
+def _row(operation: str, peer: str, peer_s: float, ours: float, note: str) -> dict[str, object]:
+    return {"operation": operation, "peer": peer, "peer_s": peer_s, "awskit_s": ours, "note": note}
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)
