@@ -50,7 +50,11 @@ def _users(n: int) -> list[User]:
 
 
 def _session() -> boto3.Session:
-    return boto3.Session(region_name=REGION, **DUMMY_CREDENTIALS)
+    return boto3.Session(
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+    )
 
 
 def _create(client: Any, name: str) -> None:
@@ -202,7 +206,7 @@ def _throughput(n: int) -> list[dict[str, object]]:
 
 
 def _best_pair(
-    ours: Callable[[], None], peer: Callable[[], None], loops: int, repeats: int = 7
+    ours: Callable[[], object], peer: Callable[[], object], loops: int, repeats: int = 7
 ) -> tuple[float, float]:
     """Best per-call times of ``ours`` and ``peer``, their timed loops interleaved.
 
@@ -240,7 +244,7 @@ def _single_item(loops: int) -> list[dict[str, object]]:
             }
         }
     )
-    replies = {
+    replies: dict[str, Any] = {
         "DescribeTable": describe,
         "GetItem": dynamodb_json({"Item": av_item}),
         "PutItem": dynamodb_json({}),
@@ -254,11 +258,11 @@ def _single_item(loops: int) -> list[dict[str, object]]:
     key = {"username": user.username, "last_name": user.last_name}
     try:
         get_ours, get_peer = _best_pair(
-            lambda: table.get(key) and None, lambda: peer_table.get_item(Key=key) and None, loops
+            lambda: table.get(key), lambda: peer_table.get_item(Key=key), loops
         )
         put_ours, put_peer = _best_pair(
-            lambda: table.put(user) and None,
-            lambda: peer_table.put_item(Item=user.model_dump()) and None,
+            lambda: table.put(user),
+            lambda: peer_table.put_item(Item=user.model_dump()),
             loops,
         )
     finally:

@@ -23,6 +23,7 @@ from awskit.dynamo import (
     LocalIndex,
     Provisioned,
     Table,
+    TransactAction,
     TransactCheck,
     TransactDelete,
     TransactionCanceled,
@@ -603,7 +604,7 @@ def test_transact_write_and_get(aws: awskit.Session, seeded: Table[User]) -> Non
 
 
 def test_transaction_cancellation_reasons_map_to_actions(seeded: Table[User]) -> None:
-    actions = [
+    actions: list[TransactAction] = [
         TransactPut(jane()),
         TransactCheck({"username": "alicedoe", "last_name": "Doe"}, Attr("age").lt(20)),
         TransactUpdate({"username": "johndoe", "last_name": "Doe"}, set={"age": 1}),
@@ -638,7 +639,7 @@ def test_transaction_limits_are_checked_before_sending(
 # -- batch writer details --------------------------------------------------------------------
 
 
-def keys_in(body: bytes) -> list[tuple[str, ...]]:
+def keys_in(body: bytes) -> list[tuple[Any, ...]]:
     import json
 
     requests = json.loads(body)["RequestItems"]

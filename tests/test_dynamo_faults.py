@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 def moto_items(endpoint: LocalEndpoint, table: str) -> list[dict[str, Any]]:
     """Every item of ``table`` as moto holds it, read without the proxy."""
     client = boto3.client(
-        "dynamodb", endpoint_url=endpoint.url, region_name="us-east-1", **DUMMY_CREDENTIALS
+        "dynamodb",
+        endpoint_url=endpoint.url,
+        region_name="us-east-1",
+        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
     )
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=table):
@@ -35,7 +39,8 @@ def moto_items(endpoint: LocalEndpoint, table: str) -> list[dict[str, Any]]:
 
 def botocore_attempts(aws: awskit.Session) -> int:
     """Attempts botocore makes per call (initial one included) on this session's clients."""
-    return int(aws.dynamo.client.meta.config.retries["total_max_attempts"])
+    retries: dict[str, Any] = getattr(aws.dynamo.client.meta.config, "retries", {})
+    return int(retries["total_max_attempts"])
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 from boto3.dynamodb.conditions import ConditionBase
@@ -93,12 +93,15 @@ TransactAction = Union[TransactPut, TransactUpdate, TransactDelete, TransactChec
 
 @dataclass(frozen=True)
 class CancellationReason:
-    """Why DynamoDB refused one action: ``code`` is ``"None"`` for actions that were fine."""
+    """Why DynamoDB refused one action: ``code`` is ``"None"`` for actions that were fine.
+
+    ``item`` is the current item (read into the table's model) when DynamoDB returned it.
+    """
 
     action: Any
     code: str
     message: str | None = None
-    item: dict[str, Any] | None = field(default=None)
+    item: Any = None
 
 
 class TransactionCanceled(AwskitError):
