@@ -351,22 +351,38 @@ def test_a_wrong_crc32_is_still_caught_and_retried() -> None:
 
 
 def test_a_wrong_crc32_that_persists_still_fails() -> None:
-    # botocore's legacy retry mode raises once its attempts are spent; standard mode (what
-    # awskit sessions use) retries the same way but then returns the last response.
-    client = make_client("legacy")
-    fastpath.enable(client)
+    corrupted = {"Items": [{"a": {"S": "evil"}}], "Count": 1}
+    plain = make_client("standard")
     replies = Replies()
-    replies.reply = bad_crc({"Items": [{"a": {"S": "evil"}}], "Count": 1})
-    undo = canned(client, {"Scan": replies, "GetItem": replies})
+    replies.reply = bad_crc(corrupted)
+    undo = canned(plain, {"Scan": replies})
     try:
-        with pytest.raises(ChecksumError):
-            client.scan(TableName="t1")
+        # Why enable() checks the final response: botocore's standard mode retries, then
+        # returns the corrupted response as if it were fine.
+        assert plain.scan(TableName="t1")["Items"] == corrupted["Items"]
         assert replies.calls == 3
-        with pytest.raises(ChecksumError):
-            client.get_item(TableName="t1", Key={"pk": {"S": "x"}})
     finally:
         undo()
-        client.close()
+        plain.close()
+
+    for mode, error in (("standard", awskit.ChecksumMismatch), ("legacy", ChecksumError)):
+        client = make_client(mode)
+        fastpath.enable(client)
+        replies = Replies()
+        replies.reply = bad_crc(corrupted)
+        undo = canned(client, {"Scan": replies, "GetItem": replies, "PutItem": replies})
+        try:
+            with pytest.raises(error):
+                client.scan(TableName="t1")
+            assert replies.calls == 3  # botocore's retries ran first
+            with pytest.raises(error):
+                client.get_item(TableName="t1", Key={"pk": {"S": "x"}})
+            replies.reply = bad_crc({})
+            with pytest.raises(error):
+                client.put_item(TableName="t1", Item={"pk": {"S": "x"}})
+        finally:
+            undo()
+            client.close()
 
 
 # --------------------------------------------------------------------------- real server

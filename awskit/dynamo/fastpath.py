@@ -14,6 +14,12 @@ ConsumedCapacity, UnprocessedKeys, ...), and returns the items through
 any other status go to botocore untouched. The CRC32 check (``x-amz-crc32``) is unaffected:
 botocore's retry checker computes it on the HTTP response's own content, never on the
 ``response_dict`` body replaced here.
+
+botocore's ``standard`` retry mode (awskit's) retries a response whose CRC32 is wrong but,
+once its attempts are spent, returns that corrupted response as if nothing happened (only
+``legacy`` mode raises). :func:`enable` therefore also checks the final response of every
+DynamoDB call on botocore's documented ``after-call`` event and raises
+:class:`awskit.ChecksumMismatch` instead of handing back data that failed its checksum.
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import zlib
 from typing import Any
+
+from .._errors import ChecksumMismatch
 
 __all__ = ["enable"]
 
@@ -99,12 +108,28 @@ def _before_parse(
     customized_response_dict[member] = payload
 
 
+def _check_crc32(http_response: Any, model: Any, **_: Any) -> None:
+    expected = http_response.headers.get("x-amz-crc32")
+    if expected is None:
+        return
+    actual = zlib.crc32(http_response.content) & 0xFFFFFFFF
+    if int(expected) != actual:
+        raise ChecksumMismatch(
+            f"the DynamoDB {model.name} response failed its CRC32 check on every attempt "
+            f"(x-amz-crc32 {expected}, body {actual})",
+            code="CRC32Mismatch",
+            operation=model.name,
+        )
+
+
 def enable(client: Any) -> None:
     """Decode Query, Scan, GetItem and BatchGetItem items of ``client`` without botocore's parser.
 
     The response is exactly what botocore would return (binary values as bytes), only
-    faster; error responses and the CRC32 check are left to botocore. Idempotent: enabling a
-    client twice registers one handler per operation.
+    faster; error responses are left to botocore. A response whose ``x-amz-crc32`` still
+    disagrees with its body after botocore's retries raises :class:`awskit.ChecksumMismatch`
+    (every DynamoDB operation of ``client``). Idempotent: enabling a client twice registers
+    each handler once.
 
     Example:
         >>> import boto3
@@ -119,3 +144,4 @@ def enable(client: Any) -> None:
             _before_parse,
             unique_id=f"{_UNIQUE_ID}-{operation}",
         )
+    events.register("after-call.dynamodb", _check_crc32, unique_id=f"{_UNIQUE_ID}-crc32")
