@@ -19,6 +19,7 @@ Blocks are always 524288 bytes (``BLOCK_SIZE``), whatever an emulator reports.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import stat
@@ -55,13 +56,14 @@ if TYPE_CHECKING:
 
     from .._session import Session
 
-__all__ = [
+# Plain sorted() order, which tests/test_exports.py checks (ruff's isort order differs).
+__all__ = [  # noqa: RUF022
     "BLOCK_SIZE",
-    "EBS",
-    "MAX_VOLUME_SIZE",
     "Block",
     "ChangedBlock",
     "DownloadResult",
+    "EBS",
+    "MAX_VOLUME_SIZE",
     "Snapshot",
     "SnapshotWriter",
     "block_checksum",
@@ -393,7 +395,7 @@ class EBS:
         if wait:
             with snapshot_errors(snapshot.snapshot_id):
                 self.wait(snapshot.snapshot_id)
-            return Snapshot(**{**snapshot.__dict__, "status": "completed"})
+            return dataclasses.replace(snapshot, status="completed")
         return snapshot
 
     # --- reading ------------------------------------------------------------------
@@ -506,7 +508,9 @@ class EBS:
         into a sparse temporary file beside ``dest`` that replaces it at the end: a
         failed download never leaves a half-written file under ``dest``. The file is
         the volume size unless ``size`` (bytes, e.g. the original image's size) cuts
-        it. ``progress(done_bytes, total_bytes)`` counts the blocks fetched.
+        it. A block device ``dest`` is written in place, in full: blocks the snapshot
+        does not hold are written as zeros. ``progress(done_bytes, total_bytes)`` counts
+        the blocks fetched.
 
         Example::
 

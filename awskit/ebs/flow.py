@@ -33,7 +33,13 @@ from botocore.exceptions import (
 from .._errors import ChecksumMismatch
 from .._retry import RETRYABLE_CODES, RetryPolicy, is_throttle
 
-__all__ = ["FRESH_SNAPSHOT_SECONDS", "RETRY_BUDGET_SECONDS", "Limiter", "Retrier", "retry_reason"]
+__all__ = [
+    "FRESH_SNAPSHOT_SECONDS",
+    "RETRY_BUDGET_SECONDS",
+    "Limiter",
+    "Retrier",
+    "retry_reason",
+]
 
 T = TypeVar("T")
 

@@ -245,6 +245,16 @@ def read_all(
 
         return work
 
+    def zero(index: int) -> Callable[[], None]:
+        def work() -> None:
+            offset = index * BLOCK_SIZE
+            length = min(BLOCK_SIZE, size - offset)
+            view = memoryview(_ZERO)[:length]
+            while view:
+                view = view[os.pwrite(fd, view, offset + length - len(view)) :]
+
+        return work
+
     pool = _Pool(concurrency)
     try:
         if not device:
@@ -252,6 +262,13 @@ def read_all(
         for block in wanted:
             if not pool.submit(get(block)):
                 break
+        if device:
+            # A device keeps whatever it held before: the blocks the snapshot does not
+            # hold are zeros in the image, so they are written as zeros.
+            listed = {block.index for block in wanted}
+            for index in range(-(-size // BLOCK_SIZE)):
+                if index not in listed and not pool.submit(zero(index)):
+                    break
         pool.finish()
         os.fsync(fd)
     except BaseException:
