@@ -514,7 +514,8 @@ class Bucket:
         for large files: it sends parts in parallel and retries them one by one).
 
         ``data`` is bytes, a ``str`` (stored as UTF-8 text), a ``pathlib.Path`` (the file's
-        contents) or a binary file object (read from its current position).
+        contents) or a binary file object, read from its current position (a stream
+        that cannot seek, such as a pipe, is read into memory first).
         ``content_type`` defaults to a guess from the key's extension (``str`` data gets
         ``; charset=utf-8``); ``metadata`` becomes ``x-amz-meta-*`` (2 KiB in all).
 
@@ -553,7 +554,18 @@ class Bucket:
             raise InvalidInput(
                 "data", "give bytes, str, a pathlib.Path or a binary file object (mode 'rb')"
             )
-        return self._put(kwargs, data)
+        if not _seekable(data):
+            # PutObject needs the length up front and botocore rewinds to retry: a pipe
+            # or socket is read into memory first (upload_file streams large files).
+            body = data.read()
+            if not isinstance(body, (bytes, bytearray)):
+                raise InvalidInput("data", "the file object must be binary (mode 'rb')")
+            _check_put_size(len(body))
+            return self._put(kwargs, bytes(body))
+        start = data.tell()
+        # botocore rewinds a body to offset 0 before a retry, which for a file read from
+        # the middle would silently store different bytes: present it from here on.
+        return self._put(kwargs, _FromHere(data, start) if start else data)
 
     def _put(self, kwargs: dict[str, Any], body: Any) -> PutResult:
         response = self.client.put_object(Body=body, **kwargs)
@@ -836,6 +848,48 @@ class Bucket:
                 ) from exc
             if adapter is not None:
                 adapter.finish(int(future.meta.size or 0))
+
+
+def _seekable(stream: Any) -> bool:
+    seekable = getattr(stream, "seekable", None)
+    if callable(seekable):
+        try:
+            return bool(seekable())
+        except (OSError, ValueError):
+            return False
+    return callable(getattr(stream, "seek", None)) and callable(getattr(stream, "tell", None))
+
+
+class _FromHere(io.RawIOBase):
+    """A seekable binary stream seen from ``start`` on: offset 0 here is ``start`` there."""
+
+    def __init__(self, raw: IO[bytes], start: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._start = start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._raw.read(-1 if size is None else size)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._raw.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
 
 
 def _check_put_size(size: int) -> None:

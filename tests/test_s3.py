@@ -216,6 +216,36 @@ def test_put_accepts_bytes_text_paths_and_files(bucket: Bucket, tmp_path: Path) 
         assert s.read() == b"a,b\n1,2\n"
 
 
+class Pipe:
+    """A binary stream that can only be read, like a pipe or a socket file."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    def seekable(self) -> bool:
+        return False
+
+
+def test_put_from_a_stream_that_cannot_seek(bucket: Bucket) -> None:
+    bucket.put("piped", Pipe(b"through a pipe"))  # type: ignore[arg-type]
+    assert bucket.get("piped") == b"through a pipe"
+
+
+def test_put_from_mid_file_survives_a_retry(faulty_aws: awskit.Session, fault_proxy: Any) -> None:
+    # botocore rewinds a retried body to offset 0; what is stored must still be the tail.
+    bucket = faulty_aws.s3.create_bucket("retried-put")
+    handle = io.BytesIO(b"0123456789" + b"the part after the header")
+    handle.seek(10)
+    fault_proxy.add("5xx", service="s3", operation="PutObject", times=1)
+    bucket.put("tail", handle)
+    assert fault_proxy.injected["5xx"] == 1
+    assert fault_proxy.requests.count(("s3", "PutObject")) == 2
+    assert bucket.get("tail") == b"the part after the header"
+
+
 def test_open_streams_as_a_binary_file(bucket: Bucket) -> None:
     payload = os.urandom(300_000)
     bucket.put("blob", payload)
