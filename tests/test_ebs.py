@@ -509,8 +509,9 @@ def test_throttling_outliving_botocore_is_retried_then_raised(
 
 
 def test_throttling_beyond_the_concurrency_limit(
-    strict_aws: awskit.Session, tmp_path: Path
+    strict_aws: awskit.Session, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("INFO", logger="awskit.ebs")
     with StrictEBS(concurrency_limit=3, latency=0.01) as server:
         aws = make_session(server.url, strict_aws.retry)
         image = noise(8 * BLOCK_SIZE)
@@ -520,6 +521,8 @@ def test_throttling_beyond_the_concurrency_limit(
         assert out.read_bytes() == image
         assert server.max_in_flight <= 3
         assert any(code == "RequestThrottledException" for _, code, _ in server.rejected)
+        # botocore retried those throttles by itself; awskit saw them and slowed down.
+        assert "lowering requests in flight" in caplog.text
 
 
 def test_client_token_makes_the_start_idempotent(

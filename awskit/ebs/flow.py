@@ -18,6 +18,7 @@ AccessDenied, Validation and Conflict fail at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("awskit.ebs")
 
 #: A snapshot this young may still answer ResourceNotFoundException (eventual consistency).
 FRESH_SNAPSHOT_SECONDS = 180.0
@@ -117,6 +119,7 @@ class Limiter:
                 self._last_cut = now
                 self._limit = max(1.0, self._limit * 0.7)
                 self.cuts += 1
+                log.info("throttled: lowering requests in flight to %d", int(self._limit))
 
     def succeeded(self) -> None:
         if self._limit >= self.maximum:
