@@ -123,43 +123,42 @@ def test_create_queue_is_idempotent_but_conflicts_are_already_exists(aws: awskit
     assert info.value.operation == "CreateQueue"
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [
-        ({"name": ""}, "name"),
-        ({"name": "x" * 81}, "name"),
-        ({"name": "has space"}, "name"),
-        ({"name": "dots.are.bad"}, "name"),
-        ({"name": "y" * 76 + ".fifo"}, "name"),
-        ({"name": "plain", "fifo": True}, "fifo"),
-        ({"name": "q.fifo", "fifo": False}, "fifo"),
-        ({"name": "q", "delay_seconds": 901}, "delay_seconds"),
-        ({"name": "q", "delay_seconds": -1}, "delay_seconds"),
-        ({"name": "q", "visibility_timeout": 43201}, "visibility_timeout"),
-        ({"name": "q", "message_retention_seconds": 59}, "message_retention_seconds"),
-        ({"name": "q", "maximum_message_size": MiB + 1}, "maximum_message_size"),
-        ({"name": "q", "receive_wait_seconds": 21}, "receive_wait_seconds"),
-        ({"name": "q", "content_based_deduplication": True}, "content_based_deduplication"),
-        ({"name": "q", "dead_letter_queue": "arn:aws:sqs:us-east-1:1:d"}, "max_receive_count"),
-        (
-            {"name": "q", "dead_letter_queue": "not-an-arn", "max_receive_count": 3},
-            "dead_letter_queue",
-        ),
-        ({"name": "q", "max_receive_count": 3}, "max_receive_count"),
-        (
-            {"name": "q", "dead_letter_queue": "arn:aws:sqs:r:1:d", "max_receive_count": 0},
-            "max_receive_count",
-        ),
-        ({"name": "q", "model": dict}, "model"),
-    ],
-)
-def test_create_queue_rejects_bad_input_before_any_request(
-    aws: awskit.Session, kwargs: dict[str, object], field: str
-) -> None:
-    name = kwargs.pop("name")
-    with pytest.raises(awskit.InvalidInput) as info:
-        aws.sqs.create_queue(name, **kwargs)  # type: ignore[call-overload]
-    assert info.value.field == field
+BAD_CREATE: list[tuple[dict[str, object], str]] = [
+    ({"name": ""}, "name"),
+    ({"name": "x" * 81}, "name"),
+    ({"name": "has space"}, "name"),
+    ({"name": "dots.are.bad"}, "name"),
+    ({"name": "y" * 76 + ".fifo"}, "name"),
+    ({"name": "plain", "fifo": True}, "fifo"),
+    ({"name": "q.fifo", "fifo": False}, "fifo"),
+    ({"name": "q", "delay_seconds": 901}, "delay_seconds"),
+    ({"name": "q", "delay_seconds": -1}, "delay_seconds"),
+    ({"name": "q", "visibility_timeout": 43201}, "visibility_timeout"),
+    ({"name": "q", "message_retention_seconds": 59}, "message_retention_seconds"),
+    ({"name": "q", "maximum_message_size": MiB + 1}, "maximum_message_size"),
+    ({"name": "q", "receive_wait_seconds": 21}, "receive_wait_seconds"),
+    ({"name": "q", "content_based_deduplication": True}, "content_based_deduplication"),
+    ({"name": "q", "dead_letter_queue": "arn:aws:sqs:us-east-1:1:d"}, "max_receive_count"),
+    (
+        {"name": "q", "dead_letter_queue": "not-an-arn", "max_receive_count": 3},
+        "dead_letter_queue",
+    ),
+    ({"name": "q", "max_receive_count": 3}, "max_receive_count"),
+    (
+        {"name": "q", "dead_letter_queue": "arn:aws:sqs:r:1:d", "max_receive_count": 0},
+        "max_receive_count",
+    ),
+    ({"name": "q", "model": dict}, "model"),
+]
+
+
+def test_create_queue_rejects_bad_input_before_any_request(aws: awskit.Session) -> None:
+    for case, field in BAD_CREATE:
+        kwargs = dict(case)
+        name = kwargs.pop("name")
+        with pytest.raises(awskit.InvalidInput) as info:
+            aws.sqs.create_queue(name, **kwargs)  # type: ignore[call-overload]
+        assert info.value.field == field, case
     assert list(aws.sqs.queues()) == []
 
 
@@ -249,30 +248,28 @@ def test_attributes_are_typed_by_data_type(aws: awskit.Session) -> None:
     assert only.attributes == {"Author": "Daniel"}
 
 
-@pytest.mark.parametrize(
-    ("attributes", "field"),
-    [
-        ({f"a{n}": "v" for n in range(11)}, "attributes"),
-        ({"AWS.trace": "x"}, "attributes['AWS.trace']"),
-        ({"amazon.thing": "x"}, "attributes['amazon.thing']"),
-        ({"bad name": "x"}, "attributes['bad name']"),
-        ({".dot": "x"}, "attributes['.dot']"),
-        ({"flag": True}, "attributes['flag']"),
-        ({"empty": ""}, "attributes['empty']"),
-        ({"nan": float("nan")}, "attributes['nan']"),
-        ({"obj": object()}, "attributes['obj']"),
-        ({"dt": {"DataType": "Date", "StringValue": "x"}}, "attributes['dt']"),
-    ],
-)
-def test_send_checks_attributes_before_sending(
-    aws: awskit.Session, attributes: dict[str, object], field: str
-) -> None:
+BAD_ATTRIBUTES: list[tuple[dict[str, object], str]] = [
+    ({f"a{n}": "v" for n in range(11)}, "attributes"),
+    ({"AWS.trace": "x"}, "attributes['AWS.trace']"),
+    ({"amazon.thing": "x"}, "attributes['amazon.thing']"),
+    ({"bad name": "x"}, "attributes['bad name']"),
+    ({".dot": "x"}, "attributes['.dot']"),
+    ({"flag": True}, "attributes['flag']"),
+    ({"empty": ""}, "attributes['empty']"),
+    ({"nan": float("nan")}, "attributes['nan']"),
+    ({"obj": object()}, "attributes['obj']"),
+    ({"dt": {"DataType": "Date", "StringValue": "x"}}, "attributes['dt']"),
+]
+
+
+def test_send_checks_attributes_before_sending(aws: awskit.Session) -> None:
     queue = aws.sqs.create_queue("checked")
-    with pytest.raises(awskit.InvalidInput) as info:
-        queue.send("x", attributes=attributes)
-    assert info.value.field == field
-    with pytest.raises(awskit.InvalidInput):
-        queue.send_many([OutgoingMessage("ok"), OutgoingMessage("x", attributes)])
+    for attributes, field in BAD_ATTRIBUTES:
+        with pytest.raises(awskit.InvalidInput) as info:
+            queue.send("x", attributes=attributes)
+        assert info.value.field == field
+        with pytest.raises(awskit.InvalidInput):
+            queue.send_many([OutgoingMessage("ok"), OutgoingMessage("x", attributes)])
     assert queue.attributes.approximate_number_of_messages == 0
 
 
