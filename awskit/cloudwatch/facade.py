@@ -1,0 +1,714 @@
+"""The ``aws.cloudwatch`` facade: alarms of every kind, alarm history, metric data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+
+from botocore.exceptions import ClientError
+
+from .._errors import (
+    AwskitError,
+    InvalidInput,
+    NotFound,
+    PartialFailure,
+    aws_errors,
+    error_code,
+    translate,
+    translates_errors,
+)
+from .._paging import Page, Paged, token_pages
+from .metrics import (
+    Metric,
+    MetricDatum,
+    MetricSeries,
+    check_namespace,
+    check_timestamps,
+    fold,
+    plan_batches,
+)
+from .models import (
+    Alarm,
+    AlarmHistoryItem,
+    AlarmState,
+    AnyAlarm,
+    CompositeAlarm,
+    MetricMathAlarm,
+    MetricQuery,
+    alarm_from_aws,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+    from .._session import Session
+
+__all__ = ["AlarmKind", "AlarmStateTimeout", "CloudWatch", "plan_deletions"]
+
+T = TypeVar("T")
+
+#: Which alarms a listing yields: single-metric alarms (``Alarm``), metric-math alarms,
+#: composite alarms, or all three.
+AlarmKind = Literal["metric", "math", "composite", "all"]
+_KINDS = ("metric", "math", "composite")
+#: DescribeAlarms, DeleteAlarms and Enable/DisableAlarmActions take at most 100 names.
+MAX_NAMES = 100
+_HISTORY_TYPES = frozenset(
+    {
+        "ConfigurationUpdate",
+        "StateUpdate",
+        "Action",
+        "AlarmContributorStateUpdate",
+        "AlarmContributorAction",
+    }
+)
+
+
+class AlarmStateTimeout(AwskitError, TimeoutError):
+    """``wait_for_state`` ran out of time; ``alarm`` is the alarm as last seen."""
+
+    def __init__(self, message: str, *, alarm: AnyAlarm) -> None:
+        super().__init__(message, code="AlarmStateTimeout", operation="DescribeAlarms")
+        self.alarm = alarm
+
+
+def plan_deletions(names: Sequence[str], composites: Collection[str]) -> list[list[str]]:
+    """Split ``names`` into ``DeleteAlarms`` calls: at most 100 names and one composite each.
+
+    AWS refuses two composite alarms in one call ("you could delete 99 metric alarms and
+    one composite alarm with one operation"), so composites are spread one per call and
+    metric alarms fill the rest, in as few calls as that allows.
+    """
+    unique = list(dict.fromkeys(names))
+    comp = [name for name in unique if name in composites]
+    metric = [name for name in unique if name not in composites]
+    calls = max(-(-len(unique) // MAX_NAMES), len(comp))
+    plan: list[list[str]] = [[] for _ in range(calls)]
+    for call, name in zip(plan, comp, strict=False):
+        call.append(name)
+    rest = iter(metric)
+    for call in plan:
+        for name in rest:
+            call.append(name)
+            if len(call) == MAX_NAMES:
+                break
+    return plan
+
+
+def _kinds(types: AlarmKind | Collection[AlarmKind]) -> frozenset[str]:
+    wanted = [types] if isinstance(types, str) else list(types)
+    kinds: set[str] = set()
+    for kind in wanted:
+        if kind == "all":
+            kinds.update(_KINDS)
+        elif kind in _KINDS:
+            kinds.add(kind)
+        else:
+            raise InvalidInput("types", "each must be 'metric', 'math', 'composite' or 'all'")
+    if not kinds:
+        raise InvalidInput("types", "must name at least one kind of alarm")
+    return frozenset(kinds)
+
+
+def _state(field: str, state: AlarmState | str) -> AlarmState:
+    try:
+        return AlarmState(state)
+    except ValueError:
+        raise InvalidInput(field, "must be one of OK, ALARM, INSUFFICIENT_DATA") from None
+
+
+def _names(field: str, names: Iterable[str | AnyAlarm]) -> list[str]:
+    if isinstance(names, str):
+        raise InvalidInput(field, "give a list of names, not one string")
+    out: list[str] = []
+    for name in names:
+        text = name if isinstance(name, str) else getattr(name, "name", None)
+        if not isinstance(text, str) or not 1 <= len(text) <= 255:
+            raise InvalidInput(field, "every alarm name must be a string of 1 to 255 characters")
+        out.append(text)
+    return list(dict.fromkeys(out))
+
+
+def _utc(field: str, value: dt.datetime) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise InvalidInput(field, "must be a datetime")
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _translated(fetch: Callable[[Any], Page[T]]) -> Callable[[Any], Page[T]]:
+    def run(token: Any) -> Page[T]:
+        with aws_errors():
+            return fetch(token)
+
+    return run
+
+
+class CloudWatch:
+    """Amazon CloudWatch facade: ``aws.cloudwatch``.
+
+    Example::
+
+        cw = aws.cloudwatch
+        cw.put_alarm(Alarm(name="cpu-high", comparison="GreaterThanThreshold",
+                           evaluation_periods=1, metric_name="CPUUtilization",
+                           namespace="AWS/EC2", period=60, statistic="Average",
+                           threshold=70.0))
+        for alarm in cw.alarms(state=AlarmState.ALARM):
+            print(alarm.name, alarm.state_reason)
+        cw.put_metrics("MyApp", [MetricDatum(name="Latency", value=12.5)])
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @property
+    def client(self) -> CloudWatchClient:
+        """The shared, typed boto3 client (escape hatch)."""
+        return self._session.client("cloudwatch")
+
+    # Alarms ---------------------------------------------------------------------------
+
+    def _send(self, operation: Callable[..., Any], **request: Any) -> None:
+        """One request, rerun by the retry policy on throttling that outlived botocore."""
+        self._session.retry.call(lambda: operation(**request))
+
+    def _put(self, alarm: AnyAlarm) -> None:
+        request = alarm.to_request()
+        if isinstance(alarm, CompositeAlarm):
+            self._send(self.client.put_composite_alarm, **request)
+        else:
+            self._send(self.client.put_metric_alarm, **request)
+
+    @staticmethod
+    def _checked(alarm: AnyAlarm, field: str) -> AnyAlarm:
+        if not isinstance(alarm, (Alarm, MetricMathAlarm, CompositeAlarm)):
+            raise InvalidInput(field, "must be an Alarm, MetricMathAlarm or CompositeAlarm")
+        # Validated again: attributes may have been assigned since construction.
+        return alarm.checked()
+
+    @translates_errors
+    def put_alarm(self, alarm: AnyAlarm) -> None:
+        """Create or update an alarm (``PutMetricAlarm`` or ``PutCompositeAlarm``).
+
+        Updating replaces the whole configuration. Tags only apply when the alarm is
+        created. Throttling that outlives botocore's retries is retried with backoff.
+
+        Example::
+
+            cw.put_alarm(Alarm(name="cpu-high", comparison="GreaterThanThreshold",
+                               evaluation_periods=1, metric_name="CPUUtilization",
+                               namespace="AWS/EC2", period=60, statistic="Average",
+                               threshold=70.0))
+        """
+        self._put(self._checked(alarm, "alarm"))
+
+    def put_alarms(self, alarms: Iterable[AnyAlarm]) -> None:
+        """Create or update many alarms, one request each (there is no batch call).
+
+        Every alarm is validated before the first request. An alarm AWS refuses does not
+        stop the others; :class:`~awskit.PartialFailure` then lists exactly the alarms
+        not put (``failed``) and the last error.
+        """
+        checked = [self._checked(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
+        failed: list[AnyAlarm] = []
+        last_error: BaseException | None = None
+        for alarm in checked:
+            try:
+                self._put(alarm)
+            except ClientError as exc:
+                failed.append(alarm)
+                last_error = translate(exc)
+                last_error.__cause__ = exc
+        if failed:
+            raise PartialFailure(
+                f"{len(failed)} of {len(checked)} alarms were not put",
+                failed=failed,
+                last_error=last_error,
+                code="PartialFailure",
+                operation="PutMetricAlarm",
+            )
+
+    def _describe(
+        self, kinds: frozenset[str], names: list[str] | None, **request: Any
+    ) -> Callable[[Any], Page[AnyAlarm]]:
+        types = []
+        if kinds & {"metric", "math"}:
+            types.append("MetricAlarm")
+        if "composite" in kinds:
+            types.append("CompositeAlarm")
+        chunks: list[list[str] | None] = (
+            [names[i : i + MAX_NAMES] for i in range(0, len(names), MAX_NAMES)]
+            if names is not None
+            else [None]
+        )
+
+        def fetch(token: Any) -> Page[AnyAlarm]:
+            if not chunks:
+                # An empty AlarmNames means "every alarm" to AWS: no names, no request.
+                return Page([], None)
+            index, next_token = token if token is not None else (0, None)
+            call: dict[str, Any] = dict(request, AlarmTypes=types, MaxRecords=100)
+            chunk = chunks[index]
+            if chunk is not None:
+                call["AlarmNames"] = chunk
+            if next_token:
+                call["NextToken"] = next_token
+            response = self.client.describe_alarms(**call)
+            items: list[AnyAlarm] = []
+            if kinds & {"metric", "math"}:
+                for item in response.get("MetricAlarms", ()):
+                    alarm = alarm_from_aws(item)
+                    kind = "math" if isinstance(alarm, MetricMathAlarm) else "metric"
+                    if kind in kinds:
+                        items.append(alarm)
+            if "composite" in kinds:
+                items.extend(
+                    alarm_from_aws(item, composite=True)
+                    for item in response.get("CompositeAlarms", ())
+                )
+            following = response.get("NextToken") or None
+            if following is not None:
+                return Page(items, (index, following))
+            return Page(items, (index + 1, None) if index + 1 < len(chunks) else None)
+
+        return _translated(fetch)
+
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: Literal["metric"] = "metric",
+        limit: int | None = None,
+    ) -> Paged[Alarm]: ...
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: Literal["math"],
+        limit: int | None = None,
+    ) -> Paged[MetricMathAlarm]: ...
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: Literal["composite"],
+        limit: int | None = None,
+    ) -> Paged[CompositeAlarm]: ...
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: Literal["all"] | Collection[AlarmKind],
+        limit: int | None = None,
+    ) -> Paged[AnyAlarm]: ...
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: AlarmKind | Collection[AlarmKind] = "metric",
+        limit: int | None = None,
+    ) -> Paged[Any]:
+        """Alarms across every page of ``DescribeAlarms`` (100 a page), fetched lazily.
+
+        Filters combine: ``state`` (an :class:`AlarmState`), ``prefix`` of the name,
+        ``names`` (any number: asked 100 at a time; not with ``prefix``) and
+        ``action_prefix`` of an action ARN. ``types`` picks the kinds: ``"metric"`` (the
+        default: single-metric :class:`Alarm`), ``"math"``, ``"composite"``, ``"all"`` or
+        a collection of them. ``limit`` stops after that many alarms.
+
+        Example::
+
+            for alarm in cw.alarms(state=AlarmState.INSUFFICIENT_DATA):
+                print(alarm.name, alarm.state_updated_at)
+        """
+        kinds = _kinds(types)
+        request: dict[str, Any] = {}
+        if state is not None:
+            request["StateValue"] = _state("state", state).value
+        if prefix is not None:
+            if not isinstance(prefix, str) or not 1 <= len(prefix) <= 255:
+                raise InvalidInput("prefix", "must be 1 to 255 characters")
+            if names is not None:
+                raise InvalidInput("prefix", "cannot be combined with names (AWS refuses both)")
+            request["AlarmNamePrefix"] = prefix
+        if action_prefix is not None:
+            if not isinstance(action_prefix, str) or not 1 <= len(action_prefix) <= 1024:
+                raise InvalidInput("action_prefix", "must be 1 to 1024 characters")
+            request["ActionPrefix"] = action_prefix
+        wanted = None if names is None else _names("names", names)
+        return Paged(self._describe(kinds, wanted, **request), limit=limit)
+
+    @overload
+    def alarm(self, name: str, *, types: Literal["metric"] = "metric") -> Alarm | None: ...
+    @overload
+    def alarm(self, name: str, *, types: Literal["math"]) -> MetricMathAlarm | None: ...
+    @overload
+    def alarm(self, name: str, *, types: Literal["composite"]) -> CompositeAlarm | None: ...
+    @overload
+    def alarm(
+        self, name: str, *, types: Literal["all"] | Collection[AlarmKind]
+    ) -> AnyAlarm | None: ...
+    def alarm(self, name: str, *, types: AlarmKind | Collection[AlarmKind] = "metric") -> Any:
+        """The alarm called ``name`` (state, reason and timestamps filled), or ``None``.
+
+        With the default ``types="metric"`` a metric-math or composite alarm of that name
+        is :class:`~awskit.InvalidInput`-free but reported as an error naming its kind;
+        ask ``types="all"`` to get any kind.
+        """
+        wanted = _names("name", [name])
+        found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
+        if not found:
+            return None
+        alarm = found[0]
+        kind = (
+            "composite"
+            if isinstance(alarm, CompositeAlarm)
+            else "math"
+            if isinstance(alarm, MetricMathAlarm)
+            else "metric"
+        )
+        if kind not in _kinds(types):
+            raise AwskitError(
+                f"alarm {name!r} is a {kind} alarm; ask alarm(name, types={kind!r})",
+                code="WrongAlarmType",
+                operation="DescribeAlarms",
+            )
+        return alarm
+
+    def delete_alarms(self, names: Iterable[str | AnyAlarm]) -> list[str]:
+        """Delete any number of alarms; returns the names that existed and were deleted.
+
+        ``DeleteAlarms`` takes 100 names and at most one composite alarm per call, and
+        fails as a whole when one name does not exist: awskit first asks which of the
+        names exist (100 a request) and which are composite, then deletes those in as
+        few calls as the limits allow. Names that did not exist are left out of the
+        result. If a call fails, :class:`~awskit.PartialFailure` lists the names not
+        deleted.
+
+        Example::
+
+            cw.delete_alarms(["Web_Server_CPU_Utilization"])
+        """
+        wanted = _names("names", names)
+        existing: dict[str, bool] = {}
+        for alarm in Paged(self._describe(frozenset(_KINDS), wanted)):
+            existing[alarm.name] = isinstance(alarm, CompositeAlarm)
+        order = [name for name in wanted if name in existing]
+        plan = plan_deletions(order, {name for name, comp in existing.items() if comp})
+        deleted: list[str] = []
+        for index, chunk in enumerate(plan):
+            try:
+                self._send(self.client.delete_alarms, AlarmNames=chunk)
+            except ClientError as exc:
+                if index == 0:
+                    raise translate(exc) from exc
+                left = [name for call in plan[index:] for name in call]
+                raise PartialFailure(
+                    f"{len(left)} alarms were not deleted",
+                    failed=left,
+                    last_error=exc,
+                    code=error_code(exc),
+                    operation="DeleteAlarms",
+                ) from exc
+            deleted.extend(chunk)
+        return deleted
+
+    @translates_errors
+    def set_alarm_state(
+        self,
+        name: str,
+        state: AlarmState | str,
+        reason: str = "Set by awskit",
+        *,
+        reason_data: Mapping[str, Any] | str | None = None,
+    ) -> None:
+        """Set an alarm's state until its next evaluation (``SetAlarmState``), for testing
+        actions. ``reason`` is at most 1023 characters, ``reason_data`` JSON of at most
+        4000. An alarm that does not exist is :class:`~awskit.NotFound`.
+
+        Example::
+
+            cw.set_alarm_state("cpu-high", AlarmState.ALARM, reason="testing the pager")
+        """
+        (name,) = _names("name", [name])
+        request: dict[str, Any] = {
+            "AlarmName": name,
+            "StateValue": _state("state", state).value,
+            "StateReason": reason,
+        }
+        if not isinstance(reason, str) or len(reason) > 1023:
+            raise InvalidInput("reason", "must be a string of at most 1023 characters")
+        if reason_data is not None:
+            if isinstance(reason_data, str):
+                try:
+                    json.loads(reason_data)
+                except ValueError:
+                    raise InvalidInput("reason_data", "must be JSON") from None
+                text = reason_data
+            else:
+                text = json.dumps(reason_data)
+            if len(text) > 4000:
+                raise InvalidInput("reason_data", "must be at most 4000 characters of JSON")
+            request["StateReasonData"] = text
+        self.client.set_alarm_state(**request)
+
+    def _actions(self, names: Iterable[str | AnyAlarm], enable: bool) -> None:
+        wanted = _names("names", names)
+        call = self.client.enable_alarm_actions if enable else self.client.disable_alarm_actions
+        with aws_errors():
+            for start in range(0, len(wanted), MAX_NAMES):
+                call(AlarmNames=wanted[start : start + MAX_NAMES])
+
+    def enable_actions(self, names: Iterable[str | AnyAlarm]) -> None:
+        """Turn the actions of these alarms on (``EnableAlarmActions``, 100 names a call)."""
+        self._actions(names, True)
+
+    def disable_actions(self, names: Iterable[str | AnyAlarm]) -> None:
+        """Turn the actions of these alarms off (``DisableAlarmActions``, 100 names a call)."""
+        self._actions(names, False)
+
+    def alarm_history(
+        self,
+        name: str | None = None,
+        *,
+        type: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        newest_first: bool = True,
+        limit: int | None = None,
+    ) -> Paged[AlarmHistoryItem]:
+        """History of one alarm (or of every alarm, without ``name``), every page.
+
+        ``type`` is ``ConfigurationUpdate``, ``StateUpdate`` or ``Action`` (or a
+        contributor variant). AWS keeps 30 days of history. Both metric and composite
+        alarms are included (AWS's default is metric alarms only).
+
+        Example::
+
+            for item in cw.alarm_history("cpu-high", type="StateUpdate"):
+                print(item.timestamp, item.summary)
+        """
+        request: dict[str, Any] = {
+            "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+            "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
+            "MaxRecords": 100,
+        }
+        if name is not None:
+            (request["AlarmName"],) = _names("name", [name])
+        if type is not None:
+            if type not in _HISTORY_TYPES:
+                raise InvalidInput("type", f"must be one of {', '.join(sorted(_HISTORY_TYPES))}")
+            request["HistoryItemType"] = type
+        if start is not None:
+            request["StartDate"] = _utc("start", start)
+        if end is not None:
+            request["EndDate"] = _utc("end", end)
+        if start is not None and end is not None and request["StartDate"] >= request["EndDate"]:
+            raise InvalidInput("start", "must be before end")
+        fetch = token_pages(self.client.describe_alarm_history, "AlarmHistoryItems", **request)
+        return Paged(_translated(fetch), limit=limit).map(AlarmHistoryItem.from_aws)
+
+    def wait_for_state(
+        self,
+        name: str,
+        state: AlarmState | str,
+        timeout: float = 300.0,
+        *,
+        interval: float = 5.0,
+    ) -> AnyAlarm:
+        """Poll until the alarm is in ``state``; returns it as then described.
+
+        Raises :class:`AlarmStateTimeout` (a ``TimeoutError``) after ``timeout`` seconds,
+        :class:`~awskit.NotFound` if the alarm does not exist. Sleeps go through the
+        session's retry policy, so tests can make them instant.
+
+        Example::
+
+            cw.set_alarm_state("cpu-high", AlarmState.ALARM, reason="test")
+            cw.wait_for_state("cpu-high", AlarmState.ALARM, timeout=60)
+        """
+        target = _state("state", state)
+        if timeout < 0 or interval <= 0:
+            raise InvalidInput("timeout", "timeout must be >= 0 and interval > 0")
+        wanted = _names("name", [name])
+        deadline = time.monotonic() + timeout
+        waited = 0.0
+        while True:
+            found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
+            if not found:
+                raise NotFound(
+                    f"no alarm named {name!r}", code="ResourceNotFound", operation="DescribeAlarms"
+                )
+            alarm = found[0]
+            if alarm.state == target:
+                return alarm
+            if waited >= timeout or time.monotonic() >= deadline:
+                raise AlarmStateTimeout(
+                    f"alarm {name!r} still {alarm.state and alarm.state.value} after "
+                    f"{timeout:g} s (waiting for {target.value})",
+                    alarm=alarm,
+                )
+            pause = min(interval, timeout - waited)
+            self._session.retry.sleep(pause)
+            waited += pause
+
+    # Metrics --------------------------------------------------------------------------
+
+    def put_metrics(self, namespace: str, data: Iterable[MetricDatum]) -> None:
+        """Send any number of data points, in as few ``PutMetricData`` requests as fit.
+
+        Limits per request: 1000 metrics and 1 MB; per datum: 150 values and 30
+        dimensions. Repeated values of one metric (same name, dimensions, unit, timestamp)
+        are folded into ``Values``/``Counts``. Rejected before any request: NaN or
+        infinity, magnitudes beyond 2**360, timestamps older than two weeks or more than
+        two hours ahead, namespaces starting with ``AWS/``. Throttling that outlives
+        botocore's retries is retried with backoff; if a later request still fails,
+        :class:`~awskit.PartialFailure` lists exactly the entries not sent.
+
+        Example::
+
+            cw.put_metrics("MyApp", [MetricDatum(name="Latency", value=12.5,
+                                                 unit="Milliseconds", dimensions={"Route": "/"})])
+        """
+        check_namespace(namespace)
+        if isinstance(data, MetricDatum):
+            raise InvalidInput("data", "give a list of MetricDatum, not one")
+        items = list(data)
+        for index, datum in enumerate(items):
+            if not isinstance(datum, MetricDatum):
+                raise InvalidInput("data", f"data[{index}] is not a MetricDatum")
+        check_timestamps(items, dt.datetime.now(dt.timezone.utc))
+        batches = plan_batches(fold(items))
+        for index, batch in enumerate(batches):
+            try:
+                self._send(self.client.put_metric_data, Namespace=namespace, MetricData=batch)
+            except ClientError as exc:
+                if index == 0:
+                    raise translate(exc) from exc
+                left = [entry for later in batches[index:] for entry in later]
+                raise PartialFailure(
+                    f"{len(left)} metric entries were not sent ({index} of {len(batches)} "
+                    "requests succeeded)",
+                    failed=left,
+                    last_error=exc,
+                    code=error_code(exc),
+                    operation="PutMetricData",
+                ) from exc
+
+    def metric_data(
+        self,
+        queries: Sequence[MetricQuery],
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        newest_first: bool = False,
+        max_datapoints: int | None = None,
+    ) -> dict[str, MetricSeries]:
+        """Values of up to 500 queries between ``start`` and ``end``, across every page of
+        ``GetMetricData``, as one :class:`MetricSeries` per returned query id.
+
+        Example::
+
+            series = cw.metric_data([MetricQuery(id="cpu", namespace="AWS/EC2",
+                                                 metric_name="CPUUtilization",
+                                                 stat="Average", period=300)],
+                                    start=now - timedelta(hours=3), end=now)
+            series["cpu"].points
+        """
+        queries = list(queries)
+        if not 1 <= len(queries) <= 500:
+            raise InvalidInput("queries", "give 1 to 500 queries")
+        for index, query in enumerate(queries):
+            if not isinstance(query, MetricQuery):
+                raise InvalidInput("queries", f"queries[{index}] is not a MetricQuery")
+        ids = [query.checked().id for query in queries]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("queries", "query ids must be unique")
+        begin, finish = _utc("start", start), _utc("end", end)
+        if begin >= finish:
+            raise InvalidInput("start", "must be before end")
+        request: dict[str, Any] = {
+            "MetricDataQueries": [query.to_request() for query in queries],
+            "StartTime": begin,
+            "EndTime": finish,
+            "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
+        }
+        if max_datapoints is not None:
+            if max_datapoints < 1:
+                raise InvalidInput("max_datapoints", "must be at least 1")
+            request["MaxDatapoints"] = max_datapoints
+        series: dict[str, MetricSeries] = {}
+        fetch = token_pages(self.client.get_metric_data, "MetricDataResults", **request)
+        for page in Paged(_translated(fetch)).pages():
+            for result in page.items:
+                one = series.setdefault(result["Id"], MetricSeries(id=result["Id"]))
+                one.label = result.get("Label", one.label)
+                one.timestamps.extend(result.get("Timestamps", ()))
+                one.values.extend(float(v) for v in result.get("Values", ()))
+                one.status = result.get("StatusCode", one.status)
+                one.messages.extend(
+                    (m.get("Code", ""), m.get("Value", "")) for m in result.get("Messages", ())
+                )
+        return series
+
+    def metrics(
+        self,
+        namespace: str | None = None,
+        name: str | None = None,
+        dimensions: Mapping[str, str | None] | None = None,
+        *,
+        recently_active: bool = False,
+        limit: int | None = None,
+    ) -> Paged[Metric]:
+        """Metrics across every page of ``ListMetrics`` (500 a page), fetched lazily.
+
+        ``dimensions`` filters by up to 10 dimensions; a ``None`` value matches any value
+        of that dimension. ``recently_active`` keeps metrics with data in the past 3 hours.
+
+        Example::
+
+            for metric in cw.metrics(namespace="AWS/EC2", name="CPUUtilization"):
+                print(metric.dimensions)
+        """
+        request: dict[str, Any] = {}
+        if namespace is not None:
+            if not 1 <= len(namespace) <= 255:
+                raise InvalidInput("namespace", "must be 1 to 255 characters")
+            request["Namespace"] = namespace
+        if name is not None:
+            if not 1 <= len(name) <= 255:
+                raise InvalidInput("name", "must be 1 to 255 characters")
+            request["MetricName"] = name
+        if dimensions is not None:
+            if len(dimensions) > 10:
+                raise InvalidInput("dimensions", "at most 10 dimension filters")
+            request["Dimensions"] = [
+                {"Name": key} if value is None else {"Name": key, "Value": value}
+                for key, value in dimensions.items()
+            ]
+        if recently_active:
+            request["RecentlyActive"] = "PT3H"
+        fetch = token_pages(self.client.list_metrics, "Metrics", **request)
+        return Paged(_translated(fetch), limit=limit).map(Metric.from_aws)
