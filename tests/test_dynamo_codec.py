@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import math
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -103,6 +104,18 @@ def test_plain_items_round_trip_and_botocore_accepts_them(item: dict[str, Any]) 
     assert norm(back) == norm({k: v for k, v in item.items() if v is not None})
     shape = awskit_dynamodb_put_shape()
     validate_parameters({"TableName": "t", "Item": encoded}, shape)
+    # dump_item encodes and sizes in one pass of its own: the same values as
+    # to_attribute_value, and the size item_size gives, to the byte.
+    assert encoded == {k: to_attribute_value(v) for k, v in item.items() if v is not None}
+    assert_size_checked_exactly(lambda pad: {**item, "~pad": pad}, item_size(encoded) + 4)
+
+
+def assert_size_checked_exactly(make: Callable[[str], Any], size_without_pad: int) -> None:
+    room = MAX_ITEM_BYTES - size_without_pad
+    assert item_size(dump_item(make("x" * room))) == MAX_ITEM_BYTES
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(make("x" * (room + 1)))
+    assert raised.value.field == "item"
 
 
 _PUT_SHAPE: list[Any] = []
@@ -380,6 +393,13 @@ def test_models_round_trip_exactly(user: Everything) -> None:
     assert all(type(x) is float for x in back.weights)
     assert all(type(x) is Decimal for x in back.prices)
     validate_parameters({"TableName": "t", "Item": item}, awskit_dynamodb_put_shape())
+    assert_size_checked_exactly(
+        lambda pad: PaddedEverything(**dict(user), pad=pad), item_size(item) + 3
+    )
+
+
+class PaddedEverything(Everything):
+    pad: str
 
 
 def test_model_fields_encode_as_documented() -> None:

@@ -96,12 +96,14 @@ def _number_text_of_int(v: int) -> str:
 
 
 def _number_text_of_float(v: float) -> str:
-    if math.isnan(v) or math.isinf(v):
-        raise _Unstorable("NaN and Infinity are not storable in DynamoDB")
-    if v == 0.0:
-        return "0"
-    magnitude = -v if v < 0 else v
-    if magnitude < _FLOAT_MIN or magnitude >= _FLOAT_LIMIT:
+    # Range tests first: NaN fails every comparison, so one test admits all common values.
+    if not -_FLOAT_LIMIT < v < _FLOAT_LIMIT:
+        if math.isnan(v) or math.isinf(v):
+            raise _Unstorable("NaN and Infinity are not storable in DynamoDB")
+        raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
+    if -_FLOAT_MIN < v < _FLOAT_MIN:
+        if v == 0.0:
+            return "0"
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     text = repr(v)
     if "e" in text:
@@ -118,16 +120,19 @@ def _number_text_of_decimal(v: Decimal) -> str:
         raise _Unstorable("NaN and Infinity are not storable in DynamoDB")
     if not v:
         return "0"
-    digits = v.as_tuple().digits
-    significant = len(digits)
-    while significant and digits[significant - 1] == 0:
-        significant -= 1
-    if significant > _MAX_DIGITS:
-        raise _Unstorable("number has more than 38 significant digits")
     adjusted = v.adjusted()
     if adjusted < _MIN_ADJUSTED or adjusted > _MAX_ADJUSTED:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
-    return str(v)
+    text = str(v)
+    # A text of at most 38 characters cannot hold more than 38 digits.
+    if len(text) > _MAX_DIGITS:
+        digits = v.as_tuple().digits
+        significant = len(digits)
+        while significant and digits[significant - 1] == 0:
+            significant -= 1
+        if significant > _MAX_DIGITS:
+            raise _Unstorable("number has more than 38 significant digits")
+    return text
 
 
 def _enc_int(v: int) -> AttributeValue:
@@ -307,7 +312,10 @@ _DUMP_PLANS: dict[type, _DumpPlan] = {}
 
 
 def _sized(v: Any) -> tuple[AttributeValue, int]:
-    """Encode ``v`` and size it by AWS's rule in one go: dump_item runs on every write."""
+    """Encode ``v`` and size it by AWS's rule in one pass: dump_item runs on every write.
+
+    Gives what ``_encode`` gives (a test holds them equal), plus the size of the value.
+    """
     kind = type(v)
     if kind is str:
         if v.isascii():
@@ -321,6 +329,39 @@ def _sized(v: Any) -> tuple[AttributeValue, int]:
         return {"N": text}, _number_size(text)
     if kind is bool:
         return {"BOOL": v}, 1
+    if kind is list or kind is tuple:
+        values: list[AttributeValue] = []
+        # A list costs 3 bytes plus 1 per element.
+        size = 3
+        for i, x in enumerate(v):
+            try:
+                av, value_size = _sized(x)
+            except _Unstorable as exc:
+                exc.path.append(f"[{i}]")
+                raise
+            values.append(av)
+            size += value_size + 1
+        return {"L": values}, size
+    if kind is dict:
+        members: dict[str, AttributeValue] = {}
+        size = 3
+        for k, x in v.items():
+            if type(k) is not str:
+                if not isinstance(k, str):
+                    raise _Unstorable(f"map keys must be strings, not {type(k).__name__}")
+                k = str(k)
+            if not k:
+                raise _Unstorable("attribute names cannot be empty")
+            try:
+                members[k], value_size = _sized(x)
+            except _Unstorable as exc:
+                exc.path.append(k)
+                raise
+            size += _utf8_len(k) + value_size + 1
+        return {"M": members}, size
+    if isinstance(v, pydantic.BaseModel):
+        fields, size = _dump_model(v)
+        return {"M": fields}, 3 + size + len(fields)
     av = _encode(v)
     return av, _value_size(av)
 
@@ -740,27 +781,66 @@ def _accepts_none(tp: Any) -> bool:
     return origin in _UNION_TYPES and any(_accepts_none(a) for a in typing.get_args(tp))
 
 
+def _base_type(tp: Any) -> Any:
+    """``X`` for ``X``, ``X | None`` and ``Annotated[X, ...]``; None for anything else."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _base_type(typing.get_args(tp)[0])
+    if origin in _UNION_TYPES:
+        present = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _base_type(present[0]) if len(present) == 1 else None
+    return tp if origin is None else None
+
+
+# Fields whose wire value is already the Python value, and fields parsed from one number:
+# the load loop handles both inline, without a converter call per attribute.
+_DIRECT_TAGS: dict[Any, str] = {str: "S", bool: "BOOL", bytes: "B"}
+_NUMBER_PARSERS: dict[Any, Callable[[str], Any]] = {int: _to_int, float: float, Decimal: Decimal}
+
+
 class _LoadPlan:
     """How to read one model class: attribute name -> converter, and the nullable fields."""
 
-    __slots__ = ("converters", "nullable")
+    __slots__ = ("converters", "direct", "nullable", "numbers")
 
     def __init__(self, model: type[pydantic.BaseModel]) -> None:
         self.converters: dict[str, Converter] = {}
+        self.direct: dict[str, str] = {}
+        self.numbers: dict[str, Callable[[str], Any]] = {}
         nullable = []
         for name, info in model.model_fields.items():
             attr = info.alias or name
             self.converters[attr] = _converter_for(info.annotation)
+            base = _base_type(info.annotation)
+            if base in _DIRECT_TAGS:
+                self.direct[attr] = _DIRECT_TAGS[base]
+            elif base in _NUMBER_PARSERS:
+                self.numbers[attr] = _NUMBER_PARSERS[base]
             # dump_item omits None, so a required ``X | None`` field comes back absent.
             if info.is_required() and _accepts_none(info.annotation):
                 nullable.append(attr)
         self.nullable = tuple(nullable)
 
     def load(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        get = self.converters.get
+        direct = self.direct.get
+        numbers = self.numbers.get
+        convert = self.converters.get
         data: dict[str, Any] = {}
         for attr, av in item.items():
-            data[attr] = get(attr, _plain)(av)
+            tag = direct(attr)
+            if tag is not None:
+                value = av.get(tag)
+                if value is not None:
+                    data[attr] = value
+                    continue
+            else:
+                parse = numbers(attr)
+                if parse is not None:
+                    text = av.get("N")
+                    if text is not None:
+                        data[attr] = parse(text)
+                        continue
+            data[attr] = convert(attr, _plain)(av)
         for attr in self.nullable:
             if attr not in data:
                 data[attr] = None
