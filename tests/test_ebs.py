@@ -544,3 +544,37 @@ def test_no_secret_in_reprs(strict_aws: awskit.Session) -> None:
     assert "testing" not in repr(writer)
     change = awskit.ebs.ChangedBlock(1, "secret-token-1", "secret-token-2")
     assert "secret-token" not in repr(change)
+
+
+class Failing(io.RawIOBase):
+    """A stream whose second read fails, as a dying disk would."""
+
+    def __init__(self) -> None:
+        self._reads = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        self._reads += 1
+        if self._reads > 1:
+            raise OSError("I/O error")
+        return noise(BLOCK_SIZE)
+
+
+def test_a_read_error_keeps_its_type_and_names_the_snapshot(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    with pytest.raises(OSError, match="I/O error") as info:
+        strict_aws.ebs.upload(Failing(), volume_size=1)
+    snapshot_id = info.value.snapshot_id  # type: ignore[attr-defined]
+    assert strict.snapshots[snapshot_id].state == "pending"
+    assert strict.requests["CompleteSnapshot"] == 0
+
+
+def test_an_empty_image_is_an_empty_snapshot(strict_aws: awskit.Session, tmp_path: Path) -> None:
+    snap = strict_aws.ebs.upload(io.BytesIO(b""))
+    assert (snap.blocks_written, snap.checksum, snap.volume_size) == (0, None, 1)
+    result = strict_aws.ebs.download(snap.snapshot_id, tmp_path / "empty.img", size=0)
+    assert result == awskit.ebs.DownloadResult(blocks=0, bytes_written=0)
+    assert (tmp_path / "empty.img").read_bytes() == b""

@@ -135,7 +135,9 @@ class EBS:
             return
         code = str(response[1].get("Error", {}).get("Code", ""))
         if code in THROTTLING_CODES:
-            for limiter in list(self._active):
+            with self._hook_lock:
+                limiters = list(self._active)
+            for limiter in limiters:
                 limiter.throttled()
 
     def _limiter(self, concurrency: int) -> Limiter:
@@ -147,8 +149,13 @@ class EBS:
                     )
                     self._hooked = True
         limiter = Limiter(concurrency)
-        self._active.add(limiter)
+        with self._hook_lock:
+            self._active.add(limiter)
         return limiter
+
+    def _release(self, limiter: Limiter) -> None:
+        with self._hook_lock:
+            self._active.discard(limiter)
 
     def _retrier(self, limiter: Limiter | None = None, started: float | None = None) -> Retrier:
         return Retrier(self._session.retry, limiter=limiter, started_at=started)
@@ -388,7 +395,7 @@ class EBS:
                 )
                 raise
             finally:
-                self._active.discard(limiter)
+                self._release(limiter)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -542,7 +549,7 @@ class EBS:
                     progress=progress,
                 )
         finally:
-            self._active.discard(limiter)
+            self._release(limiter)
 
     def wait(self, snapshot_id: str, timeout: float = 600) -> None:
         """Wait until EC2's DescribeSnapshots reports the snapshot ``completed``.

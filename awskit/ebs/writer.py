@@ -9,6 +9,7 @@ timeout (60 minutes unless ``timeout_minutes`` said otherwise).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import threading
@@ -48,6 +49,15 @@ def snapshot_errors(snapshot_id: str | None) -> Iterator[None]:
         raise
     except BotoCoreError as exc:
         raise _tag(from_botocore(exc), snapshot_id) from exc
+    except Exception as exc:
+        # Not awskit's own (an OSError reading the image, a bug in a callback): the type
+        # stays, the snapshot id is attached all the same.
+        if snapshot_id is not None and not hasattr(exc, "snapshot_id"):
+            with contextlib.suppress(AttributeError, TypeError):
+                exc.snapshot_id = snapshot_id  # type: ignore[attr-defined]
+            if hasattr(exc, "add_note"):
+                exc.add_note(f"snapshot {snapshot_id} was left pending")
+        raise
 
 
 def _tag(exc: AwskitError, snapshot_id: str | None) -> AwskitError:
