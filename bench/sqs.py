@@ -152,7 +152,8 @@ def _send_and_consume(quick: bool) -> list[dict[str, object]]:
                 start = time.perf_counter()
                 seen = contender(proxy.url, f"bench-{label}-{run_number}")
                 times[label].append(time.perf_counter() - start)
-                assert seen == MESSAGES, f"{label} consumed {seen} of {MESSAGES}"
+                # At least once: SQS (and moto under concurrent receives) may redeliver.
+                assert seen >= MESSAGES, f"{label} consumed {seen} of {MESSAGES}"
     seed = statistics.median(times["seed"])
     tuned = statistics.median(times["tuned"])
     ours = statistics.median(times["awskit"])
