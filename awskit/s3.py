@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ._session import Session
 
-__all__ = [
+__all__ = [  # noqa: RUF022  (plain sorted(), as tests/test_exports.py checks)
     "Body",
     "Bucket",
     "BucketInfo",
