@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from botocore.awsrequest import AWSPreparedRequest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 
 import awskit
 from awskit.s3 import Bucket, BucketInfo, ObjectInfo, ObjectStream, PutResult
@@ -388,6 +389,43 @@ def test_retried_parts_are_not_counted_twice(
     target = tmp_path / "parts-copy.bin"
     bucket.download_file("parts.bin", target)
     assert target.read_bytes() == source.read_bytes()
+
+
+class _Truncated(io.BytesIO):
+    def stream(self, amt: int = 1 << 16, decode_content: bool = True) -> Iterator[bytes]:
+        while chunk := self.read(amt):
+            yield chunk
+
+
+def test_download_retried_after_a_broken_stream_keeps_progress_monotonic(
+    bucket: Bucket, tmp_path: Path
+) -> None:
+    payload = os.urandom(MiB)
+    bucket.put("flaky", payload)
+    broken: list[int] = []
+
+    def break_first_get(request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        # The first GetObject promises the whole object and delivers a quarter of it, as
+        # a connection reset mid-body would; s3transfer rewinds its progress and retries.
+        if broken:
+            return None
+        broken.append(1)
+        headers = HTTPHeaders()
+        headers["Content-Length"] = str(len(payload))
+        headers["Content-Type"] = "binary/octet-stream"
+        return AWSResponse(request.url, 200, headers, _Truncated(payload[: MiB // 4]))
+
+    events: Any = bucket.client.meta.events
+    events.register("before-send.s3.GetObject", break_first_get)
+    progress = Recorder()
+    try:
+        bucket.download_file("flaky", tmp_path / "flaky", progress=progress)
+    finally:
+        events.unregister("before-send.s3.GetObject", break_first_get)
+    assert broken == [1]
+    assert (tmp_path / "flaky").read_bytes() == payload
+    assert progress.calls[0][0] <= MiB // 4  # the lost quarter was reported once...
+    progress.check(MiB)  # ...and never subtracted, repeated or overshot
 
 
 # -- listings and bulk deletes ---------------------------------------------------------------
