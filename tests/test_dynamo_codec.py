@@ -690,3 +690,117 @@ def test_sets_of_uuids_enums_and_dates_are_string_or_number_sets() -> None:
     assert to_attribute_value({uuid.UUID(int=1), str(uuid.UUID(int=1))})["SS"] == [
         str(uuid.UUID(int=1))
     ]
+
+
+class Odd(enum.Enum):
+    PAIR = (1, 2)
+    THING = object()
+
+
+def test_containers_and_enums_name_the_failing_part() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        to_attribute_value({"inner": [1, {"deep": float("nan")}]}, field="v")
+    assert raised.value.field == "v.inner[1].deep"
+    with pytest.raises(InvalidInput) as raised:
+        to_attribute_value(Odd.THING, field="odd")
+    assert raised.value.field == "odd"
+    assert "Odd.THING" in raised.value.reason
+    # A tuple-valued Enum is a list; a str subclass key is a plain string.
+    assert to_attribute_value(Odd.PAIR) == {"L": [{"N": "1"}, {"N": "2"}]}
+
+    class Key(str):
+        pass
+
+    assert to_attribute_value({Key("k"): 1}) == {"M": {"k": {"N": "1"}}}
+    assert dump_item({"m": {Key("k"): 1}}) == {"m": {"M": {"k": {"N": "1"}}}}
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"m": {"": 1}})
+    assert raised.value.field == "m"
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(Aliased.model_validate({"userName": "x", "required_maybe": 1, "bad": {1j}}))
+    assert raised.value.field == "bad"
+
+
+def test_malformed_attribute_values_are_errors() -> None:
+    with pytest.raises(ValueError, match="unknown AttributeValue type"):
+        from_attribute_value({"X": 1})
+    with pytest.raises(ValueError, match="empty AttributeValue"):
+        from_attribute_value({})
+
+
+class Shapes(pydantic.BaseModel):
+    numbers: list[int] = []
+    by_name: dict[str, int] = {}
+    pair: tuple[int, str] | None = None
+    address: Address | None = None
+    lucky: set[int] = set()
+    when: dt.datetime | None = None
+    color: Color | None = None
+    count: int | None = None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"numbers": {"S": "1,2"}},
+        {"numbers": {"L": [{"S": "x"}]}},
+        {"by_name": {"L": []}},
+        {"pair": {"L": [{"N": "1"}]}},
+        {"pair": {"S": "1,a"}},
+        {"address": {"S": "1 Main"}},
+        {"lucky": {"SS": ["x"]}},
+        {"lucky": {"S": "1"}},
+        {"when": {"L": []}},
+        {"color": {"N": "5"}},
+        {"count": {"S": "many"}},
+        {"count": {"N": "1.5"}},
+    ],
+)
+def test_items_that_drifted_from_the_model_raise_validation_errors(
+    item: dict[str, Any],
+) -> None:
+    with pytest.raises(pydantic.ValidationError) as raised:
+        load_item(item, Shapes)
+    assert raised.value.errors()[0]["loc"][0] == next(iter(item))
+
+
+def test_every_spelling_of_a_field_type_converts() -> None:
+    import typing
+    from collections.abc import Mapping, Sequence
+
+    class Spellings(pydantic.BaseModel):
+        annotated: typing.Annotated[int, pydantic.Field(ge=0)]
+        optional: typing.Optional[float]  # noqa: UP045
+        union: typing.Union[int, None]  # noqa: UP007
+        bare_list: list  # type: ignore[type-arg]
+        bare_set: set  # type: ignore[type-arg]
+        bare_tuple: tuple  # type: ignore[type-arg]
+        sequence: Sequence[Decimal]
+        mapping: Mapping[str, float]
+        any_set: set[Any]
+        id_set: set[uuid.UUID]
+        subclass: Level
+        flag: bool
+        blob: bytes
+
+    value = Spellings(
+        annotated=3,
+        optional=0.5,
+        union=None,
+        bare_list=[1, "a"],
+        bare_set={1, 2},
+        bare_tuple=(1.5, "b"),
+        sequence=[Decimal("0.1")],
+        mapping={"x": 2.0},
+        any_set={"a"},
+        id_set={uuid.UUID(int=9)},
+        subclass=Level.HIGH,
+        flag=True,
+        blob=b"\x01",
+    )
+    item = dump_item(value)
+    assert "union" not in item
+    back = load_item(item, Spellings)
+    assert back == value
+    assert type(back.sequence[0]) is Decimal
+    assert type(back.mapping["x"]) is float
