@@ -532,3 +532,19 @@ def test_process_off_the_main_thread_and_errors_surface(aws: awskit.Session) -> 
     for kwargs in ({"workers": 0}, {"wait_seconds": 30}, {"max_messages": -1}):
         with pytest.raises(awskit.InvalidInput):
             queue.process(lambda m: None, **kwargs)  # type: ignore[arg-type]
+
+
+def test_invalid_bodies_reach_the_dead_letter_queue(aws: awskit.Session) -> None:
+    dlq = aws.sqs.create_queue("poison-dlq")
+    raw = aws.sqs.create_queue(
+        "poison", visibility_timeout=1, dead_letter_queue=dlq, max_receive_count=1
+    )
+    raw.send("not a greeting")
+    typed = aws.sqs.get_queue("poison", model=Greeting)
+    first = typed.process(lambda m: None, workers=1, wait_seconds=0, stop_when_empty=True)
+    assert first == ProcessStats(succeeded=0, failed=0, invalid=1)
+    # Visible again after 1 s; SQS then moves it (receive count 1 >= 1) to the DLQ.
+    again = typed.process(lambda m: None, workers=1, wait_seconds=2, stop_when_empty=True)
+    assert again == ProcessStats()
+    [dead] = dlq.receive()
+    assert dead.body == "not a greeting"
