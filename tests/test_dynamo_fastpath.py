@@ -315,7 +315,16 @@ def outcome(call: Callable[[Any], Any], client: Any) -> tuple[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "payload", [b'{"Items": [ not json', b"", b"[]", b'{"Items": {"a": 1}}', b'{"Item": []}']
+    "payload",
+    [
+        b'{"Items": [ not json',
+        b"",
+        b"[]",
+        b'{"Items": {"a": 1}}',
+        b'{"Item": []}',
+        b'{"Item": {"a": {"B": "not base64!"}}}',
+        b'{"Items": [{"a": {"L": ["B", {"B": 1}]}}]}',
+    ],
 )
 def test_malformed_bodies_get_botocore_s_own_treatment(
     pair: tuple[Any, Any, Replies], payload: bytes
@@ -324,6 +333,16 @@ def test_malformed_bodies_get_botocore_s_own_treatment(
     replies.reply = (200, {"x-amz-crc32": str(zlib.crc32(payload))}, payload)
     for operation in ("Scan", "GetItem"):
         assert outcome(CALLS[operation], fast) == outcome(CALLS[operation], slow)
+
+
+def test_a_response_without_crc32_is_parsed_alike(pair: tuple[Any, Any, Replies]) -> None:
+    slow, fast, replies = pair
+    status, headers, payload = dynamodb_json({"Items": [{"a": {"B": "AAE="}}], "Count": 1})
+    del headers["x-amz-crc32"]
+    replies.reply = (status, headers, payload)
+    expected, got = CALLS["Query"](slow), CALLS["Query"](fast)
+    assert got == expected
+    assert got["Items"] == [{"a": {"B": b"\x00\x01"}}]
 
 
 def bad_crc(body: dict[str, Any]) -> CannedReply:

@@ -95,15 +95,18 @@ def _before_parse(
     payload = parsed[member]
     if not _well_formed(member, payload):
         return
-    del parsed[member]
     if _BINARY_TAG.search(body):
-        if member == "Item":
-            _decode_items([payload])
-        elif member == "Items":
-            _decode_items(payload)
-        else:
-            for items in payload.values():
-                _decode_items(items)
+        try:
+            if member == "Item":
+                _decode_items([payload])
+            elif member == "Items":
+                _decode_items(payload)
+            else:
+                for items in payload.values():
+                    _decode_items(items)
+        except (AttributeError, TypeError, ValueError):
+            return  # not DynamoDB's shape (binascii.Error is a ValueError): botocore's call
+    del parsed[member]
     response_dict["body"] = json.dumps(parsed).encode()
     customized_response_dict[member] = payload
 
