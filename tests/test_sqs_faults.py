@@ -383,3 +383,36 @@ def test_heartbeat_extends_at_half_the_timeout_and_respects_the_12_hour_cap(
         assert changes == []
     finally:
         undo()
+
+
+def test_fifo_group_stops_after_a_failure_and_batches_hold_one_per_group(
+    aws: awskit.Session,
+) -> None:
+    queue: Queue[str] = Queue(aws, URL.replace("canned", "canned.fifo"))
+    batches: list[list[str]] = []
+
+    def batch(request: AWSPreparedRequest) -> CannedReply:
+        entries = request_json(request)["Entries"]
+        batches.append([e["MessageBody"] for e in entries])
+        ok, failed = [], []
+        for e in entries:
+            if e["MessageBody"] == "b0":
+                failed.append({"Id": e["Id"], "SenderFault": True, "Code": "Bad", "Message": "x"})
+            else:
+                ok.append({"Id": e["Id"], "MessageId": e["MessageBody"], "SequenceNumber": "1",
+                           "MD5OfMessageBody": md5_of_body(e["MessageBody"])})  # fmt: skip
+        return sqs_json({"Successful": ok, "Failed": failed})
+
+    messages = [
+        OutgoingMessage(f"{g}{n}", group_id=g, dedup_id=f"{g}{n}") for n in range(3) for g in "abc"
+    ]
+    undo = canned(queue.client, {"SendMessageBatch": batch})
+    try:
+        result = queue.send_many(messages)
+    finally:
+        undo()
+    assert batches == [["a0", "b0", "c0"], ["a1", "c1"], ["a2", "c2"]]
+    assert sorted(r.message_id for r in result.sent) == ["a0", "a1", "a2", "c0", "c1", "c2"]
+    assert [(f.body, f.code) for f in result.failed] == [
+        ("b0", "Bad"), ("b1", "GroupStopped"), ("b2", "GroupStopped")
+    ]  # fmt: skip
