@@ -173,7 +173,6 @@ class EBS:
         timeout_minutes: int | None = None,
         *,
         client_token: str | None = None,
-        _limiter: Limiter | None = None,
     ) -> SnapshotWriter:
         """StartSnapshot, returning a :class:`SnapshotWriter` to put blocks with.
 
@@ -201,10 +200,17 @@ class EBS:
             timeout_minutes,
             client_token,
         )
-        started = time.monotonic()
-        retrier = self._retrier(_limiter, started)
+        return self._start(request, None)
+
+    def _start(self, request: dict[str, Any], limiter: Limiter | None) -> SnapshotWriter:
+        volume_size = int(request["VolumeSize"])
+        parent_snapshot_id = request.get("ParentSnapshotId")
+        description = request.get("Description")
+        # No "fresh snapshot" grace here: a ResourceNotFoundException from StartSnapshot
+        # (a missing parent or key) is final.
         with snapshot_errors(None):
-            response = retrier.run(lambda: self.client.start_snapshot(**request))
+            response = self._retrier(limiter).run(lambda: self.client.start_snapshot(**request))
+        retrier = self._retrier(limiter, time.monotonic())
         snapshot_id = response["SnapshotId"]
         log.info(
             "started snapshot %s (%d GiB%s)",
@@ -365,17 +371,11 @@ class EBS:
                 else plan_stream(stream, limit=volume_size * GIB)  # type: ignore[arg-type]
             )
             limiter = self._limiter(workers)
-            writer = self.start_snapshot(
-                volume_size,
-                parent_snapshot_id,
-                description,
-                tags,
-                encrypted,
-                kms_key_arn,
-                timeout_minutes,
-                client_token=request["ClientToken"],
-                _limiter=limiter,
-            )
+            try:
+                writer = self._start(request, limiter)
+            except BaseException:
+                self._release(limiter)
+                raise
             try:
                 with snapshot_errors(writer.snapshot_id):
                     write_all(
