@@ -416,3 +416,17 @@ def test_fifo_group_stops_after_a_failure_and_batches_hold_one_per_group(
     assert [(f.body, f.code) for f in result.failed] == [
         ("b0", "Bad"), ("b1", "GroupStopped"), ("b2", "GroupStopped")
     ]  # fmt: skip
+
+
+def test_batches_pack_up_to_exactly_one_mib(
+    faulty_aws: awskit.Session, fault_proxy: FaultProxy
+) -> None:
+    queue = faulty_aws.sqs.create_queue("packed")
+    half = 524_288
+    before = len(fault_proxy.requests)
+    assert queue.send_many(["a" * half, "b" * half]).ok  # exactly 1 MiB: one request
+    assert fault_proxy.requests[before:] == [("sqs", "SendMessageBatch")]
+    before = len(fault_proxy.requests)
+    assert queue.send_many(["a" * half, "b" * (half + 1)]).ok  # one byte over: two
+    assert fault_proxy.requests[before:] == [("sqs", "SendMessageBatch")] * 2
+    queue.purge()
