@@ -230,6 +230,16 @@ class Pipe:
         return False
 
 
+class TextPipe:
+    """A text stream that cannot seek, not an io.TextIOBase."""
+
+    def read(self, size: int = -1) -> str:
+        return "text"
+
+    def seekable(self) -> bool:
+        return False
+
+
 def test_put_from_a_stream_that_cannot_seek(bucket: Bucket) -> None:
     bucket.put("piped", Pipe(b"through a pipe"))  # type: ignore[arg-type]
     assert bucket.get("piped") == b"through a pipe"
@@ -358,6 +368,13 @@ def test_multipart_upload_and_download_with_progress(
     assert (tmp_path / "small-copy.txt").read_text() == "small"
     with bucket.open("small.txt") as s:
         assert s.content_type == "text/plain"
+    bucket.upload_file(small, "tagged", content_type="text/x-note", metadata={"Origin": "bench"})
+    with bucket.open("tagged") as s:
+        assert (s.content_type, s.metadata, s.readall()) == (
+            "text/x-note",
+            {"origin": "bench"},
+            b"small",
+        )
 
 
 def test_empty_file_progress_reports_zero_of_zero(bucket: Bucket, tmp_path: Path) -> None:
@@ -616,6 +633,7 @@ BAD_CALLS: list[tuple[str, str, Callable[[awskit.Session, Path], object]]] = [
     ("limit", "limit", lambda aws, _: b(aws).objects(limit=-1)),
     ("data type", "data", lambda aws, _: b(aws).put("k", 42)),  # type: ignore[arg-type]
     ("text file", "data", lambda aws, _: b(aws).put("k", io.StringIO("t"))),  # type: ignore[arg-type]
+    ("text pipe", "data", lambda aws, _: b(aws).put("k", TextPipe())),  # type: ignore[arg-type]
     ("missing path", "data", lambda aws, p: b(aws).put("k", p / "nope")),
     ("metadata name", "metadata", lambda aws, _: b(aws).put("k", b"", metadata={"a b": "c"})),
     ("metadata value", "metadata", lambda aws, _: b(aws).put("k", b"", metadata={"a": "é"})),
@@ -656,3 +674,4 @@ def test_legacy_bucket_names_are_addressable(aws: awskit.Session) -> None:
     # Buckets made in us-east-1 before 2018 may have capitals and underscores.
     assert aws.s3.bucket("Old_Bucket").name == "Old_Bucket"
     assert repr(aws.s3.bucket("old-bucket")) == "Bucket('old-bucket')"
+    assert len({aws.s3.bucket("same-name"), aws.s3.bucket("same-name")}) == 1
