@@ -206,7 +206,10 @@ class _Model(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             error = _invalid(type(self), exc)
-            raise error from (None if error.__cause__ is None else exc)
+            if error.__traceback__ is not None:
+                # Our own InvalidInput, raised in a validator and wrapped by pydantic.
+                raise error from None
+            raise error from exc
 
     def checked(self) -> Self:
         """The same model validated again (after attribute assignment or ``model_copy``)."""
