@@ -13,13 +13,13 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from typing_extensions import Self
 
 from .._errors import InvalidInput
-from .models import Unit, _Model, check_dimensions
+from .models import Unit, UnitName, _Model, check_dimensions
 
 __all__ = [
     "MAX_METRICS_PER_REQUEST",
@@ -64,6 +64,12 @@ class StatisticSet(_Model):
     minimum: float = Field(allow_inf_nan=False)
     maximum: float = Field(allow_inf_nan=False)
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, *, sample_count: float, sum: float, minimum: float, maximum: float
+        ) -> None: ...
+
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         for name in ("sum", "minimum", "maximum"):
@@ -95,6 +101,22 @@ class MetricDatum(_Model):
     dimensions: dict[str, str] = Field(default_factory=dict)
     timestamp: dt.datetime | None = None
     storage_resolution: Literal[1, 60] | None = None
+
+    if TYPE_CHECKING:
+        # What type checkers see: ``unit`` also takes its strings (pydantic converts).
+        def __init__(
+            self,
+            *,
+            name: str,
+            value: float | None = None,
+            values: Sequence[float] | None = None,
+            counts: Sequence[float] | None = None,
+            statistic_values: StatisticSet | None = None,
+            unit: Unit | UnitName | None = None,
+            dimensions: Mapping[str, str] = ...,
+            timestamp: dt.datetime | None = None,
+            storage_resolution: Literal[1, 60] | None = None,
+        ) -> None: ...
 
     @field_validator("dimensions")
     @classmethod

@@ -12,10 +12,10 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from typing_extensions import Self
@@ -27,14 +27,18 @@ __all__ = [
     "Alarm",
     "AlarmHistoryItem",
     "AlarmState",
+    "AlarmStateName",
     "AnyAlarm",
     "Comparison",
+    "ComparisonName",
     "CompositeAlarm",
     "MetricMathAlarm",
     "MetricQuery",
     "Statistic",
     "TreatMissingData",
+    "TreatMissingDataName",
     "Unit",
+    "UnitName",
     "alarm_from_aws",
     "check_dimensions",
     "check_period",
@@ -122,6 +126,49 @@ class TreatMissingData(str, Enum):
     NOT_BREACHING = "notBreaching"
     IGNORE = "ignore"
     MISSING = "missing"
+
+
+#: The strings each enum accepts, for type checkers (``comparison="GreaterThanThreshold"``).
+ComparisonName = Literal[
+    "GreaterThanOrEqualToThreshold",
+    "GreaterThanThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+    "LessThanLowerOrGreaterThanUpperThreshold",
+    "LessThanLowerThreshold",
+    "GreaterThanUpperThreshold",
+]
+UnitName = Literal[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+]
+TreatMissingDataName = Literal["breaching", "notBreaching", "ignore", "missing"]
+AlarmStateName = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
 
 
 # Extended statistics as CloudWatch's "Statistics definitions" page spells them: p99,
@@ -311,6 +358,40 @@ class Alarm(_AlarmBase):
     treat_missing_data: TreatMissingData | None = None
     evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None
 
+    if TYPE_CHECKING:
+        # What type checkers see: enum fields also take their strings (pydantic converts).
+        def __init__(
+            self,
+            *,
+            name: str,
+            description: str | None = None,
+            actions_enabled: bool = True,
+            alarm_actions: Sequence[str] = (),
+            ok_actions: Sequence[str] = (),
+            insufficient_data_actions: Sequence[str] = (),
+            tags: Mapping[str, str] = ...,
+            state: AlarmState | AlarmStateName | None = None,
+            state_reason: str | None = None,
+            state_reason_data: str | None = None,
+            state_updated_at: dt.datetime | None = None,
+            state_transitioned_at: dt.datetime | None = None,
+            configuration_updated_at: dt.datetime | None = None,
+            arn: str | None = None,
+            comparison: Comparison | ComparisonName,
+            evaluation_periods: int,
+            metric_name: str,
+            namespace: str,
+            period: int,
+            threshold: float,
+            statistic: Statistic | str | None = None,
+            extended_statistic: str | None = None,
+            dimensions: Mapping[str, str] = ...,
+            unit: Unit | UnitName | None = None,
+            datapoints_to_alarm: int | None = None,
+            treat_missing_data: TreatMissingData | TreatMissingDataName | None = None,
+            evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None,
+        ) -> None: ...
+
     @model_validator(mode="before")
     @classmethod
     def _percentile_as_statistic(cls, data: Any) -> Any:
@@ -430,6 +511,24 @@ class MetricQuery(_Model):
     return_data: bool | None = None
     account_id: str | None = None
 
+    if TYPE_CHECKING:
+        # What type checkers see: enum fields also take their strings (pydantic converts).
+        def __init__(
+            self,
+            *,
+            id: str,
+            namespace: str | None = None,
+            metric_name: str | None = None,
+            dimensions: Mapping[str, str] = ...,
+            stat: Statistic | str | None = None,
+            period: int | None = None,
+            unit: Unit | UnitName | None = None,
+            expression: str | None = None,
+            label: str | None = None,
+            return_data: bool | None = None,
+            account_id: str | None = None,
+        ) -> None: ...
+
     @field_validator("stat", mode="before")
     @classmethod
     def _stat(cls, value: object) -> object:
@@ -532,6 +631,35 @@ class MetricMathAlarm(_AlarmBase):
     treat_missing_data: TreatMissingData | None = None
     evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None
 
+    if TYPE_CHECKING:
+        # What type checkers see: enum fields also take their strings (pydantic converts).
+        def __init__(
+            self,
+            *,
+            name: str,
+            description: str | None = None,
+            actions_enabled: bool = True,
+            alarm_actions: Sequence[str] = (),
+            ok_actions: Sequence[str] = (),
+            insufficient_data_actions: Sequence[str] = (),
+            tags: Mapping[str, str] = ...,
+            state: AlarmState | AlarmStateName | None = None,
+            state_reason: str | None = None,
+            state_reason_data: str | None = None,
+            state_updated_at: dt.datetime | None = None,
+            state_transitioned_at: dt.datetime | None = None,
+            configuration_updated_at: dt.datetime | None = None,
+            arn: str | None = None,
+            comparison: Comparison | ComparisonName,
+            evaluation_periods: int,
+            metrics: Sequence[MetricQuery],
+            threshold: float | None = None,
+            threshold_metric_id: str | None = None,
+            datapoints_to_alarm: int | None = None,
+            treat_missing_data: TreatMissingData | TreatMissingDataName | None = None,
+            evaluate_low_sample_count_percentile: Literal["evaluate", "ignore"] | None = None,
+        ) -> None: ...
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         ids = [query.id for query in self.metrics]
@@ -601,6 +729,33 @@ class CompositeAlarm(_AlarmBase):
     # Filled from AWS, never sent.
     actions_suppressed_by: str | None = None
     actions_suppressed_reason: str | None = None
+
+    if TYPE_CHECKING:
+        # What type checkers see: enum fields also take their strings (pydantic converts).
+        def __init__(
+            self,
+            *,
+            name: str,
+            description: str | None = None,
+            actions_enabled: bool = True,
+            alarm_actions: Sequence[str] = (),
+            ok_actions: Sequence[str] = (),
+            insufficient_data_actions: Sequence[str] = (),
+            tags: Mapping[str, str] = ...,
+            state: AlarmState | AlarmStateName | None = None,
+            state_reason: str | None = None,
+            state_reason_data: str | None = None,
+            state_updated_at: dt.datetime | None = None,
+            state_transitioned_at: dt.datetime | None = None,
+            configuration_updated_at: dt.datetime | None = None,
+            arn: str | None = None,
+            rule: str,
+            actions_suppressor: str | None = None,
+            actions_suppressor_wait_period: int | None = None,
+            actions_suppressor_extension_period: int | None = None,
+            actions_suppressed_by: str | None = None,
+            actions_suppressed_reason: str | None = None,
+        ) -> None: ...
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
