@@ -8,7 +8,7 @@
     ├── ConditionFailed              ConditionalCheckFailedException (.item: the current item)
     ├── Throttled                    throttling that outlived every retry
     ├── PartialFailure               batch leftovers after every retry; .failed lists them
-    ├── ChecksumMismatch             EBS block or snapshot checksum disagrees
+    ├── ChecksumMismatch             EBS SHA256, SQS MD5 or DynamoDB CRC32 disagrees
     └── InvalidInput (ValueError)    rejected before any request: .field says which input
 
 Every ``botocore.exceptions.ClientError`` that leaves awskit is translated by
@@ -125,7 +125,11 @@ class PartialFailure(AwskitError):
 
 
 class ChecksumMismatch(AwskitError):
-    """An EBS block (or a snapshot's aggregate) does not match its SHA256 checksum."""
+    """Data does not match its checksum after every retry.
+
+    An EBS block (or a snapshot's aggregate) against its SHA256, an SQS body or attributes
+    against their MD5, or a DynamoDB response body against its CRC32.
+    """
 
 
 class InvalidInput(AwskitError, ValueError):

@@ -42,6 +42,7 @@ RETRYABLE_CODES: tuple[str, ...] = (
     "InternalError",
     "InternalFailure",
     "InternalServerError",
+    "InternalServerException",
     "ServiceUnavailable",
     "RequestTimeout",
 )
