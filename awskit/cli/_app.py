@@ -1,0 +1,383 @@
+"""The ``awskit`` app: global options, output, progress bars and the one error handler.
+
+Every command is declared with :func:`command`, which adds the global options
+(``--endpoint-url``, ``--profile``, ``--region``, ``--json``, ``--quiet``, ``--debug``) to
+its own, so they work after the command as well as before it (``awskit --json sqs
+queues`` and ``awskit sqs queues --json``). Errors become one line on stderr: exit 1 for
+AWS and IO failures, 2 for bad arguments; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import inspect
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from typer.core import TyperGroup
+
+from ._parse import to_jsonable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    import awskit
+
+__all__ = [
+    "GLOBAL_PANEL",
+    "AwskitGroup",
+    "Options",
+    "app",
+    "command",
+    "group",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GLOBAL_PANEL = "Global options"
+
+
+@dataclasses.dataclass
+class Options:
+    """The global options of one invocation (root callback, then the command's own)."""
+
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    json: bool = False
+    quiet: bool = False
+    debug: bool = False
+    _session: awskit.Session | None = None
+
+    def merge(self, **given: Any) -> None:
+        for name, value in given.items():
+            # A flag given to the command adds to the root's; a value replaces it.
+            if value not in (None, False):
+                setattr(self, name, value)
+
+    # -- connecting ------------------------------------------------------------------------
+
+    def session(self) -> awskit.Session:
+        """The session every command of this run uses (created on first need)."""
+        if self._session is None:
+            import awskit
+
+            self._session = awskit.connect(
+                profile=self.profile, region=self.region, endpoint_url=self.endpoint_url
+            )
+        return self._session
+
+    # -- output ----------------------------------------------------------------------------
+
+    @functools.cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=False)
+
+    @functools.cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
+
+    def say(self, message: str) -> None:
+        """An informational line for people: stderr, never with --json or --quiet."""
+        if not (self.quiet or self.json):
+            self.err.print(message)
+
+    def emit(
+        self,
+        data: Any,
+        *,
+        columns: Sequence[str] = (),
+        rows: Sequence[Sequence[Any]] = (),
+        title: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Print a result: ``data`` as JSON with --json, else a table (or ``text``)."""
+        if self.json:
+            sys.stdout.write(json.dumps(to_jsonable(data), indent=2, sort_keys=False) + "\n")
+            sys.stdout.flush()
+            return
+        if text is not None:
+            self.out.print(text, markup=False)
+            return
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for name in columns:
+            table.add_column(name, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if cell is None else str(cell) for cell in row))
+        self.out.print(table)
+
+    # -- progress --------------------------------------------------------------------------
+
+    @property
+    def show_progress(self) -> bool:
+        return not (self.quiet or self.json) and sys.stdout.isatty() and sys.stderr.isatty()
+
+    @contextlib.contextmanager
+    def progress(self, description: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
+        """A ``progress(done, total)`` callback drawing a rich bar on stderr (or nothing)."""
+        if not self.show_progress:
+            yield _ignore
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        bar: Progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self.err,
+            transient=False,
+        )
+        with bar:
+            task = bar.add_task(description, total=total)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield update
+
+    @contextlib.contextmanager
+    def counter(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        """A bar counting items (``advance(n)``), for imports and exports."""
+        if not self.show_progress:
+            yield _ignore_one
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=self.err
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n: bar.advance(task, n)
+
+
+def _ignore(done: int, total: int) -> None:
+    return None
+
+
+def _ignore_one(n: int) -> None:
+    return None
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print ``message`` as the one error line on stderr; return the Exit to raise."""
+    typer.echo(f"awskit: error: {_one_line(message)}", err=True)
+    return typer.Exit(code)
+
+
+def _report(exc: BaseException) -> typer.Exit:
+    import awskit
+
+    if isinstance(exc, awskit.InvalidInput):
+        return fail(str(exc), 2)
+    if isinstance(exc, awskit.AwskitError):
+        return fail(f"{type(exc).__name__}: {exc}", 1)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return fail(f"{exc.strerror or exc}{where}", 1)
+    return fail(f"{type(exc).__name__}: {exc}", 1)
+
+
+class AwskitGroup(TyperGroup):
+    """The root group: click's usage errors become one line and exit 2 too."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> Any:
+        extra["standalone_mode"] = False
+        try:
+            code = super().main(args, prog_name, **extra)
+        except typer.Abort:
+            typer.echo("awskit: aborted", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:
+            # click's UsageError family (exit code 2) and other ClickExceptions, vendored
+            # by typer: matched by what they carry rather than by their private classes.
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help(), err=True)
+                sys.exit(2)
+            code = getattr(exc, "exit_code", 1)
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None and code == 2 else ""
+            typer.echo(f"awskit: error: {_one_line(message)}{hint}", err=True)
+            sys.exit(code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+# -- declaring commands --------------------------------------------------------------------
+
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="Send requests to this endpoint (default: $AWS_ENDPOINT_URL, else AWS).",
+        rich_help_panel=GLOBAL_PANEL,
+        show_default=False,
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="AWS profile to use.", rich_help_panel=GLOBAL_PANEL, show_default=False
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region", help="AWS region to use.", rich_help_panel=GLOBAL_PANEL, show_default=False
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Machine-readable JSON on stdout, nothing else there.",
+        rich_help_panel=GLOBAL_PANEL,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress bars or status lines.",
+        rich_help_panel=GLOBAL_PANEL,
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", help="Show tracebacks and debug logs.", rich_help_panel=GLOBAL_PANEL),
+]
+
+_GLOBALS: dict[str, Any] = {
+    "endpoint_url": (EndpointOpt, None),
+    "profile": (ProfileOpt, None),
+    "region": (RegionOpt, None),
+    "json": (JsonOpt, False),
+    "quiet": (QuietOpt, False),
+    "debug": (DebugOpt, False),
+}
+
+app = typer.Typer(
+    cls=AwskitGroup,
+    name="awskit",
+    help="awskit: typed AWS from the shell. SQS, DynamoDB, CloudWatch, EBS and S3.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _options(ctx: typer.Context) -> Options:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Options):
+        root.obj = Options()
+    return root.obj
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    endpoint_url: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    _options(ctx).merge(
+        endpoint_url=endpoint_url,
+        profile=profile,
+        region=region,
+        json=json,
+        quiet=quiet,
+        debug=debug,
+    )
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A command group under ``awskit``."""
+    sub = typer.Typer(name=name, help=help, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """Declare a command whose first parameter is the run's :class:`Options`.
+
+    The wrapper adds the global options to the command's signature (so typer offers them),
+    merges them into the run's options, and turns errors into one line and an exit code.
+    """
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func, eval_str=True)
+        own = list(signature.parameters.values())[1:]
+
+        @functools.wraps(func)
+        def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
+            opts = _options(ctx)
+            opts.merge(**{name: kwargs.pop(name) for name in _GLOBALS})
+            return run(opts, lambda: func(opts, **kwargs))
+
+        params = [
+            inspect.Parameter(
+                "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+            )
+        ]
+        params += own + [
+            inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+            for key, (ann, default) in _GLOBALS.items()
+        ]
+        wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        parent.command(name)(wrapper)
+        return func
+
+    return decorate
+
+
+def run(opts: Options, body: Callable[[], Any]) -> Any:
+    """Run a command body under the one error policy."""
+    if opts.debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+        logging.getLogger("botocore").setLevel(logging.INFO)
+        return body()
+    try:
+        return body()
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except KeyboardInterrupt:
+        raise fail("interrupted", 130) from None
+    except Exception as exc:
+        raise _report(exc) from None
