@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 
 import awskit
@@ -58,8 +60,15 @@ def fast_retry(sleeps: SleepRecorder) -> awskit.RetryPolicy:
     return awskit.RetryPolicy(sleep=sleeps)
 
 
+# One loader for every test session: each new botocore session would otherwise parse the
+# service models (S3's is large) again, which dominated fixture set-up.
+_LOADER = botocore.loaders.create_loader()
+
+
 def make_session(url: str, retry: awskit.RetryPolicy, **kwargs: object) -> awskit.Session:
-    session = boto3.Session(region_name="us-east-1", **DUMMY_CREDENTIALS)
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    session = boto3.Session(botocore_session=core, region_name="us-east-1", **DUMMY_CREDENTIALS)
     return awskit.connect(session=session, endpoint_url=url, retry=retry, **kwargs)  # type: ignore[arg-type]
 
 
