@@ -32,7 +32,11 @@ LATENCY = 0.015
 
 
 def _session() -> boto3.Session:
-    return boto3.Session(region_name="us-east-1", **DUMMY_CREDENTIALS)
+    return boto3.Session(
+        region_name="us-east-1",
+        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+    )
 
 
 def _samples(when: dt.datetime) -> list[dict[str, Any]]:
