@@ -33,7 +33,7 @@ pytest: $(STAMP)
 	$(BIN)/coverage report
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,local,cli,bench]'
