@@ -373,9 +373,15 @@ class CloudWatch:
     def alarm(self, name: str, *, types: AlarmKind | Collection[AlarmKind] = "metric") -> Any:
         """The alarm called ``name`` (state, reason and timestamps filled), or ``None``.
 
-        With the default ``types="metric"`` a metric-math or composite alarm of that name
-        is :class:`~awskit.InvalidInput`-free but reported as an error naming its kind;
-        ask ``types="all"`` to get any kind.
+        With the default ``types="metric"`` the result is an :class:`Alarm`; if the alarm of
+        that name is a metric-math or composite alarm, an :class:`~awskit.AwskitError` with
+        code ``WrongAlarmType`` says which kind it is. ``types="all"`` returns any kind.
+
+        Example::
+
+            alarm = cw.alarm("Web_Server_CPU_Utilization")
+            if alarm is not None:
+                print(alarm.state, alarm.state_reason, alarm.state_updated_at)
         """
         wanted = _names("name", [name])
         found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
