@@ -11,6 +11,9 @@ separate process so they do not compete with the client for the GIL:
 * peak RSS of a 1 GiB upload + download at 0 ms, measured in a child process;
 * block planning + hashing of a 1 GiB file on one core against raw ``hashlib.sha256``.
 
+``sweep()`` draws the chart's EBS panel: MiB/s of a 16 MiB upload and download at
+concurrency 1 to 32, awskit against the hand-tuned threaded loops, same servers.
+
 Run: ``python -m bench.ebs [--quick]``.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -130,7 +134,7 @@ def upload_loop(client: Any, path: Path) -> str:
 
 
 def upload_threads(client: Any, path: Path, threads: int = 32) -> str:
-    """A hand-tuned loop: every block handed to a 32-thread pool."""
+    """A hand-tuned loop: every block handed to a pool of ``threads`` (32) threads."""
     snapshot_id = client.start_snapshot(VolumeSize=1)["SnapshotId"]
     checksums: dict[int, str] = {}
 
@@ -400,6 +404,50 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     for row in rows:
         print(row)
     return rows
+
+
+SWEEP = (1, 2, 4, 8, 16, 32)
+QUICK_SWEEP = (1, 4, 16)
+
+
+def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
+    """MiB/s of a 16 MiB upload and download at each concurrency, @50 ms per request.
+
+    One awskit session and one boto3 client, both with 32 pooled connections warmed
+    beforehand, serve every point; the hand-tuned loops use ``concurrency`` threads.
+    """
+    size = 16 * MIB
+    levels = QUICK_SWEEP if quick else SWEEP
+    repeat = 1 if quick else 3
+    with tempfile.TemporaryDirectory(prefix="awskit-bench-ebs-") as tmp:
+        image, out = Path(tmp) / "image.img", Path(tmp) / "out.img"
+        _image(image, size)
+        with servers(0.05) as (_, proxy):
+            boto = _boto3_client(proxy, pool=max(levels))
+            aws = _awskit(proxy, max(levels))
+            upload_threads(boto, image, max(levels))  # warm every connection of both pools
+            snapshot_id = aws.ebs.upload(image, concurrency=max(levels)).snapshot_id
+            download_loop(boto, snapshot_id, out, max(levels))
+            aws.ebs.download(snapshot_id, out, concurrency=max(levels))
+            runs: dict[str, Callable[[int], object]] = {
+                "awskit upload (MiB/s)": lambda c: aws.ebs.upload(image, concurrency=c),
+                "hand-tuned boto3 upload (MiB/s)": lambda c: upload_threads(boto, image, c),
+                "awskit download (MiB/s)": lambda c: aws.ebs.download(
+                    snapshot_id, out, concurrency=c
+                ),
+                "hand-tuned boto3 download (MiB/s)": lambda c: download_loop(
+                    boto, snapshot_id, out, c
+                ),
+            }
+            series: dict[str, list[tuple[int, float]]] = {label: [] for label in runs}
+            for level in levels:
+                for label, fn in runs.items():
+                    seconds = _timed(functools.partial(fn, level), repeat)
+                    series[label].append((level, size / MIB / seconds))
+                    print(f"{label} @{level}: {size / MIB / seconds:.1f}", flush=True)
+            if not _same(image, out, size):
+                raise AssertionError("the downloaded image differs from the uploaded one")
+    return series
 
 
 def _same(image: Path, out: Path, size: int) -> bool:
