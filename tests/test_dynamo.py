@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import threading
+import uuid
 from collections import Counter
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -773,3 +774,34 @@ def test_client_errors_are_translated(aws: awskit.Session) -> None:
     with pytest.raises(awskit.NotFound) as info:
         table.describe()
     assert isinstance(info.value.__cause__, ClientError)
+
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), st.integers(0, 29), st.integers(0, 1000)),
+        st.tuples(st.just("delete"), st.integers(0, 29), st.just(0)),
+    ),
+    max_size=120,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops, st.integers(1, 6))
+def test_batch_writer_ends_with_the_last_write_of_every_key(
+    aws: awskit.Session, writes: list[tuple[str, int, int]], concurrency: int
+) -> None:
+    table = aws.dynamo.create_table(f"prop-{uuid.uuid4().hex[:12]}", hash_key="k",
+                                    key_types={"k": "N"})  # fmt: skip
+    expected: dict[int, int] = {}
+    with table.batch_writer(max_concurrency=concurrency) as batch:
+        for op, key, value in writes:
+            if op == "put":
+                batch.put({"k": key, "v": value})
+                expected[key] = value
+            else:
+                batch.delete({"k": key})
+                expected.pop(key, None)
+    assert {i["k"]: i["v"] for i in table.scan()} == expected
+    table.delete_table()

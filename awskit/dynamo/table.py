@@ -604,9 +604,12 @@ class Table(Generic[T]):
 
         return batch_get(self, keys, consistent=consistent)
 
-    def batch_writer(self, overwrite_by_pkeys: Sequence[str] | None = None) -> BatchWriter[T]:
+    def batch_writer(
+        self, overwrite_by_pkeys: Sequence[str] | None = None, *, max_concurrency: int | None = None
+    ) -> BatchWriter[T]:
         """A context manager that writes puts and deletes in batches (``BatchWriteItem``).
 
+        Up to ``max_concurrency`` batches (default: the session's) are in flight at once.
         See :class:`awskit.dynamo.batch.BatchWriter`.
 
         Example::
@@ -617,7 +620,9 @@ class Table(Generic[T]):
         """
         from .batch import BatchWriter
 
-        return BatchWriter(self, overwrite_by_pkeys=overwrite_by_pkeys)
+        return BatchWriter(
+            self, overwrite_by_pkeys=overwrite_by_pkeys, max_concurrency=max_concurrency
+        )
 
     def transact_write(
         self, actions: Sequence[TransactAction], *, token: str | None = None
