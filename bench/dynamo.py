@@ -8,7 +8,7 @@
   at botocore's ``before-send`` hook, against the boto3 resource's ``get_item``/``put_item``
   of the same item as a dict; the best of several timed loops.
 
-Run: ``python -m bench.dynamo [--quick]``.
+Run: ``python -m bench.dynamo [--quick] [--sweep]`` (``--sweep``: items/s against concurrency).
 """
 
 from __future__ import annotations
@@ -111,15 +111,18 @@ def _write_boto3_serial(url: str, users: list[User]) -> float:
     return _timed(write)
 
 
-def _write_threaded(url: str, users: list[User], threads: int = 8) -> float:
+def _threaded_client(url: str, threads: int) -> Any:
     from botocore.config import Config
 
-    client = _session().client(
+    return _session().client(
         "dynamodb",
         endpoint_url=url,
         config=Config(max_pool_connections=threads + 2, retries={"mode": "standard"}),
     )
-    _create(client, "threaded")
+
+
+def _threaded_writer(client: Any, name: str, threads: int) -> Callable[[list[User]], None]:
+    """The hand-tuned peer: 25-item batches on ``threads`` threads, unprocessed re-sent."""
     serializer = TypeSerializer()
 
     def write_batch(chunk: list[User]) -> None:
@@ -132,16 +135,22 @@ def _write_threaded(url: str, users: list[User], threads: int = 8) -> float:
             for u in chunk
         ]
         while requests:
-            response = client.batch_write_item(RequestItems={"threaded": requests})
-            requests = response.get("UnprocessedItems", {}).get("threaded", [])
+            response = client.batch_write_item(RequestItems={name: requests})
+            requests = response.get("UnprocessedItems", {}).get(name, [])
 
-    chunks = [users[i : i + 25] for i in range(0, len(users), 25)]
-
-    def write() -> None:
+    def write(users: list[User]) -> None:
+        chunks = [users[i : i + 25] for i in range(0, len(users), 25)]
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(write_batch, chunks))
 
-    return _timed(write)
+    return write
+
+
+def _write_threaded(url: str, users: list[User], threads: int = 8) -> float:
+    client = _threaded_client(url, threads)
+    _create(client, "threaded")
+    write = _threaded_writer(client, "threaded", threads)
+    return _timed(lambda: write(users))
 
 
 def _write_pynamodb(url: str, users: list[User]) -> float:
@@ -287,6 +296,48 @@ def _single_item(loops: int) -> list[dict[str, object]]:
     ]
 
 
+SWEEP = [1, 2, 4, 8, 16]
+QUICK_SWEEP = [1, 4, 16]
+
+
+def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
+    """Items/s written at each concurrency, 15 ms per request: awskit vs the threaded loop."""
+    levels = QUICK_SWEEP if quick else SWEEP
+    users = _users(500 if quick else 1500)
+    series: dict[str, list[tuple[int, float]]] = {
+        "awskit batch_writer (items/s)": [],
+        "hand-tuned threaded batch_write_item (items/s)": [],
+    }
+    with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
+        proxy.set_latency(LATENCY)
+        aws = awskit.connect(
+            session=_session(), endpoint_url=proxy.url, max_concurrency=max(levels)
+        )
+        table = aws.dynamo.create_table("sweep", User, hash_key="username", range_key="last_name")
+        client = _threaded_client(proxy.url, max(levels))
+        _create(client, "sweep_threaded")
+        for level in levels:
+
+            def ours(level: int = level) -> None:
+                with table.batch_writer(max_concurrency=level) as batch:
+                    for user in users:
+                        batch.put(user)
+
+            write = _threaded_writer(client, "sweep_threaded", level)
+
+            def peer(write: Callable[[list[User]], None] = write) -> None:
+                write(users)
+
+            series["awskit batch_writer (items/s)"].append((level, len(users) / _timed(ours)))
+            series["hand-tuned threaded batch_write_item (items/s)"].append(
+                (level, len(users) / _timed(peer))
+            )
+        client.close()
+    for label, points in series.items():
+        print(label, ", ".join(f"{c}: {v:.0f}" for c, v in points))
+    return series
+
+
 def run(quick: bool = False) -> list[dict[str, object]]:
     rows = _throughput(600 if quick else 3000) + _single_item(100 if quick else 500)
     for row in rows:
@@ -300,3 +351,5 @@ def run(quick: bool = False) -> list[dict[str, object]]:
 
 if __name__ == "__main__":
     run(quick="--quick" in sys.argv)
+    if "--sweep" in sys.argv:
+        sweep(quick="--quick" in sys.argv)
