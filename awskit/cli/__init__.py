@@ -7,13 +7,13 @@ are imported here and nowhere else in awskit (the ``cli`` extra).
 
 from __future__ import annotations
 
-from . import cloudwatch, demo, dynamo, ebs, local, s3, sqs
+from . import _cloudwatch, _demo, _dynamo, _ebs, _local, _s3, _sqs
 from ._app import app
 
 __all__ = ["app", "main"]
 
 # The modules above register their commands on ``app`` when imported.
-_GROUPS = (cloudwatch, demo, dynamo, ebs, local, s3, sqs)
+_GROUPS = (_cloudwatch, _demo, _dynamo, _ebs, _local, _s3, _sqs)
 
 
 def main() -> None:

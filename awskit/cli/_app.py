@@ -222,8 +222,8 @@ class AwskitGroup(TyperGroup):
             # click's UsageError family (exit code 2) and other ClickExceptions, vendored
             # by typer: matched by what they carry rather than by their private classes.
             ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                typer.echo(ctx.get_help(), err=True)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # typer's rich help printed itself when the error was made.
                 sys.exit(2)
             code = getattr(exc, "exit_code", 1)
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)

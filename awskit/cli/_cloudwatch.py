@@ -141,9 +141,12 @@ def delete_alarms(
     missing = [name for name in dict.fromkeys(names) if name not in deleted]
     if opts.json:
         opts.emit({"deleted": deleted, "not_found": missing})
-    else:
-        opts.say(f"deleted {len(deleted)} alarm(s): {', '.join(deleted) or '-'}")
+    elif not missing:
+        opts.say(f"deleted {len(deleted)} alarm(s): {', '.join(deleted)}")
     if missing:
         from awskit import NotFound
 
-        raise NotFound(f"no such alarm: {', '.join(missing)}", code="ResourceNotFound")
+        raise NotFound(
+            f"no such alarm: {', '.join(missing)} (deleted {len(deleted)} other(s))",
+            code="ResourceNotFound",
+        )
