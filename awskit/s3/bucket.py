@@ -1,0 +1,521 @@
+"""One S3 bucket's objects: :class:`Bucket`, the handle every object operation goes through.
+
+Single objects (put, get, open, exists, delete, presigned URLs), many objects (listing,
+batched deletes that never lose a key) and transfers through boto3's transfer manager
+(multipart, concurrent parts, monotonic progress from its threads).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from .._errors import AwskitError, InvalidInput, PartialFailure, aws_errors, translates_errors
+from .._errors import error_code as _error_code
+from .._paging import Page, Paged, token_pages
+from .._retry import RETRYABLE_CODES
+from .models import Body, ObjectInfo, ObjectStream, Progress, PutResult
+from .rules import (
+    MAX_PRESIGN_SECONDS,
+    PRESIGN_METHODS,
+    check_key,
+    check_metadata,
+    check_put_size,
+    chunks,
+    content_type_for,
+    unquote_etag,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from s3transfer.futures import TransferFuture
+
+    from . import S3
+
+__all__ = ["Bucket", "translated"]
+
+
+def translated(fetch: Callable[[Any], Page[Any]]) -> Callable[[Any], Page[Any]]:
+    """``fetch`` with its ClientErrors translated, for :class:`~awskit._paging.Paged`.
+
+    Paged calls fetch lazily, while the caller iterates: translate there, page by page.
+    """
+
+    def wrapped(token: Any) -> Page[Any]:
+        with aws_errors():
+            return fetch(token)
+
+    return wrapped
+
+
+class Bucket:
+    """One bucket: put, get, stream, transfer, list, delete and presign its objects.
+
+    Keys are checked (1-1024 UTF-8 bytes) before any request. Missing buckets and keys are
+    :class:`~awskit.NotFound` (``NoSuchBucket``, ``NoSuchKey``, or a bare 404 for HEAD).
+
+    Example::
+
+        bucket = aws.s3.bucket("my-bucket")
+        bucket.put("hello.txt", "hello")
+        assert bucket.get("hello.txt") == b"hello"
+    """
+
+    def __init__(self, s3: S3, name: str) -> None:
+        self._s3 = s3
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Bucket({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bucket) and other._s3 is self._s3 and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("s3-bucket", self.name))
+
+    @property
+    def client(self) -> S3Client:
+        """The shared, typed boto3 client (escape hatch)."""
+        return self._s3.client
+
+    # -- single objects ----------------------------------------------------------------------
+
+    @translates_errors
+    def put(
+        self,
+        key: str,
+        data: Body,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutResult:
+        """Store ``data`` at ``key`` with one PutObject (at most 5 GiB; use ``upload_file``
+        for large files: it sends parts in parallel and retries them one by one).
+
+        ``data`` is bytes, a ``str`` (stored as UTF-8 text), a ``pathlib.Path`` (the file's
+        contents) or a binary file object, read from its current position (a stream
+        that cannot seek, such as a pipe, is read into memory first).
+        ``content_type`` defaults to a guess from the key's extension (``str`` data gets
+        ``; charset=utf-8``); ``metadata`` becomes ``x-amz-meta-*`` (2 KiB in all).
+
+        Example::
+
+            bucket.put("test.jpg", Path("test.jpg"))      # Content-Type image/jpeg
+            bucket.put("notes.txt", "héllo")
+        """
+        check_key(key)
+        meta = check_metadata(metadata)
+        is_text = isinstance(data, str)
+        kwargs: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        ctype = content_type_for(key, content_type, text=is_text)
+        if ctype is not None:
+            kwargs["ContentType"] = ctype
+        if meta:
+            kwargs["Metadata"] = meta
+        if isinstance(data, str):
+            try:
+                body: Any = data.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidInput("data", "text is not encodable as UTF-8") from exc
+            check_put_size(len(body))
+            return self._put(kwargs, body)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            body = bytes(data)
+            check_put_size(len(body))
+            return self._put(kwargs, body)
+        if isinstance(data, Path):
+            if not data.is_file():
+                raise InvalidInput("data", f"{str(data)!r} is not a regular file")
+            check_put_size(data.stat().st_size)
+            with data.open("rb") as handle:
+                return self._put(kwargs, handle)
+        if isinstance(data, io.TextIOBase) or not callable(getattr(data, "read", None)):
+            raise InvalidInput(
+                "data", "give bytes, str, a pathlib.Path or a binary file object (mode 'rb')"
+            )
+        if not _seekable(data):
+            # PutObject needs the length up front and botocore rewinds to retry: a pipe
+            # or socket is read into memory first (upload_file streams large files).
+            body = data.read()
+            if not isinstance(body, (bytes, bytearray)):
+                raise InvalidInput("data", "the file object must be binary (mode 'rb')")
+            check_put_size(len(body))
+            return self._put(kwargs, bytes(body))
+        start = data.tell()
+        # botocore rewinds a body to offset 0 before a retry, which for a file read from
+        # the middle would silently store different bytes: present it from here on.
+        return self._put(kwargs, _FromHere(data, start) if start else data)
+
+    def _put(self, kwargs: dict[str, Any], body: Any) -> PutResult:
+        response = self.client.put_object(Body=body, **kwargs)
+        return PutResult(
+            kwargs["Key"], unquote_etag(response.get("ETag")), response.get("VersionId")
+        )
+
+    @translates_errors
+    def get(self, key: str) -> bytes:
+        """The whole object at ``key``, in memory (use :meth:`open` or
+        :meth:`download_file` for large objects).
+
+        Raises:
+            NotFound: no such key (``NoSuchKey``) or bucket (``NoSuchBucket``).
+        """
+        with self.open(key) as stream:
+            return stream.read()
+
+    @translates_errors
+    def open(self, key: str) -> ObjectStream:
+        """Stream the object at ``key``: a binary file to read from, then close.
+
+        The GetObject request is sent now (so a missing key raises here, as ``NotFound``);
+        the body arrives as it is read.
+
+        Example::
+
+            with bucket.open("big.csv") as f:
+                for line in io.TextIOWrapper(f, encoding="utf-8"):
+                    ...
+        """
+        check_key(key)
+        return ObjectStream(key, self.client.get_object(Bucket=self.name, Key=key))
+
+    @translates_errors
+    def exists(self, key: str) -> bool:
+        """True if ``key`` exists (one HeadObject).
+
+        HEAD responses carry no error body, so a missing bucket is a 404 like a missing
+        key: both are ``False``. Other errors (403, throttling) are raised.
+        """
+        check_key(key)
+        try:
+            self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                return False
+            raise
+        return True
+
+    @translates_errors
+    def delete(self, key: str) -> None:
+        """Delete the object at ``key``.
+
+        Like S3's DeleteObject, deleting a key that does not exist succeeds (a versioned
+        bucket records a delete marker); a missing bucket is ``NotFound``.
+        """
+        check_key(key)
+        self.client.delete_object(Bucket=self.name, Key=key)
+
+    def presigned_url(self, key: str, expires_in: int = 3600, method: str = "get_object") -> str:
+        """A URL anyone can use, without credentials, for ``expires_in`` seconds.
+
+        No request is sent: the URL is signed locally, always with SigV4 (botocore would
+        use SigV2 in us-east-1, which S3 refuses for buckets made since 2020), with the
+        session's credentials (a URL cannot outlive temporary ones). ``method`` is one of
+        ``get_object``, ``put_object``, ``head_object`` or ``delete_object``; SigV4 URLs
+        last 1 second to 7 days.
+
+        Example::
+
+            url = bucket.presigned_url("test.jpg", expires_in=600)
+            urllib.request.urlopen(url).read()
+        """
+        check_key(key)
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int):
+            raise InvalidInput("expires_in", "a whole number of seconds")
+        if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+            raise InvalidInput("expires_in", f"must be 1 to {MAX_PRESIGN_SECONDS} seconds")
+        if method not in PRESIGN_METHODS:
+            raise InvalidInput("method", f"one of {', '.join(sorted(PRESIGN_METHODS))}")
+        with aws_errors():
+            return self._s3._presigning_client().generate_presigned_url(
+                method,
+                Params={"Bucket": self.name, "Key": key},
+                ExpiresIn=expires_in,
+            )
+
+    # -- many objects --------------------------------------------------------------------------
+
+    def objects(
+        self, prefix: str = "", start_after: str | None = None, *, limit: int | None = None
+    ) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order, over every page.
+
+        ListObjectsV2 returns up to 1,000 keys a page; pages are fetched as the iteration
+        reaches them. ``start_after`` lists keys after that one; ``limit`` stops early.
+
+        Example::
+
+            total = sum(obj.size for obj in bucket.objects(prefix="logs/2024/"))
+        """
+        check_key(prefix, "prefix", allow_empty=True)
+        kwargs: dict[str, Any] = {"Bucket": self.name}
+        if prefix:
+            kwargs["Prefix"] = prefix
+        if start_after is not None:
+            kwargs["StartAfter"] = check_key(start_after, "start_after")
+        fetch = token_pages(
+            self.client.list_objects_v2,
+            "Contents",
+            request_token="ContinuationToken",
+            response_token="NextContinuationToken",
+            **kwargs,
+        )
+
+        def convert(raw: Mapping[str, Any]) -> ObjectInfo:
+            return ObjectInfo(
+                key=raw["Key"],
+                size=int(raw.get("Size", 0)),
+                etag=unquote_etag(raw.get("ETag")),
+                last_modified=raw["LastModified"],
+                storage_class=str(raw.get("StorageClass") or "STANDARD"),
+            )
+
+        return Paged(translated(fetch), limit=limit).map(convert)
+
+    @translates_errors
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete any number of keys, 1,000 per DeleteObjects request; returns how many.
+
+        Every key is checked before the first request. DeleteObjects answers 200 even
+        when some keys failed; those with a retryable code (``InternalError``,
+        ``SlowDown``, ...) are sent again under the session's retry policy.
+
+        Raises:
+            PartialFailure: some keys were still not deleted; ``failed`` is exactly those
+                keys (str) in input order, and the message counts their error codes.
+                Everything else was deleted.
+        """
+        if isinstance(keys, (str, bytes)):
+            raise InvalidInput("keys", "an iterable of keys, not a single str")
+        # A key given twice is deleted once: DeleteObjects has no use for duplicates.
+        wanted = list(dict.fromkeys(check_key(k, "keys") for k in keys))
+        refused: dict[str, str] = {}
+        left: list[str] = []
+        last_error: BaseException | None = None
+        for batch in chunks(wanted):
+            try:
+                self._s3.session.retry.drain(
+                    batch, lambda pending: self._delete_batch(pending, refused), what="keys"
+                )
+            except PartialFailure as exc:
+                left.extend(exc.failed)
+                last_error = exc.last_error or last_error
+        failed = set(left) | set(refused)
+        if failed:
+            codes: dict[str, int] = {"still retryable": len(left)} if left else {}
+            for code in refused.values():
+                codes[code] = codes.get(code, 0) + 1
+            summary = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items()))
+            raise PartialFailure(
+                f"{len(failed)} of {len(wanted)} keys not deleted from {self.name}: {summary}",
+                failed=[k for k in wanted if k in failed],
+                last_error=last_error,
+                code="PartialFailure",
+                operation="DeleteObjects",
+            )
+        return len(wanted)
+
+    def _delete_batch(self, keys: list[str], refused: dict[str, str]) -> list[str]:
+        # Quiet mode: the response lists only the keys that failed.
+        response = self.client.delete_objects(
+            Bucket=self.name,
+            Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True},
+        )
+        retry: list[str] = []
+        for error in response.get("Errors", ()):
+            key, code = error.get("Key", ""), str(error.get("Code", "Unknown"))
+            if code in RETRYABLE_CODES:
+                retry.append(key)
+            else:
+                refused[key] = code
+        return retry
+
+    # -- transfers -----------------------------------------------------------------------------
+
+    def _transfer_config(self) -> Any:
+        from boto3.s3.transfer import TransferConfig
+
+        # Parts of 8 MiB from 8 MiB up (boto3's defaults), as many in flight as the session
+        # allows; the shared client's connection pool is sized for that.
+        return TransferConfig(
+            max_concurrency=self._s3.session.max_concurrency,
+            preferred_transfer_client="classic",
+        )
+
+    @translates_errors
+    def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        key: str,
+        progress: Progress | None = None,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Upload a local file through boto3's transfer manager.
+
+        Files of 8 MiB or more go up as a multipart upload, parts of 8 MiB sent
+        ``session.max_concurrency`` at a time (S3 allows 10,000 parts of 5 MiB-5 GiB, so
+        objects up to 5 TiB); a failed part is retried alone. ``progress(done, total)`` is
+        called from the transfer threads, one call at a time, with ``done`` rising to
+        exactly ``total``. ``content_type`` defaults to a guess from the key.
+
+        Example::
+
+            bucket.upload_file("backup.tar", "backups/2024.tar",
+                               progress=lambda done, total: print(f"{done}/{total}"))
+        """
+        check_key(key)
+        source = Path(path)
+        if not source.is_file():
+            raise InvalidInput("path", f"{str(source)!r} is not a regular file")
+        extra: dict[str, Any] = {}
+        ctype = content_type_for(key, content_type)
+        if ctype is not None:
+            extra["ContentType"] = ctype
+        meta = check_metadata(metadata)
+        if meta:
+            extra["Metadata"] = meta
+        self._transfer("upload", str(source), key, extra, progress)
+
+    @translates_errors
+    def download_file(
+        self, key: str, path: str | os.PathLike[str], progress: Progress | None = None
+    ) -> None:
+        """Download the object at ``key`` to ``path`` through boto3's transfer manager.
+
+        Objects of 8 MiB or more come down in ranged parts, concurrently, each pinned to
+        the object's ETag (``IfMatch``) so a concurrent overwrite cannot mix two versions.
+        The file is written under a temporary name and renamed when complete.
+        ``progress(done, total)`` as for :meth:`upload_file`.
+
+        Raises:
+            NotFound: no such key or bucket.
+        """
+        check_key(key)
+        target = Path(path)
+        if target.is_dir():
+            raise InvalidInput("path", f"{str(target)!r} is a directory")
+        if not target.absolute().parent.is_dir():
+            raise InvalidInput("path", f"the directory of {str(target)!r} does not exist")
+        self._transfer("download", str(target), key, {}, progress)
+
+    def _transfer(
+        self,
+        direction: str,
+        filename: str,
+        key: str,
+        extra: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
+        from boto3.s3.transfer import create_transfer_manager
+        from s3transfer.exceptions import RetriesExceededError
+
+        adapter = _ProgressAdapter(progress) if progress is not None else None
+        subscribers = [adapter.subscriber()] if adapter is not None else None
+        with create_transfer_manager(self.client, self._transfer_config()) as manager:
+            if direction == "upload":
+                future = manager.upload(filename, self.name, key, extra, subscribers)
+            else:
+                future = manager.download(self.name, key, filename, extra, subscribers)
+            try:
+                future.result()
+            except RetriesExceededError as exc:
+                # A download whose stream kept breaking after s3transfer's own retries.
+                raise AwskitError(
+                    f"{direction} of {key!r} failed after retries: {exc.last_exception}",
+                    code="RetriesExceeded",
+                    operation="GetObject",
+                ) from exc
+            if adapter is not None:
+                adapter.finish(int(future.meta.size or 0))
+
+
+def _seekable(stream: Any) -> bool:
+    seekable = getattr(stream, "seekable", None)
+    if callable(seekable):
+        try:
+            return bool(seekable())
+        except (OSError, ValueError):
+            return False
+    return callable(getattr(stream, "seek", None)) and callable(getattr(stream, "tell", None))
+
+
+class _FromHere(io.RawIOBase):
+    """A seekable binary stream seen from ``start`` on: offset 0 here is ``start`` there."""
+
+    def __init__(self, raw: IO[bytes], start: int) -> None:
+        super().__init__()
+        self._raw = raw
+        self._start = start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._raw.read(-1 if size is None else size)
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._raw.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
+
+
+class _ProgressAdapter:
+    """Turns s3transfer's per-chunk byte counts, from many threads, into ``(done, total)``.
+
+    s3transfer reports each chunk as it goes and *negative* counts when it rewinds a part
+    to retry it; the callback only ever sees a new high-water mark, so it is monotonic and
+    a retried part is not counted twice. Calls are serialised under a lock.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._net = 0
+        self._reported = -1
+        self.total = 0
+
+    def on_progress(self, future: TransferFuture, bytes_transferred: int, **_: Any) -> None:
+        with self._lock:
+            self._net += bytes_transferred
+            self.total = int(future.meta.size or 0)
+            if self._net > self._reported:
+                self._reported = self._net
+                self._progress(self._net, self.total)
+
+    def finish(self, total: int) -> None:
+        # An empty object moves no bytes, so s3transfer never calls back; say it is done.
+        with self._lock:
+            if self._reported < 0:
+                self._reported = total
+                self._progress(total, total)
+
+    def subscriber(self) -> Any:
+        from s3transfer.subscribers import BaseSubscriber
+
+        adapter = self
+
+        class _Subscriber(BaseSubscriber):
+            def on_progress(self, future: Any, bytes_transferred: int, **kwargs: Any) -> None:
+                adapter.on_progress(future, bytes_transferred)
+
+        return _Subscriber()
