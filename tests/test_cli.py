@@ -401,6 +401,9 @@ def test_demo_json_on_a_given_endpoint(cli: Cli) -> None:
     assert report["ok"] is True
     assert [s["name"] for s in report["sections"]] == ["S3", "SQS", "CloudWatch", "DynamoDB", "EBS"]
     assert all(s["ok"] and s["steps"] for s in report["sections"])
+    # Not the embedded endpoint: names are the run's own, and what stays is said.
+    bucket, snapshot = report["left_behind"]
+    assert bucket.startswith("S3 bucket awskit-demo-my-bucket-") and snapshot.startswith("EBS")
 
 
 def test_a_failure_in_a_real_process_is_one_line() -> None:

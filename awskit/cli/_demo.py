@@ -61,6 +61,7 @@ class Tour:
         # A shared endpoint or a real account may already hold the seed's names.
         self.suffix = "" if embedded else f"-{secrets.token_hex(3)}"
         self.sections: list[Section] = []
+        self.leftovers: list[str] = []
         self._current: Section | None = None
 
     def name(self, seed: str, sep: str = "-") -> str:
@@ -108,6 +109,8 @@ def s3_section(tour: Tour, progress: Callable[[str, int], Any]) -> None:
     tour.check("list buckets", ", ".join(names), name in names)
     if not tour.embedded:
         bucket.delete("test.jpg")
+        # The S3 facade has no bucket deletion: say what stays.
+        tour.leftovers.append(f"S3 bucket {name} (empty)")
 
 
 def sqs_section(tour: Tour) -> None:
@@ -120,7 +123,7 @@ def sqs_section(tour: Tour) -> None:
     queue = sqs.create_queue(name, delay_seconds=delay)
     tour.check(
         "create queue",
-        f"{queue.url} (DelaySeconds={queue.attributes.delay_seconds})",
+        f"{name} (DelaySeconds={queue.attributes.delay_seconds})",
         queue.attributes.delay_seconds == delay,
     )
     try:
@@ -134,12 +137,14 @@ def sqs_section(tour: Tour) -> None:
         tour.check("name from ARN", f"{queue.arn} -> {from_arn}", from_arn == name)
 
         sent = queue.send("world")
-        tour.check("send message", f"'world' id {sent.message_id}", bool(sent.message_id))
+        tour.check(
+            "send message", f"'world', message id {sent.message_id[:8]}...", bool(sent.message_id)
+        )
 
         sent = queue.send("boto3", attributes={"Author": "Daniel"})
         tour.check(
             "send with attribute",
-            f"'boto3' Author=Daniel id {sent.message_id}",
+            f"'boto3' with Author=Daniel, message id {sent.message_id[:8]}...",
             bool(sent.message_id),
         )
 
@@ -339,7 +344,7 @@ def dynamo_section(tour: Tour) -> None:
 
         scan("scan age < 27", Attr("age").lt(27), {"johndoe", "bobsmith"})
         scan(
-            "scan first_name begins_with J & super_user",
+            "scan begins_with J & super_user",
             Attr("first_name").begins_with("J") & Attr("account_type").eq("super_user"),
             {"janedoering"},
         )
@@ -365,7 +370,7 @@ def ebs_section(tour: Tour, progress: Callable[[str, int], Any]) -> None:
     source.write_bytes(image)
     tour.check(
         "generate image",
-        f"disk.img, {len(image):,} bytes (3 blocks of data, 1 zero block)",
+        f"disk.img, {len(image):,} bytes: 3 data blocks, 1 zero",
         source.stat().st_size == len(image),
     )
 
@@ -390,6 +395,8 @@ def ebs_section(tour: Tour, progress: Callable[[str, int], Any]) -> None:
         result.blocks == 3,
     )
 
+    if not tour.embedded:
+        tour.leftovers.append(f"EBS snapshot {snap.snapshot_id}")
     same = target.read_bytes() == image
     digest = hashlib.sha256(image).hexdigest()[:16]
     tour.check("verify", f"byte-identical (sha256 {digest}...)", same)
@@ -452,10 +459,12 @@ def demo(
             section = tour.run(name, body)
             if opts.json:
                 continue
-            table = Table(title=f"{name}", title_justify="left", expand=False)
-            table.add_column("Step", no_wrap=True)
-            table.add_column("What happened", overflow="fold")
-            table.add_column("Check", no_wrap=True)
+            # One width for every section (at most 100 columns) so the tables line up.
+            width = min(opts.out.width, 100)
+            table = Table(title=f"{name}", title_justify="left", width=width)
+            table.add_column("Step", width=31, overflow="fold")
+            table.add_column("What happened", overflow="fold", ratio=1)
+            table.add_column("Check", width=6, no_wrap=True)
             for step in section.steps:
                 table.add_row(step.name, step.detail, _mark(step.ok))
             if section.error is not None:
@@ -469,6 +478,7 @@ def demo(
             {
                 "endpoint": where,
                 "ok": ok,
+                "left_behind": tour.leftovers,
                 "sections": [
                     {
                         "name": s.name,
@@ -497,6 +507,8 @@ def demo(
         opts.out.print(summary)
         verdict = "every step checked out" if ok else "some steps FAILED"
         opts.out.print(f"\n{'PASSED' if ok else 'FAILED'}: {verdict}.", markup=False)
+        if tour.leftovers:
+            opts.out.print(f"Left behind: {'; '.join(tour.leftovers)}.", markup=False)
     if not ok:
         raise typer.Exit(1)
 
