@@ -16,8 +16,7 @@ ebs_app = group("ebs", "EBS direct APIs: snapshots from images and back.")
 
 SnapshotArg = Annotated[str, typer.Argument(help="Snapshot id (snap-...).", show_default=False)]
 ConcurrencyOpt = Annotated[
-    int | None,
-    typer.Option("--concurrency", "-c", help="Blocks in flight (default: 16).", min=1),
+    int, typer.Option("--concurrency", "-c", help="Blocks in flight.", min=1)
 ]
 
 
@@ -37,7 +36,7 @@ def upload(
     parent: Annotated[
         str | None, typer.Option("--parent", help="Parent snapshot id (incremental).")
     ] = None,
-    concurrency: ConcurrencyOpt = None,
+    concurrency: ConcurrencyOpt = 16,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait until EC2 reports the snapshot completed.")
     ] = False,
@@ -56,9 +55,9 @@ def upload(
             parent_snapshot_id=parent,
             description=description,
             tags={k: str(v) for k, v in tags.items()} or None,
-            concurrency=concurrency,
             progress=bar,
             wait=wait,
+            concurrency=concurrency,
         )
     opts.emit(
         snap,
@@ -77,7 +76,7 @@ def download(
     size: Annotated[
         int | None, typer.Option("--size", help="Cut the file to this many bytes.", min=0)
     ] = None,
-    concurrency: ConcurrencyOpt = None,
+    concurrency: ConcurrencyOpt = 16,
     verify: Annotated[
         bool, typer.Option("--verify/--no-verify", help="Check every block's SHA256.")
     ] = True,
