@@ -289,7 +289,7 @@ class EBS:
         encrypted: bool = False,
         kms_key_arn: str | None = None,
         timeout_minutes: int | None = None,
-        concurrency: int | None = None,
+        concurrency: int = 16,
         skip_zero_blocks: bool = True,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
@@ -299,13 +299,14 @@ class EBS:
         """Upload an image (path, block device or binary stream) as a new snapshot.
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
-        of sparse files are not even read), and put by ``concurrency`` workers
-        (default: the session's ``max_concurrency``) with at most ``2 x concurrency``
-        blocks in memory. ``volume_size`` defaults to the image size rounded up to
-        whole GiB; a stream of unknown length needs it. The snapshot is completed with
-        ``ChangedBlocksCount`` and the LINEAR checksum; ``wait=True`` then waits for
-        EC2 to report it ``completed``. ``progress(done_bytes, total_bytes)`` is called
-        from worker threads as blocks land.
+        of sparse files are not even read), and put by ``concurrency`` workers (16 by
+        default; each needs a pooled connection, and the session's pool holds
+        ``max_concurrency + 4``, so raise ``connect(max_concurrency=...)`` along with it)
+        with at most ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
+        the image size rounded up to whole GiB; a stream of unknown length needs it.
+        The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
+        ``wait=True`` then waits for EC2 to report it ``completed``.
+        ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
 
         With ``parent_snapshot_id`` the snapshot is incremental: every non-zero block is
         put, and zero blocks only where the parent holds data.
@@ -501,7 +502,7 @@ class EBS:
         self,
         snapshot_id: str,
         dest: str | os.PathLike[str],
-        concurrency: int | None = None,
+        concurrency: int = 16,
         verify: bool = True,
         progress: Callable[[int, int], None] | None = None,
         *,
@@ -509,7 +510,8 @@ class EBS:
     ) -> DownloadResult:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
-        Lists every block over every page, fetches them with ``concurrency`` workers,
+        Lists every block over every page, fetches them with ``concurrency`` workers (16
+        by default; keep the session's ``max_concurrency`` at least as large),
         checks each against its SHA256 (``verify``; a corrupt block is fetched again,
         :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes them
         into a sparse temporary file beside ``dest`` that replaces it at the end: a
