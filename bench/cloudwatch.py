@@ -21,22 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 import awskit
-from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+from awskit._local import LocalEndpoint
 from awskit.cloudwatch import MetricDatum, MetricQuery
+from bench._common import dummy_session
 
 POINTS = 2500
 LATENCY = 0.015
-
-
-def _session() -> boto3.Session:
-    return boto3.Session(
-        region_name="us-east-1",
-        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
-    )
 
 
 def _samples(when: dt.datetime) -> list[dict[str, Any]]:
@@ -66,7 +57,7 @@ def _distinct(when: dt.datetime) -> list[dict[str, Any]]:
 
 
 def naive(url: str, data: list[dict[str, Any]]) -> int:
-    client = _session().client("cloudwatch", endpoint_url=url)
+    client = dummy_session().client("cloudwatch", endpoint_url=url)
     calls = 0
     for start in range(0, len(data), 20):
         client.put_metric_data(Namespace="Bench", MetricData=data[start : start + 20])  # type: ignore[arg-type]
@@ -75,7 +66,7 @@ def naive(url: str, data: list[dict[str, Any]]) -> int:
 
 
 def with_awskit(url: str, data: list[dict[str, Any]]) -> int:
-    aws = awskit.connect(session=_session(), endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     calls = 0
 
     def count(**_: Any) -> None:
@@ -100,7 +91,7 @@ def with_awskit(url: str, data: list[dict[str, Any]]) -> int:
 
 
 def _stored(url: str, when: dt.datetime) -> float:
-    aws = awskit.connect(session=_session(), endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     query = MetricQuery(
         id="n", namespace="Bench", metric_name="Latency", stat="SampleCount", period=3600
     )

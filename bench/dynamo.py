@@ -19,12 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeSerializer
 from pydantic import BaseModel
 
 import awskit
 from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+from bench._common import best_pair, dummy_session
 from tests.canned import canned, dynamodb_json
 from tests.faults import FaultProxy
 
@@ -47,14 +47,6 @@ def _users(n: int) -> list[User]:
              account_type="standard_user", city="Los Angeles")
         for i in range(n)
     ]  # fmt: skip
-
-
-def _session() -> boto3.Session:
-    return boto3.Session(
-        region_name=REGION,
-        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
-    )
 
 
 def _create(client: Any, name: str) -> None:
@@ -87,7 +79,7 @@ def _timed(fn: Callable[[], None]) -> float:
 
 
 def _write_awskit(url: str, users: list[User]) -> float:
-    aws = awskit.connect(session=_session(), endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     table = aws.dynamo.create_table("awskit", User, hash_key="username", range_key="last_name")
 
     def write() -> None:
@@ -99,7 +91,7 @@ def _write_awskit(url: str, users: list[User]) -> float:
 
 
 def _write_boto3_serial(url: str, users: list[User]) -> float:
-    resource = _session().resource("dynamodb", endpoint_url=url)
+    resource = dummy_session().resource("dynamodb", endpoint_url=url)
     _create(resource.meta.client, "serial")
     table = resource.Table("serial")
 
@@ -114,7 +106,7 @@ def _write_boto3_serial(url: str, users: list[User]) -> float:
 def _threaded_client(url: str, threads: int) -> Any:
     from botocore.config import Config
 
-    return _session().client(
+    return dummy_session().client(
         "dynamodb",
         endpoint_url=url,
         config=Config(max_pool_connections=threads + 2, retries={"mode": "standard"}),
@@ -192,7 +184,7 @@ def _throughput(n: int) -> list[dict[str, object]]:
             "boto3 `Table.batch_writer()` (serial)": _write_boto3_serial(proxy.url, users),
             "PynamoDB `Model.batch_write()`": _write_pynamodb(proxy.url, users),
         }
-        check = _session().client("dynamodb", endpoint_url=endpoint.url)
+        check = dummy_session().client("dynamodb", endpoint_url=endpoint.url)
         for name in ("awskit", "threaded", "serial", "pynamo"):
             written = _count(check, name)
             if written != n:
@@ -212,25 +204,6 @@ def _throughput(n: int) -> list[dict[str, object]]:
 
 
 # -- client-side cost of one item -----------------------------------------------------------
-
-
-def _best_pair(
-    ours: Callable[[], object], peer: Callable[[], object], loops: int, repeats: int = 7
-) -> tuple[float, float]:
-    """Best per-call times of ``ours`` and ``peer``, their timed loops interleaved.
-
-    Interleaving puts both through the same moments of a shared, noisy machine.
-    """
-    ours()
-    peer()
-    best = [float("inf"), float("inf")]
-    for _ in range(repeats):
-        for i, fn in enumerate((ours, peer)):
-            start = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - start) / loops)
-    return best[0], best[1]
 
 
 def _single_item(loops: int) -> list[dict[str, object]]:
@@ -258,18 +231,18 @@ def _single_item(loops: int) -> list[dict[str, object]]:
         "GetItem": dynamodb_json({"Item": av_item}),
         "PutItem": dynamodb_json({}),
     }
-    aws = awskit.connect(session=_session(), endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     undo_ours = canned(aws.dynamo.client, replies)
     table = aws.dynamo.table("users", model=User)
-    resource = _session().resource("dynamodb", endpoint_url=url)
+    resource = dummy_session().resource("dynamodb", endpoint_url=url)
     undo_peer = canned(resource.meta.client, replies)
     peer_table = resource.Table("users")
     key = {"username": user.username, "last_name": user.last_name}
     try:
-        get_ours, get_peer = _best_pair(
+        get_ours, get_peer = best_pair(
             lambda: table.get(key), lambda: peer_table.get_item(Key=key), loops
         )
-        put_ours, put_peer = _best_pair(
+        put_ours, put_peer = best_pair(
             lambda: table.put(user),
             lambda: peer_table.put_item(Item=user.model_dump()),
             loops,
@@ -311,7 +284,7 @@ def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
     with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
         proxy.set_latency(LATENCY)
         aws = awskit.connect(
-            session=_session(), endpoint_url=proxy.url, max_concurrency=max(levels)
+            session=dummy_session(), endpoint_url=proxy.url, max_concurrency=max(levels)
         )
         table = aws.dynamo.create_table("sweep", User, hash_key="username", range_key="last_name")
         client = _threaded_client(proxy.url, max(levels))

@@ -20,19 +20,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
-import time
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pydantic
 from boto3.dynamodb.conditions import Key
 
-from awskit._local import DUMMY_CREDENTIALS
 from awskit.dynamo import fastpath
 from awskit.dynamo.codec import dump_item, load_item
+from bench._common import best_pair, dummy_session
 from tests.canned import canned, dynamodb_json
 
 PAGE = 100
@@ -136,29 +133,8 @@ def _wire_item(user: User) -> dict[str, Any]:
     return {k: _wire(v) for k, v in dump_item(user).items()}
 
 
-def _best_pair(
-    ours: Callable[[], object], peer: Callable[[], object], loops: int, repeats: int = 7
-) -> tuple[float, float]:
-    """Best per-call times of ``peer`` and ``ours``, their timed loops interleaved.
-
-    Interleaving puts both through the same moments of a shared, noisy machine.
-    """
-    best = [float("inf"), float("inf")]
-    for _ in range(repeats):
-        for i, fn in enumerate((peer, ours)):
-            start = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - start) / loops)
-    return best[0], best[1]
-
-
 def run(quick: bool = False) -> list[dict[str, object]]:
-    session = boto3.Session(
-        region_name="us-east-1",
-        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
-    )
+    session = dummy_session()
     url = "http://canned.invalid"
     page = [_wire_item(make_user(n)) for n in range(PAGE)]
     query_reply = dynamodb_json(
@@ -207,11 +183,11 @@ def run(quick: bool = False) -> list[dict[str, object]]:
         page_loops = 3 if quick else 8
         get_loops = 50 if quick else 200
         size_kb = len(query_reply[2]) / 1024
-        query_peer, query_ours = _best_pair(ours_query, peer_query, page_loops)
-        parse_peer, parse_ours = _best_pair(
+        query_ours, query_peer = best_pair(ours_query, peer_query, page_loops)
+        parse_ours, parse_peer = best_pair(
             lambda: fast.query(**query_args), lambda: plain.query(**query_args), page_loops
         )
-        get_peer, get_ours = _best_pair(ours_get, peer_get, get_loops)
+        get_ours, get_peer = best_pair(ours_get, peer_get, get_loops)
         rows: list[dict[str, object]] = [
             {
                 "operation": f"query page of {PAGE} items ({size_kb:.0f} KB) into models",

@@ -35,52 +35,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 import awskit
 from awskit.ebs import BLOCK_SIZE, linear_checksum
 from awskit.ebs.blocks import block_digest, plan_blocks
+from bench._common import dummy_session, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-_SERVE = """
-import sys
-from tests.ebs_strict import StrictEBS
-from tests.faults import FaultProxy
-with StrictEBS() as server, FaultProxy(server.url) as proxy:
-    proxy.set_latency(float(sys.argv[1]))
-    print(server.url, proxy.url, flush=True)
-    sys.stdin.read()
-"""
-
-
-@contextlib.contextmanager
-def servers(latency: float) -> Iterator[tuple[str, str]]:
-    """The strict server and a fault proxy (``latency`` s per request) in a child process."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(latency)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        strict, proxy = child.stdout.readline().split()
-        yield strict, proxy
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
-        if child.stdout is not None:
-            child.stdout.close()
 
 
 def _boto3_client(url: str, pool: int = 10) -> Any:
-    session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+    session = dummy_session()
     return session.client(
         "ebs",
         endpoint_url=url,
@@ -89,7 +56,7 @@ def _boto3_client(url: str, pool: int = 10) -> Any:
 
 
 def _awskit(url: str, concurrency: int = 16) -> awskit.Session:
-    session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+    session = dummy_session()
     return awskit.connect(session=session, endpoint_url=url, max_concurrency=concurrency)
 
 
@@ -206,7 +173,7 @@ def download_dsnap(url: str, snapshot_id: str, out_dir: Path) -> bool:
         return False
     os.environ["AWS_ENDPOINT_URL_EBS"] = url
     try:
-        session = boto3.Session(region_name="us-east-1", **CREDENTIALS)
+        session = dummy_session()
         snap = LocalSnapshot(str(out_dir), snapshot_id, boto3_session=session)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             snap.fetch(force=True)
@@ -287,7 +254,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
         tmpdir = Path(tmp)
         image = tmpdir / "image.img"
         _image(image, size)
-        with servers(0.05) as (_, proxy):
+        with servers(0.05, "ebs") as (_, proxy):
             boto_seq = _boto3_client(proxy)
             boto_32 = _boto3_client(proxy, pool=32)
             aws16, aws32 = _awskit(proxy), _awskit(proxy, 32)
@@ -376,7 +343,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
         out.unlink(missing_ok=True)
         big_image = tmpdir / "big.img"
         _image(big_image, big, distinct=64)
-        with servers(0.0) as (strict, _):
+        with servers(0.0, "ebs") as (strict, _):
             rss = peak_rss_mib(strict, big_image, tmpdir / "big.out")
         rows.append(
             _row(
@@ -422,7 +389,7 @@ def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
     with tempfile.TemporaryDirectory(prefix="awskit-bench-ebs-") as tmp:
         image, out = Path(tmp) / "image.img", Path(tmp) / "out.img"
         _image(image, size)
-        with servers(0.05) as (_, proxy):
+        with servers(0.05, "ebs") as (_, proxy):
             boto = _boto3_client(proxy, pool=max(levels))
             aws = _awskit(proxy, max(levels))
             upload_threads(boto, image, max(levels))  # warm every connection of both pools

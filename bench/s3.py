@@ -11,63 +11,20 @@ Run: ``python -m bench.s3 [--quick]``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 import awskit
+from bench._common import dummy_session, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
-
-
-def _session() -> boto3.Session:
-    # moto's dummy credentials: nothing here can reach AWS.
-    return boto3.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-
-
-_SERVE = """
-import sys
-from awskit._local import LocalEndpoint
-from tests.faults import FaultProxy
-with LocalEndpoint() as moto, FaultProxy(moto.url) as proxy:
-    proxy.set_latency(float(sys.argv[1]))
-    print(moto.url, proxy.url, flush=True)
-    sys.stdin.read()
-"""
-
-
-@contextlib.contextmanager
-def servers(latency: float) -> Iterator[tuple[str, str]]:
-    """moto's server and a fault proxy (``latency`` s per request) in a child process."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(latency)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        moto, proxy = child.stdout.readline().split()
-        yield moto, proxy
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
-        if child.stdout is not None:
-            child.stdout.close()
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -79,8 +36,8 @@ def _timed(run: Callable[[], object]) -> float:
 def _rows_for(
     url: str, label: str, slug: str, source: Path, workdir: Path, repeat: int
 ) -> list[dict[str, Any]]:
-    client: Any = _session().client("s3", endpoint_url=url)
-    aws = awskit.connect(session=_session(), endpoint_url=url)
+    client: Any = dummy_session().client("s3", endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     bucket = aws.s3.create_bucket(f"bench-{slug}")
     size = source.stat().st_size
     seen: list[int] = []

@@ -25,12 +25,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 from pydantic import BaseModel
 
 import awskit
-from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+from awskit._local import LocalEndpoint
 from awskit.sqs.codec import md5_of_attributes, md5_of_body
+from bench._common import dummy_session
 
 LATENCY = 0.015
 MESSAGES = 300
@@ -41,21 +41,13 @@ class Greeting(BaseModel):
     count: int
 
 
-def _boto3_session() -> boto3.Session:
-    return boto3.Session(
-        region_name="us-east-1",
-        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
-    )
-
-
 def _bodies(tag: str) -> list[str]:
     return [Greeting(name=f"{tag}-{n}", count=n).model_dump_json() for n in range(MESSAGES)]
 
 
 def seed_resource(url: str, name: str) -> int:
     """The seed's code: resource API, batches of 10 sent in turn, deletes one by one."""
-    sqs = _boto3_session().resource("sqs", endpoint_url=url)
+    sqs = dummy_session().resource("sqs", endpoint_url=url)
     queue = sqs.create_queue(QueueName=name)
     bodies = _bodies(name)
     for start in range(0, len(bodies), 10):
@@ -80,9 +72,7 @@ def hand_tuned(url: str, name: str) -> int:
     """A careful boto3 user: one shared client, 8 threads, batch sends and batch deletes."""
     from botocore.config import Config
 
-    client = _boto3_session().client(
-        "sqs", endpoint_url=url, config=Config(max_pool_connections=20)
-    )
+    client = dummy_session().client("sqs", endpoint_url=url, config=Config(max_pool_connections=20))
     queue_url = client.create_queue(QueueName=name)["QueueUrl"]
     bodies = _bodies(name)
     batches = [bodies[start : start + 10] for start in range(0, len(bodies), 10)]
@@ -125,7 +115,7 @@ def hand_tuned(url: str, name: str) -> int:
 
 def with_awskit(url: str, name: str) -> int:
     """awskit: send_many, then process() with 8 workers."""
-    aws = awskit.connect(session=_boto3_session(), endpoint_url=url)
+    aws = awskit.connect(session=dummy_session(), endpoint_url=url)
     queue = aws.sqs.create_queue(name, model=Greeting)
     result = queue.send_many(Greeting(name=f"{name}-{n}", count=n) for n in range(MESSAGES))
     assert result.ok
@@ -221,7 +211,7 @@ def _receive_overhead(quick: bool) -> list[dict[str, object]]:
     reply = _canned_receive()
     calls = 100 if quick else 400
 
-    resource = _boto3_session().resource("sqs", endpoint_url="https://sqs.us-east-1.amazonaws.com")
+    resource = dummy_session().resource("sqs", endpoint_url="https://sqs.us-east-1.amazonaws.com")
     peer_queue = resource.Queue(url)
     undo_peer = canned(resource.meta.client, {"ReceiveMessage": reply})
 
@@ -232,7 +222,7 @@ def _receive_overhead(quick: bool) -> list[dict[str, object]]:
         for message in messages:
             Greeting.model_validate_json(message.body)
 
-    aws = awskit.connect(session=_boto3_session())
+    aws = awskit.connect(session=dummy_session())
     from awskit.sqs import Queue
 
     queue: Queue[Greeting] = Queue(aws, url, Greeting)
