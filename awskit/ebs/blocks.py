@@ -40,13 +40,13 @@ __all__ = [
     "volume_size_for",
 ]
 
-#: The one block size of the EBS direct APIs (``DataLength`` has this single valid value),
-#: whatever an emulator reports (moto says 512).
 BLOCK_SIZE: int = 524288
+"""The one block size of the EBS direct APIs (``DataLength`` has this single valid value),
+whatever an emulator reports (moto says 512)."""
 GIB = 1 << 30
 BLOCKS_PER_GIB = GIB // BLOCK_SIZE
-#: StartSnapshot's ``VolumeSize`` limit, in GiB (64 TiB).
 MAX_VOLUME_SIZE: int = 65536
+"""StartSnapshot's ``VolumeSize`` limit, in GiB (64 TiB)."""
 
 _ZERO = bytes(BLOCK_SIZE)
 _BytesLike = bytes | bytearray | memoryview

@@ -48,9 +48,9 @@ MAX_DELAY_SECONDS = 900
 #: VisibilityTimeout: 0 to 12 hours (also the cap on the total time a message stays hidden).
 MAX_VISIBILITY_SECONDS = 43_200
 
-#: What a message attribute holds in Python: String -> str, Number -> int, Decimal or float
-#: (``Number.float``), Binary -> bytes.
 AttributeValue: TypeAlias = Union[str, int, float, Decimal, bytes]  # noqa: UP007
+"""What a message attribute holds in Python: String -> str, Number -> int, Decimal or float
+(``Number.float``), Binary -> bytes."""
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
