@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -102,8 +102,12 @@ class Options:
         rows: Sequence[Sequence[Any]] = (),
         title: str | None = None,
         text: str | None = None,
+        record: Mapping[str, Any] | None = None,
     ) -> None:
-        """Print a result: ``data`` as JSON with --json, else a table (or ``text``)."""
+        """Print a result: ``data`` as JSON with --json, else a table (or ``text``).
+
+        ``record`` prints one result as a two-column table of fields and values.
+        """
         if self.json:
             sys.stdout.write(json.dumps(to_jsonable(data), indent=2, sort_keys=False) + "\n")
             sys.stdout.flush()
@@ -114,10 +118,13 @@ class Options:
         from rich.table import Table
 
         table = Table(title=title, title_justify="left", show_lines=False)
-        for name in columns:
-            table.add_column(name, overflow="fold")
+        if record is not None:
+            columns, rows = ("Field", "Value"), list(record.items())
+        for n, name in enumerate(columns):
+            # The first column names the row (a key, a queue, an alarm): never folded.
+            table.add_column(name, overflow="fold", no_wrap=n == 0)
         for row in rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+            table.add_row(*(_cell(cell) for cell in row))
         self.out.print(table)
 
     # -- progress --------------------------------------------------------------------------
@@ -171,6 +178,19 @@ class Options:
         ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n: bar.advance(task, n)
+
+
+def _cell(value: Any) -> str:
+    import datetime as dt
+    import enum
+
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
 
 
 def _ignore(done: int, total: int) -> None:

@@ -85,16 +85,9 @@ def alarms(
     ]
     opts.emit(
         found,
-        columns=("Name", "State", "Metric", "Threshold", "Updated"),
+        columns=("Name", "State", "Metric", "Threshold"),
         rows=[
-            (
-                a["name"],
-                getattr(a["state"], "value", a["state"]),
-                a.get("metric", "-"),
-                a.get("threshold", "-"),
-                a["state_updated_at"],
-            )
-            for a in found
+            (a["name"], a["state"], a.get("metric", "-"), a.get("threshold", "-")) for a in found
         ],
     )
 

@@ -61,10 +61,13 @@ def upload(
         )
     opts.emit(
         snap,
-        columns=("Snapshot", "Status", "Volume (GiB)", "Blocks written", "Checksum"),
-        rows=[
-            (snap.snapshot_id, snap.status, snap.volume_size, snap.blocks_written, snap.checksum)
-        ],
+        record={
+            "snapshot": snap.snapshot_id,
+            "status": snap.status,
+            "volume": f"{snap.volume_size} GiB",
+            "blocks written": f"{snap.blocks_written} of 512 KiB",
+            "checksum (LINEAR)": snap.checksum,
+        },
     )
 
 
@@ -92,8 +95,12 @@ def download(
         )
     opts.emit(
         {"snapshot_id": snapshot, "dest": str(dest), **vars(result)},
-        columns=("Snapshot", "Destination", "Blocks", "Bytes written"),
-        rows=[(snapshot, dest, result.blocks, f"{result.bytes_written:,}")],
+        record={
+            "snapshot": snapshot,
+            "written to": dest,
+            "blocks": result.blocks,
+            "bytes": f"{result.bytes_written:,}",
+        },
     )
 
 
