@@ -414,7 +414,8 @@ def test_a_failure_in_a_real_process_is_one_line() -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_local_serves_until_interrupted() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_local_serves_until_interrupted(stop: signal.Signals) -> None:
     process = subprocess.Popen(
         [PYTHON, "-m", "awskit", "local", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -433,7 +434,7 @@ def test_local_serves_until_interrupted() -> None:
         made = run("sqs", "send", "nosuch", "x", AWS_ENDPOINT_URL=url)
         assert made.returncode == 1 and "NotFound" in made.stderr  # it reached the server
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Stopped." in err

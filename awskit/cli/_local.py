@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from typing import Annotated
@@ -44,7 +45,14 @@ def serve(
                 sys.stdout.write(f"export {name}={value}\n")
             sys.stdout.flush()
         opts.say(f"Serving the embedded AWS endpoint on {endpoint.url}; Ctrl-C to stop.")
+        stop = threading.Event()
+        # SIGTERM (kill, a service manager) stops it as cleanly as Ctrl-C does.
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            threading.Event().wait()
+            while not stop.wait(0.5):
+                pass
         except KeyboardInterrupt:
-            opts.say("Stopped.")
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        opts.say("Stopped.")
