@@ -897,6 +897,7 @@ class Shown:
     default: Any
     via_kwargs: bool = False
     keyword_only: bool = False
+    at_position: bool = False
 
 
 UNCHECKED = object()
@@ -906,7 +907,9 @@ REQUIRED = object()
 def parse(shown: str) -> list[Shown]:
     """Parse the argument list API.md shows, e.g. ``"_, attributes=?, delay_seconds=None"``.
 
-    ``_`` is a positional argument, ``name=?`` a keyword with an example value,
+    ``_`` is a positional argument, ``@name`` the field ``name`` at this position (result
+    types such as ``SendResult(message_id, md5_of_body, sequence_number)``), ``name=?`` a
+    keyword with an example value,
     ``name=**`` a keyword that may go to ``**kwargs``, ``name=<expr>`` a keyword whose
     shown value is the default, ``*`` starts keyword-only arguments.
     """
@@ -920,6 +923,9 @@ def parse(shown: str) -> list[Shown]:
             continue
         if raw == "_":
             out.append(Shown(None, REQUIRED))
+            continue
+        if raw.startswith("@"):
+            out.append(Shown(raw[1:], REQUIRED, at_position=True))
             continue
         name, _, value = raw.partition("=")
         if not value:
@@ -980,7 +986,10 @@ SIGNATURES: list[tuple[str, str]] = [
     ),
     ("awskit.sqs.Queue.purge", ""),
     ("awskit.sqs.Queue.delete", ""),
-    ("awskit.sqs.OutgoingMessage", "_; attributes=?; group_id=?"),
+    ("awskit.sqs.OutgoingMessage", "@body; attributes=?; group_id=?"),
+    ("awskit.sqs.SendResult", "@message_id; @md5_of_body; @sequence_number"),
+    ("awskit.sqs.BatchResult", "@sent; @failed"),
+    ("awskit.sqs.ProcessStats", "@succeeded; @failed; @invalid"),
     # DynamoDB
     (
         "awskit.dynamo.DynamoDB.create_table",
@@ -989,6 +998,7 @@ SIGNATURES: list[tuple[str, str]] = [
     ("awskit.dynamo.DynamoDB.table", "_; model=?"),
     ("awskit.dynamo.DynamoDB.table", "_"),
     ("awskit.dynamo.Provisioned", "read=?; write=?"),
+    ("awskit.dynamo.KeySchema", "@hash_key; @range_key"),
     ("awskit.dynamo.Table.put", "_; condition=None"),
     ("awskit.dynamo.Table.get", "username=**; last_name=**; consistent=False"),
     ("awskit.dynamo.Table.get", "_"),
@@ -1027,6 +1037,7 @@ SIGNATURES: list[tuple[str, str]] = [
     ),
     ("awskit.ebs.EBS.wait", "_; timeout=600"),
     ("awskit.ebs.EBS.download", "_; _; concurrency=16; verify=True; progress=None"),
+    ("awskit.ebs.DownloadResult", "@blocks; @bytes_written"),
     ("awskit.ebs.EBS.blocks", "_"),
     ("awskit.ebs.EBS.changed_blocks", "_; _"),
     ("awskit.ebs.EBS.read_block", "_; _; _"),
@@ -1084,6 +1095,9 @@ def check_signature(func: Any, shown: list[Shown]) -> list[str]:
                 covered.add(params[position].name)
                 last_index = max(last_index, position)
             continue
+        if arg.at_position and (position >= len(params) or params[position].name != arg.name):
+            problems.append(f"argument {position} must be {arg.name!r}")
+            continue
         found = by_name.get(arg.name)
         if found is None:
             if not (arg.via_kwargs and var_kw):
@@ -1134,6 +1148,10 @@ def test_signature_checker_catches_mismatches() -> None:
 
     def extra_required(self: object, key: str, region: str, expires_in: int = 3600) -> None: ...
 
+    def good_fields(message_id: str, md5_of_body: str, index: int = 0) -> None: ...
+
+    def swapped_fields(md5_of_body: str, message_id: str) -> None: ...
+
     shown = parse("_; expires_in=3600")
     assert check_signature(good, shown) == []
     assert check_signature(renamed, shown) == ["no parameter 'expires_in'"]
@@ -1144,6 +1162,12 @@ def test_signature_checker_catches_mismatches() -> None:
     ]
     assert check_signature(swapped, parse("_; a=0; b=0")) == [
         "'b' is out of the order API.md shows"
+    ]
+    fields = parse("@message_id; @md5_of_body")
+    assert check_signature(good_fields, fields) == []
+    assert check_signature(swapped_fields, fields)[:2] == [
+        "argument 0 must be 'message_id'",
+        "argument 1 must be 'md5_of_body'",
     ]
     assert check_signature(extra_required, shown) == [
         "'region' is required but API.md does not pass it"
