@@ -274,8 +274,7 @@ def test_errors_partial_failure(aws: awskit.Session) -> None:
     # DynamoDB leaves two of the four writes unprocessed on every attempt (exact wire shape).
     leftovers = {"partial": [{"PutRequest": {"Item": av_item(p)}} for p in stuck]}
     with Stubber(aws.dynamo.client) as stub:
-        stub.add_response("batch_write_item", {"UnprocessedItems": leftovers})
-        for _ in range(aws.retry.max_attempts - 1):
+        for _ in range(aws.retry.max_attempts):
             stub.add_response("batch_write_item", {"UnprocessedItems": leftovers})
         with pytest.raises(awskit.PartialFailure) as caught, users.batch_writer() as batch:
             for person in people:

@@ -64,6 +64,12 @@ def rendered_doc(loader: griffe.GriffeLoader, module: str, name: str) -> str:
     return (obj.docstring.value if obj.docstring else "").strip()
 
 
+@pytest.mark.parametrize("module", PUBLIC)
+def test_public_module_has_a_docstring(loader: griffe.GriffeLoader, module: str) -> None:
+    doc = loader.modules_collection[module].docstring
+    assert doc is not None and doc.value.strip(), f"{module} has no module docstring"
+
+
 def public_names() -> list[tuple[str, str]]:
     return [
         (module, name)
