@@ -476,3 +476,22 @@ def test_progress_bar_on_a_terminal_and_not_with_quiet(
     assert "copied" in shown
     quiet = on_a_terminal("--quiet")
     assert "upload big.bin" not in quiet and "MB" not in quiet
+
+
+def test_demo_reports_a_failing_section_and_exits_1(fault_proxy: Any) -> None:
+    # CloudWatch answers 500 to everything: botocore's retries run out, the section fails
+    # with the error, the other sections still run and pass, and the exit code is 1.
+    fault_proxy.add("5xx", service="cloudwatch")
+    result = Cli(fault_proxy.url)("demo", "--json", "--queue-delay", "0")
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    by_name = {s["name"]: s for s in report["sections"]}
+    assert by_name["CloudWatch"]["ok"] is False
+    assert "InternalServiceFault in PutMetricAlarm" in by_name["CloudWatch"]["error"]
+    assert [n for n, s in by_name.items() if s["ok"]] == ["S3", "SQS", "DynamoDB", "EBS"]
+    assert fault_proxy.injected["5xx"] >= 3
+
+    text = Cli(fault_proxy.url)("demo", "--queue-delay", "0")
+    assert text.exit_code == 1
+    assert "FAILED: some steps FAILED." in text.stdout

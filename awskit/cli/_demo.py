@@ -54,9 +54,18 @@ class Section:
 class Tour:
     """Runs sections, records their steps, names the resources of this run."""
 
-    def __init__(self, aws: awskit.Session, *, embedded: bool, workdir: Path) -> None:
+    def __init__(
+        self,
+        aws: awskit.Session,
+        *,
+        embedded: bool,
+        workdir: Path,
+        queue_delay: int | None = None,
+    ) -> None:
         self.aws = aws
         self.embedded = embedded
+        # The seed asks for DelaySeconds=5; on the embedded endpoint 0 keeps the tour quick.
+        self.queue_delay = queue_delay if queue_delay is not None else 0 if embedded else 5
         self.workdir = workdir
         # A shared endpoint or a real account may already hold the seed's names.
         self.suffix = "" if embedded else f"-{secrets.token_hex(3)}"
@@ -118,8 +127,7 @@ def sqs_section(tour: Tour) -> None:
 
     sqs = tour.aws.sqs
     name = tour.name("test")
-    # The seed asks for DelaySeconds=5; on the embedded endpoint 0 keeps the tour quick.
-    delay = 0 if tour.embedded else 5
+    delay = tour.queue_delay
     queue = sqs.create_queue(name, delay_seconds=delay)
     tour.check(
         "create queue",
@@ -158,10 +166,10 @@ def sqs_section(tour: Tour) -> None:
         )
 
         messages: list[Message[str]] = []
-        deadline = time.monotonic() + (5 if tour.embedded else 30)
+        deadline = time.monotonic() + delay + 25
         while len(messages) < 4 and time.monotonic() < deadline:
             messages += queue.receive(
-                max_messages=10, wait_seconds=0 if tour.embedded else 10, attribute_names=["Author"]
+                max_messages=10, wait_seconds=min(20, delay + 5), attribute_names=["Author"]
             )
         greetings = []
         for msg in messages:
@@ -426,6 +434,16 @@ def demo(
             "--real", help="Run against real AWS with your credentials (creates resources)."
         ),
     ] = False,
+    queue_delay: Annotated[
+        int | None,
+        typer.Option(
+            "--queue-delay",
+            help="DelaySeconds of the tour's queue (default: 0 embedded, else the seed's 5).",
+            min=0,
+            max=900,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the seed tour of S3, SQS, CloudWatch, DynamoDB and EBS, checking every step.
 
@@ -441,7 +459,7 @@ def demo(
         tempfile.TemporaryDirectory(prefix="awskit-demo-") as tmp,
         _connection(opts, real) as (aws, where, embedded),
     ):
-        tour = Tour(aws, embedded=embedded, workdir=Path(tmp))
+        tour = Tour(aws, embedded=embedded, workdir=Path(tmp), queue_delay=queue_delay)
         if not opts.json:
             opts.out.print(f"[bold]awskit demo[/bold] on {where}\n")
 
