@@ -354,9 +354,15 @@ def test_s3_errors(cli: Cli, aws: awskit.Session, tmp_path: Path) -> None:
 
 
 def test_debug_lets_the_traceback_through(cli: Cli) -> None:
+    import logging
+
+    handlers = list(logging.getLogger().handlers)
     result = cli("sqs", "purge", "nosuch", "--debug")
     assert result.exit_code == 1
     assert isinstance(result.exception, awskit.NotFound)
+    # The debug log is the run's own: nothing stays behind in the process.
+    assert logging.getLogger().handlers == handlers
+    assert "testing" not in result.stderr  # no access key id from botocore's headers
 
 
 # -- real processes -----------------------------------------------------------------------------

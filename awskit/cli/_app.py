@@ -388,12 +388,30 @@ def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
     return decorate
 
 
+def _debugging(body: Callable[[], Any]) -> Any:
+    """Run ``body`` with awskit's debug log (and botocore's info log) on stderr.
+
+    botocore's own debug log dumps request headers, the access key id among them, so it
+    stays at INFO: no credential reaches the terminal even with --debug.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    levels = {name: logging.getLogger(name).level for name in ("awskit", "botocore")}
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("awskit").setLevel(logging.DEBUG)
+    logging.getLogger("botocore").setLevel(logging.INFO)
+    try:
+        return body()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def run(opts: Options, body: Callable[[], Any]) -> Any:
     """Run a command body under the one error policy."""
     if opts.debug:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-        logging.getLogger("botocore").setLevel(logging.INFO)
-        return body()
+        return _debugging(body)
     try:
         return body()
     except (typer.Exit, typer.Abort, typer.TyperException):
