@@ -139,6 +139,11 @@ def sqs_section(tour: Tour) -> None:
         tour.check("get queue by name", same.url, same.url == queue.url)
 
         urls = [q.url for q in sqs.queues()]
+        # ListQueues is eventually consistent on AWS: a new queue can take a moment to show.
+        waited = time.monotonic()
+        while queue.url not in urls and not tour.embedded and time.monotonic() - waited < 30:
+            time.sleep(2)
+            urls = [q.url for q in sqs.queues()]
         tour.check("list queues", f"{len(urls)} queue(s), ours among them", queue.url in urls)
 
         from_arn = queue.arn.split(":")[-1]
