@@ -162,3 +162,13 @@ def test_json_forms() -> None:
         "f": 0.5,
         "s": ["a", "b"],
     }
+
+
+@pytest.mark.parametrize(
+    ("indexes", "text"),
+    [([], "none"), ([4], "4"), ([0, 1, 2], "0-2"), ([0, 2, 3, 7, 9, 10], "0, 2-3, 7, 9-10")],
+)
+def test_block_ranges(indexes: list[int], text: str) -> None:
+    from awskit.cli._ebs import _ranges
+
+    assert _ranges(indexes) == text

@@ -92,7 +92,7 @@ class Options:
     def say(self, message: str) -> None:
         """An informational line for people: stderr, never with --json or --quiet."""
         if not (self.quiet or self.json):
-            self.err.print(message)
+            self.err.print(message, markup=False)
 
     def emit(
         self,
@@ -116,15 +116,19 @@ class Options:
             self.out.print(text, markup=False)
             return
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, title_justify="left", show_lines=False)
+        # Text, not str: a body or an item holding "[bold]" is data, not rich markup.
+        table = Table(
+            title=None if title is None else Text(title), title_justify="left", show_lines=False
+        )
         if record is not None:
             columns, rows = ("Field", "Value"), list(record.items())
         for n, name in enumerate(columns):
             # The first column names the row (a key, a queue, an alarm): never folded.
             table.add_column(name, overflow="fold", no_wrap=n == 0)
         for row in rows:
-            table.add_row(*(_cell(cell) for cell in row))
+            table.add_row(*(Text(_cell(cell)) for cell in row))
         self.out.print(table)
 
     # -- progress --------------------------------------------------------------------------

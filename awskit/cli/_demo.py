@@ -489,9 +489,9 @@ def demo(
             table.add_column("What happened", overflow="fold", ratio=1)
             table.add_column("Check", width=6, no_wrap=True)
             for step in section.steps:
-                table.add_row(step.name, step.detail, _mark(step.ok))
+                table.add_row(Text(step.name), Text(step.detail), _mark(step.ok))
             if section.error is not None:
-                table.add_row("error", section.error, _mark(False))
+                table.add_row("error", Text(section.error), _mark(False))
             opts.out.print(table)
             opts.out.print()
 
