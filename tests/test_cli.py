@@ -72,6 +72,11 @@ def test_help_lists_every_group_and_global_option() -> None:
         assert option in result.stdout
 
 
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"awskit {awskit.__version__}\n"
+
+
 def test_group_without_command_shows_its_help() -> None:
     result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["sqs"])
     assert result.exit_code == 2

@@ -331,6 +331,14 @@ def _options(ctx: typer.Context) -> Options:
     return root.obj
 
 
+def _version(value: bool) -> None:
+    if value:
+        from awskit import __version__
+
+        typer.echo(f"awskit {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -340,6 +348,12 @@ def _root(
     json: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print awskit's version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     _options(ctx).merge(
         endpoint_url=endpoint_url,
