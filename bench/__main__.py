@@ -1,7 +1,8 @@
 """Run every benchmark side by side and rewrite docs/benchmarks.md (and the chart).
 
 Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. Each ``bench/<name>.py``
-exposes ``run(quick) -> rows``; a module may also expose ``sweep(quick)`` returning
+exposes ``run(quick) -> rows`` (``peer_s``/``awskit_s`` in seconds unless the row names
+another ``unit``); a module may also expose ``sweep(quick)`` returning
 ``{"label": [(concurrency, items_per_second), ...]}`` for the throughput chart.
 Nothing here is a test: figures from a shared 2-core machine are indications, and the
 file records the command and the machine they came from.
@@ -29,7 +30,9 @@ def _ratio(row: dict[str, Any]) -> str:
     return f"{ours / peer:.2f}x" if peer > 0 else "n/a"
 
 
-def _fmt(seconds: Any) -> str:
+def _fmt(seconds: Any, unit: str = "s") -> str:
+    if unit != "s":  # a row measuring something else than time (peak memory, say)
+        return f"{float(seconds):.0f} {unit}"
     s = float(seconds)
     return f"{s * 1000:.2f} ms" if s < 1 else f"{s:.2f} s"
 
@@ -58,8 +61,10 @@ def write_report(
     for name, rows in results.items():
         for row in rows:
             lines.append(
-                f"| {name} | {row['operation']} | {row['peer']} | {_fmt(row['peer_s'])} | "
-                f"{_fmt(row['awskit_s'])} | {_ratio(row)} | {row.get('note', '')} |"
+                f"| {name} | {row['operation']} | {row['peer']} | "
+                f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
+                f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
+                f"{row.get('note', '')} |"
             )
     for name, error in failures.items():
         lines.append(f"| {name} | did not run | | | | | {error} |")
