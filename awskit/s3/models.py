@@ -19,10 +19,10 @@ from .rules import unquote_etag
 
 __all__ = ["Body", "BucketInfo", "ObjectInfo", "ObjectStream", "Progress", "PutResult"]
 
-#: ``progress(done_bytes, total_bytes)``.
 Progress = Callable[[int, int], object]
-#: What :meth:`Bucket.put` accepts.
+"""``progress(done_bytes, total_bytes)``."""
 Body = bytes | bytearray | memoryview | str | Path | IO[bytes]
+"""What :meth:`Bucket.put` accepts."""
 
 
 @dataclass(frozen=True)

@@ -30,18 +30,18 @@ __all__ = [
     "unquote_etag",
 ]
 
-#: Longest object key S3 accepts, in UTF-8 bytes.
 MAX_KEY_BYTES = 1024
-#: Keys per DeleteObjects request (the API's limit).
+"""Longest object key S3 accepts, in UTF-8 bytes."""
 DELETE_BATCH = 1000
-#: Largest object one PutObject can send (5 GiB); bigger ones need ``upload_file``.
+"""Keys per DeleteObjects request (the API's limit)."""
 MAX_PUT_BYTES = 5 * 1024**3
-#: User-defined metadata limit: names plus values, in UTF-8 bytes.
+"""Largest object one PutObject can send (5 GiB); bigger ones need ``upload_file``."""
 MAX_METADATA_BYTES = 2048
-#: Longest a SigV4 presigned URL can stay valid (7 days).
+"""User-defined metadata limit: names plus values, in UTF-8 bytes."""
 MAX_PRESIGN_SECONDS = 7 * 24 * 3600
-#: Client methods a URL can be presigned for.
+"""Longest a SigV4 presigned URL can stay valid (7 days)."""
 PRESIGN_METHODS = frozenset({"get_object", "put_object", "head_object", "delete_object"})
+"""Client methods a URL can be presigned for."""
 
 _BUCKET_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 _LEGACY_BUCKET_CHARS = re.compile(r"[A-Za-z0-9._-]+")
