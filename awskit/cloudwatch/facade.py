@@ -53,6 +53,7 @@ T = TypeVar("T")
 #: Which alarms a listing yields: single-metric alarms (``Alarm``), metric-math alarms,
 #: composite alarms, or all three.
 AlarmKind = Literal["metric", "math", "composite", "all"]
+"""Which alarms ``alarms(types=...)`` lists: single-metric, metric-math, composite, or all."""
 _KINDS = ("metric", "math", "composite")
 #: DescribeAlarms, DeleteAlarms and Enable/DisableAlarmActions take at most 100 names.
 MAX_NAMES = 100

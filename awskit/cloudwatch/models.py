@@ -784,6 +784,7 @@ class CompositeAlarm(_AlarmBase):
 
 #: Any kind of alarm ``alarms(types="all")`` yields.
 AnyAlarm = Alarm | MetricMathAlarm | CompositeAlarm
+"""Any kind of alarm ``alarms(types="all")`` may return."""
 
 
 def _finite(value: Any) -> float | None:

@@ -89,6 +89,7 @@ class TransactCheck:
 
 
 TransactAction = Union[TransactPut, TransactUpdate, TransactDelete, TransactCheck]  # noqa: UP007
+"""One action of :meth:`Table.transact_write`: a put, update, delete or condition check."""
 
 
 @dataclass(frozen=True)
