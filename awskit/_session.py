@@ -3,8 +3,8 @@
 Clients are created once per service, under a lock (``boto3.Session.client`` is not
 thread-safe), and then shared by every thread: botocore clients are thread-safe, boto3
 resources are not, so awskit never hands resources across threads. Every client uses
-botocore's ``standard`` retry mode and a connection pool at least as large as
-``max_concurrency`` (botocore's default of 10 starves a 16-thread writer).
+botocore's ``standard`` retry mode and a connection pool larger than ``max_concurrency``
+and never below 64 (botocore's default of 10 starves a 16-thread writer).
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from .sqs import SQS
 
 __all__ = ["Session", "connect"]
+
+#: Connections each client may keep for reuse. urllib3 opens them only as needed, so a
+#: generous floor costs nothing, and a per-call ``concurrency=32`` (EBS) on a default
+#: session still reuses its connections instead of opening and dropping them.
+MIN_POOL = 64
 
 #: botocore's own attempts per call in ``standard`` mode, the first one included
 #: (``total_max_attempts``: botocore's ``max_attempts`` counts retries and adds one).
@@ -88,7 +93,7 @@ class Session:
 
         base = Config(
             retries={"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS},
-            max_pool_connections=max(10, self.max_concurrency + 4),
+            max_pool_connections=max(MIN_POOL, self.max_concurrency + 4),
             user_agent_extra=f"awskit/{__version__}",
         )
         return base.merge(self._config) if self._config is not None else base

@@ -74,6 +74,9 @@ def test_clients_use_standard_retries_and_a_pool_for_the_concurrency() -> None:
     assert config.retries["total_max_attempts"] == 3
     assert config.max_pool_connections is not None
     assert config.max_pool_connections >= 32
+    # A default session still serves a per-call concurrency=32 (EBS) from its pool.
+    assert awskit.connect().client("ebs").meta.config.max_pool_connections == 64
+    assert awskit.connect(max_concurrency=100).client("ebs").meta.config.max_pool_connections == 104
     assert "awskit/" in (config.user_agent_extra or "")
     with pytest.raises(awskit.InvalidInput, match="max_concurrency"):
         awskit.connect(max_concurrency=0)

@@ -300,9 +300,8 @@ class EBS:
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
         of sparse files are not even read), and put by ``concurrency`` workers (16 by
-        default; each needs a pooled connection, and the session's pool holds
-        ``max_concurrency + 4``, so raise ``connect(max_concurrency=...)`` along with it)
-        with at most ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
+        default; the session's connection pool keeps at least 64) with at most
+        ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
         the image size rounded up to whole GiB; a stream of unknown length needs it.
         The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
         ``wait=True`` then waits for EC2 to report it ``completed``.
@@ -511,8 +510,8 @@ class EBS:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
         Lists every block over every page, fetches them with ``concurrency`` workers (16
-        by default; keep the session's ``max_concurrency`` at least as large),
-        checks each against its SHA256 (``verify``; a corrupt block is fetched again,
+        by default; the session's connection pool keeps at least 64), checks each
+        against its SHA256 (``verify``; a corrupt block is fetched again,
         :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes them
         into a sparse temporary file beside ``dest`` that replaces it at the end: a
         failed download never leaves a half-written file under ``dest``. The file is
