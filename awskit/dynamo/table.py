@@ -375,13 +375,16 @@ class Table(Generic[T]):
         protected = set_of(self.key_schema.names)
         if self.version_field is not None:
             protected.add(self.version_field)
-        for field, paths in (("set", set or {}), ("remove", remove), ("add", add or {})):
+        clauses = (
+            ("set", set or {}),
+            ("remove", remove),
+            ("add", add or {}),
+            ("delete", delete or {}),
+        )
+        for field, paths in clauses:
             for path in paths:
                 if isinstance(path, str) and path.split(".")[0].split("[")[0] in protected:
                     raise InvalidInput(field, f"{path!r} cannot be updated here")
-        for path in delete or {}:
-            if isinstance(path, str) and path.split(".")[0] in protected:
-                raise InvalidInput("delete", f"{path!r} cannot be updated here")
         if self.version_field is not None and held is not None:
             condition, _ = self._versioned(condition, held)
         ex = Expressions()
