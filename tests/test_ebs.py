@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -578,3 +579,78 @@ def test_an_empty_image_is_an_empty_snapshot(strict_aws: awskit.Session, tmp_pat
     result = strict_aws.ebs.download(snap.snapshot_id, tmp_path / "empty.img", size=0)
     assert result == awskit.ebs.DownloadResult(blocks=0, bytes_written=0)
     assert (tmp_path / "empty.img").read_bytes() == b""
+
+
+def test_download_fetches_blocks_while_the_listing_goes_on(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    with StrictEBS(page_limit=2) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        image = noise(5 * BLOCK_SIZE)
+        snap = aws.ebs.upload(io.BytesIO(image))
+        fetched = threading.Event()
+        listed_after_a_fetch: list[bool] = []
+
+        def before_list(params: dict[str, object], **_: object) -> None:
+            if "pageToken" in str(params.get("query_string")):
+                # The second page waits for a block of the first: a download that lists
+                # everything before fetching anything would wait here in vain.
+                listed_after_a_fetch.append(fetched.wait(timeout=5))
+
+        events = aws.ebs.client.meta.events
+        events.register("before-call.ebs.ListSnapshotBlocks", before_list)
+        events.register("after-call.ebs.GetSnapshotBlock", lambda **_: fetched.set())
+        progress: list[tuple[int, int]] = []
+        out = tmp_path / "out.img"
+        result = aws.ebs.download(
+            snap.snapshot_id, out, size=len(image), progress=lambda d, t: progress.append((d, t))
+        )
+        assert out.read_bytes() == image
+        assert result.blocks == 5
+        assert server.requests["ListSnapshotBlocks"] == 3
+        assert listed_after_a_fetch == [True, True]
+        # The total grows page by page and ends at every block listed.
+        assert progress[0][1] < 5 * BLOCK_SIZE
+        assert progress[-1] == (5 * BLOCK_SIZE, 5 * BLOCK_SIZE)
+        assert all(done <= total for done, total in progress)
+
+
+class _Device:
+    """A regular file standing in for a block device: fixed size, old content kept."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        path.write_bytes(b"\xee" * size)
+
+    def __call__(self, target: Path) -> bool:
+        return target == self.path
+
+
+def test_download_to_a_block_device_writes_it_in_full_in_place(
+    strict_aws: awskit.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks 0 and 2 hold data, block 1 and 3 are not in the snapshot: on a device
+    # whose old content stays, they must come out as zeros.
+    image = noise(BLOCK_SIZE) + bytes(BLOCK_SIZE) + noise(BLOCK_SIZE, 2) + bytes(BLOCK_SIZE)
+    snap = strict_aws.ebs.upload(io.BytesIO(image))
+    assert snap.blocks_written == 2
+    device = _Device(tmp_path / "xvdf", 4 * BLOCK_SIZE + 100)
+    monkeypatch.setattr(awskit.ebs.transfer, "_is_block_device", device)
+    result = strict_aws.ebs.download(snap.snapshot_id, device.path, size=len(image))
+    assert result == awskit.ebs.DownloadResult(blocks=2, bytes_written=2 * BLOCK_SIZE)
+    data = device.path.read_bytes()
+    assert data[: len(image)] == image
+    assert data[len(image) :] == b"\xee" * 100  # past the image: left alone
+    assert [p.name for p in tmp_path.iterdir()] == ["xvdf"]  # in place, no temporary file
+
+
+def test_download_refuses_a_block_device_smaller_than_the_image(
+    strict_aws: awskit.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snap = strict_aws.ebs.upload(io.BytesIO(noise(2 * BLOCK_SIZE)))
+    device = _Device(tmp_path / "xvdf", BLOCK_SIZE)
+    monkeypatch.setattr(awskit.ebs.transfer, "_is_block_device", device)
+    with pytest.raises(awskit.InvalidInput, match="smaller") as info:
+        strict_aws.ebs.download(snap.snapshot_id, device.path, size=2 * BLOCK_SIZE)
+    assert info.value.field == "dest"
+    assert device.path.read_bytes() == b"\xee" * BLOCK_SIZE

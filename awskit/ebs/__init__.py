@@ -20,6 +20,7 @@ Blocks are always 524288 bytes (``BLOCK_SIZE``), whatever an emulator reports.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import stat
@@ -407,7 +408,15 @@ class EBS:
 
     # --- reading ------------------------------------------------------------------
 
-    def _list_blocks(self, snapshot_id: str, retrier: Retrier) -> tuple[list[Block], int]:
+    def _block_pages(
+        self, snapshot_id: str, retrier: Retrier, page_size: int = MAX_PAGE
+    ) -> tuple[int, Iterator[list[Block]]]:
+        """The volume size (GiB) and the pages of ListSnapshotBlocks.
+
+        The first page is fetched now (it carries ``VolumeSize``); the rest are
+        fetched as the caller iterates, so a download starts on the first page while
+        the listing of a large snapshot goes on.
+        """
         volume_size = 0
 
         def call(**kwargs: Any) -> Any:
@@ -416,9 +425,15 @@ class EBS:
             volume_size = int(response.get("VolumeSize") or volume_size)
             return response
 
-        fetch = token_pages(call, "Blocks", SnapshotId=snapshot_id, MaxResults=MAX_PAGE)
-        blocks = [Block(int(b["BlockIndex"]), str(b["BlockToken"])) for b in Paged(fetch)]
-        return blocks, volume_size
+        fetch = token_pages(call, "Blocks", SnapshotId=snapshot_id, MaxResults=page_size)
+        pages = Paged(fetch).pages()
+        first = next(pages)  # a listing has at least one page, even if empty
+
+        def blocks() -> Iterator[list[Block]]:
+            for page in itertools.chain([first], pages):
+                yield [Block(int(b["BlockIndex"]), str(b["BlockToken"])) for b in page.items]
+
+        return volume_size, blocks()
 
     def blocks(self, snapshot_id: str, *, page_size: int = MAX_PAGE) -> Iterator[Block]:
         """Every block of a completed snapshot (ListSnapshotBlocks over every page).
@@ -436,14 +451,9 @@ class EBS:
 
     @translates_errors
     def _blocks(self, snapshot_id: str, page_size: int) -> Iterator[Block]:
-        retrier = self._retrier()
-
-        def call(**kwargs: Any) -> Any:
-            return retrier.run(lambda: self.client.list_snapshot_blocks(**kwargs))
-
-        fetch = token_pages(call, "Blocks", SnapshotId=snapshot_id, MaxResults=page_size)
-        for item in Paged(fetch):
-            yield Block(int(item["BlockIndex"]), str(item["BlockToken"]))
+        _, pages = self._block_pages(snapshot_id, self._retrier(), page_size)
+        for page in pages:
+            yield from page
 
     def changed_blocks(
         self, first_snapshot_id: str, second_snapshot_id: str, *, page_size: int = MAX_PAGE
@@ -510,15 +520,18 @@ class EBS:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
         Lists every block over every page, fetches them with ``concurrency`` workers (16
-        by default; the session's connection pool keeps at least 64), checks each
-        against its SHA256 (``verify``; a corrupt block is fetched again,
-        :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes them
-        into a sparse temporary file beside ``dest`` that replaces it at the end: a
-        failed download never leaves a half-written file under ``dest``. The file is
-        the volume size unless ``size`` (bytes, e.g. the original image's size) cuts
-        it. A block device ``dest`` is written in place, in full: blocks the snapshot
-        does not hold are written as zeros. ``progress(done_bytes, total_bytes)`` counts
-        the blocks fetched.
+        by default; the session's connection pool keeps at least 64) from the first
+        page on, checks each against its SHA256 (``verify``; a corrupt block is fetched
+        again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
+        them into a sparse temporary file beside ``dest`` that replaces it at the end:
+        a failed download never leaves a half-written file under ``dest``. Written
+        blocks are handed to the disk as they arrive (and leave the page cache), so the
+        final ``fsync`` is short and a large download does not evict everything else.
+        The file is the volume size unless ``size`` (bytes, e.g. the original image's
+        size) cuts it. A block device ``dest`` is written in place, in full: blocks the
+        snapshot does not hold are written as zeros. ``progress(done_bytes,
+        total_bytes)`` counts the blocks fetched; ``total_bytes`` grows as pages of the
+        listing arrive (a snapshot of more than 10000 blocks has several).
 
         Example::
 
@@ -536,13 +549,13 @@ class EBS:
         try:
             retrier = self._retrier(limiter)
             with snapshot_errors(snapshot_id):
-                blocks, volume_size = self._list_blocks(snapshot_id, retrier)
+                volume_size, pages = self._block_pages(snapshot_id, retrier)
                 length = volume_size * GIB if size is None else size
                 return read_all(
                     self.client,
                     retrier,
                     snapshot_id,
-                    blocks,
+                    pages,
                     target,
                     size=length,
                     concurrency=workers,

@@ -5,14 +5,16 @@ read) and hands each block to ``concurrency`` workers that hash and put it. A bl
 holds one of ``2 x concurrency`` slots from being read until its put is done, so memory
 stays near ``2 x concurrency x 512 KiB`` whatever the image size.
 
-Download: every block listed is fetched by the workers, checked against the SHA256 AWS
-returns with it, and written with ``pwrite`` at its offset into a temporary sparse file
-beside the destination, which is renamed over it only once every block is in.
+Download: the blocks of each page of the listing are fetched by the workers while the
+next page is listed, checked against the SHA256 AWS returns with them, and written with
+``pwrite`` at their offset into a temporary sparse file beside the destination (their
+writeback started at once), which is renamed over it only once every block is in.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import stat
@@ -39,6 +41,7 @@ __all__ = ["Progress", "fetch_block", "read_all", "write_all"]
 Progress = Callable[[int, int], None]
 
 _ZERO = bytes(BLOCK_SIZE)
+_FADVISE = getattr(os, "posix_fadvise", None)  # Linux and most Unixes; not macOS
 
 
 class _Tracker:
@@ -55,6 +58,11 @@ class _Tracker:
             self.done += nbytes
             if self._callback is not None:
                 self._callback(self.done, max(self.total, self.done))
+
+    def expect(self, nbytes: int) -> None:
+        """``nbytes`` more to do (a download learns its total page by page)."""
+        with self._lock:
+            self.total += nbytes
 
 
 class _Pool:
@@ -195,7 +203,7 @@ def read_all(
     client: EBSClient,
     retrier: Retrier,
     snapshot_id: str,
-    blocks: Sequence[Block],
+    pages: Iterable[Sequence[Block]],
     dest: str | os.PathLike[str],
     *,
     size: int,
@@ -203,11 +211,13 @@ def read_all(
     verify: bool,
     progress: Progress | None,
 ) -> DownloadResult:
-    """Fetch ``blocks`` into ``dest`` (``size`` bytes long), atomically for a regular file.
+    """Fetch the blocks of ``pages`` into ``dest`` (``size`` bytes long), atomically for a
+    regular file.
 
-    A regular destination is written as a sparse temporary file beside it (zero blocks
-    are left as holes) and renamed over ``dest`` at the end; a block device is written
-    in place.
+    ``pages`` is the listing, consumed lazily: blocks of the first page are fetched
+    while the next pages are listed. A regular destination is written as a sparse
+    temporary file beside it (zero blocks are left as holes) and renamed over ``dest``
+    at the end; a block device is written in place.
     """
     target = Path(dest)
     device = _is_block_device(target)
@@ -221,9 +231,11 @@ def read_all(
         if not target.parent.is_dir():
             raise InvalidInput("dest", f"directory {target.parent} does not exist")
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    wanted = [b for b in blocks if b.index * BLOCK_SIZE < size]
-    tracker = _Tracker(len(wanted) * BLOCK_SIZE, progress)
-    written = 0
+    count = -(-size // BLOCK_SIZE)
+    # One bit per block of a device: which ones the snapshot holds (the rest become zeros).
+    listed = bytearray((count + 7) // 8) if device else bytearray()
+    tracker = _Tracker(0, progress)
+    wanted = written = 0
     lock = threading.Lock()
 
     def get(block: Block) -> Callable[[], None]:
@@ -236,9 +248,7 @@ def read_all(
             part = data[: max(0, size - offset)]
             # A regular file is already zero there (sparse): leave the hole.
             if device or part != _ZERO[: len(part)]:
-                view = memoryview(part)
-                while view:
-                    view = view[os.pwrite(fd, view, offset + len(part) - len(view)) :]
+                _write(fd, memoryview(part), offset)
             with lock:
                 written += len(part)
             tracker.add(BLOCK_SIZE)
@@ -248,10 +258,7 @@ def read_all(
     def zero(index: int) -> Callable[[], None]:
         def work() -> None:
             offset = index * BLOCK_SIZE
-            length = min(BLOCK_SIZE, size - offset)
-            view = memoryview(_ZERO)[:length]
-            while view:
-                view = view[os.pwrite(fd, view, offset + length - len(view)) :]
+            _write(fd, memoryview(_ZERO)[: min(BLOCK_SIZE, size - offset)], offset)
 
         return work
 
@@ -259,15 +266,22 @@ def read_all(
     try:
         if not device:
             os.ftruncate(fd, size)
-        for block in wanted:
-            if not pool.submit(get(block)):
+        for page in pages:
+            blocks = [b for b in page if b.index < count]
+            wanted += len(blocks)
+            tracker.expect(len(blocks) * BLOCK_SIZE)
+            for block in blocks:
+                if device:
+                    listed[block.index >> 3] |= 1 << (block.index & 7)
+                if not pool.submit(get(block)):
+                    break
+            if pool.error is not None:
                 break
         if device:
             # A device keeps whatever it held before: the blocks the snapshot does not
             # hold are zeros in the image, so they are written as zeros.
-            listed = {block.index for block in wanted}
-            for index in range(-(-size // BLOCK_SIZE)):
-                if index not in listed and not pool.submit(zero(index)):
+            for index in range(count):
+                if not listed[index >> 3] & (1 << (index & 7)) and not pool.submit(zero(index)):
                     break
         pool.finish()
         os.fsync(fd)
@@ -281,7 +295,22 @@ def read_all(
     if temp is not None:
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, target)
-    return DownloadResult(blocks=len(wanted), bytes_written=written)
+    return DownloadResult(blocks=wanted, bytes_written=written)
+
+
+def _write(fd: int, view: memoryview, offset: int) -> None:
+    """``pwrite`` all of ``view`` at ``offset``, then start writing it back to the disk.
+
+    ``POSIX_FADV_DONTNEED`` starts writeback of those pages without waiting for it and
+    drops them from the page cache once clean: the final ``fsync`` then has little
+    left to do, and a 100 GiB download does not push everything else out of memory.
+    """
+    length = len(view)
+    while view:
+        view = view[os.pwrite(fd, view, offset + length - len(view)) :]
+    if _FADVISE is not None:
+        with contextlib.suppress(OSError):  # advice only: never worth failing a download
+            _FADVISE(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def _umask() -> int:
