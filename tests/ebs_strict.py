@@ -31,19 +31,17 @@ from __future__ import annotations
 
 import base64
 import collections
-import contextlib
 import hashlib
 import json
 import secrets
-import socket
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.loopback import Handler, LoopbackServer
 
 BLOCK_SIZE = 524288
 BLOCKS_PER_GIB = 2048
@@ -93,7 +91,7 @@ class _Snapshot:
         return chain
 
 
-class StrictEBS:
+class StrictEBS(LoopbackServer):
     """The strict EBS (and EC2 DescribeSnapshots) server; ``url`` once started.
 
     ``page_limit`` caps every page below the MaxResults asked (AWS may return fewer);
@@ -113,12 +111,12 @@ class StrictEBS:
         completion_delay: float = 0.0,
         not_found_puts: int = 0,
     ) -> None:
+        super().__init__()
         self.page_limit = page_limit
         self.concurrency_limit = concurrency_limit
         self.latency = latency
         self.completion_delay = completion_delay
         self.not_found_puts = not_found_puts
-        self.url = ""
         self.snapshots: dict[str, _Snapshot] = {}
         self.requests: collections.Counter[str] = collections.Counter()
         self.rejected: list[tuple[str, str, str]] = []
@@ -128,42 +126,21 @@ class StrictEBS:
         self._store: dict[bytes, bytes] = {}
         self._tokens: dict[str, tuple[str, int]] = {}
         self._in_flight: collections.Counter[str] = collections.Counter()
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
 
-    # -- lifecycle
+    # -- serving
 
-    def start(self) -> StrictEBS:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.ebs = self
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        with self._lock:
-            for sock in list(self._connections):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> StrictEBS:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def serve(self, handler: Handler) -> None:
+        length = int(handler.headers.get("Content-Length", "0") or 0)
+        body = handler.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        status, reply_headers, payload = self.handle(handler.command, handler.path, headers, body)
+        handler.send_response(status)
+        for key, value in reply_headers.items():
+            handler.send_header(key, value)
+        handler.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
 
     # -- test helpers
 
@@ -590,52 +567,6 @@ def _ec2_error(exc: _Reject) -> tuple[int, dict[str, str], bytes]:
         f"</Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
     )
     return exc.status, {"Content-Type": "text/xml"}, xml.encode()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-    ebs: StrictEBS
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.ebs._lock:
-            self.server.ebs._connections.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.ebs._lock:
-                self.server.ebs._connections.discard(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: no line per request."""
-
-    def _handle(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length", "0") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, reply_headers, payload = self.server.ebs.handle(
-                self.command, self.path, headers, body
-            )
-            self.send_response(status)
-            for key, value in reply_headers.items():
-                self.send_header(key, value)
-            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-
-    do_GET = do_PUT = do_POST = _handle
 
 
 def main() -> None:

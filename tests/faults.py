@@ -24,7 +24,6 @@ import json
 import math
 import random
 import re
-import socket
 import struct
 import threading
 import time
@@ -32,9 +31,10 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import Handler, LoopbackServer
 
 __all__ = ["FAULT_KINDS", "FaultProxy", "cbor_encode", "identify"]
 
@@ -434,8 +434,8 @@ class _Upstream:
 
     def __init__(self, host: str, port: int) -> None:
         self._host, self._port = host, port
-        self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
+        self._idle: list[http.client.HTTPConnection] = []
 
     def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
         with self._lock:
@@ -495,40 +495,7 @@ class _Upstream:
             conn.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 makes 16 clients connecting at once wait for SYN retries.
-    request_queue_size = 256
-    proxy: FaultProxy
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.proxy._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.proxy._track(self.connection, add=False)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay silent: a test run must not print a line per request."""
-
-    def _handle(self) -> None:
-        try:
-            self.server.proxy._serve(self)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle
-
-
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     """Forward HTTP to ``upstream`` (moto), injecting AWS-shaped faults on demand.
 
     Faults are matched in the order they were added; the first that applies and (for a
@@ -540,55 +507,19 @@ class FaultProxy:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or parts.hostname is None:
             raise ValueError(f"upstream must be an http:// URL, not {upstream!r}")
+        super().__init__()
         self.upstream = upstream
-        self.url = ""
         self.injected: collections.Counter[str] = collections.Counter()
         self.requests: list[tuple[str, str]] = []
         self._pool = _Upstream(parts.hostname, parts.port or 80)
         self._rng = random.Random(seed)
-        self._lock = threading.Lock()
         self._faults: list[_Fault] = []
         self._latency = 0.0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._idle = threading.Condition(self._lock)
-
-    # -- lifecycle
-
-    def start(self) -> FaultProxy:
-        """Listen on a free loopback port; ``url`` is set on return."""
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.proxy = self
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
         """Stop listening, cut open client connections, and close upstream connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        with self._lock:
-            for sock in self._connections:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            self._idle.wait_for(lambda: not self._connections, timeout=5)
+        super().stop()
         self._pool.close()
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- configuration
 
@@ -634,14 +565,6 @@ class FaultProxy:
 
     # -- serving
 
-    def _track(self, sock: socket.socket, *, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(sock)
-            else:
-                self._connections.discard(sock)
-                self._idle.notify_all()
-
     def _choose(self, call: _Call, *, can_split: bool) -> str | None:
         with self._lock:
             for fault in self._faults:
@@ -654,7 +577,7 @@ class FaultProxy:
                 return fault.kind
         return None
 
-    def _serve(self, handler: _Handler) -> None:
+    def serve(self, handler: Handler) -> None:
         method, target = handler.command, handler.path
         headers = [(k, v) for k, v in handler.headers.items()]
         lower = {k.lower(): v for k, v in headers}
@@ -718,7 +641,7 @@ class FaultProxy:
 
     def _relay_buffered(
         self,
-        handler: _Handler,
+        handler: Handler,
         method: str,
         response: http.client.HTTPResponse,
         kind: str | None,
@@ -785,7 +708,7 @@ def _read_chunked(stream: BinaryIO) -> bytes:
 
 
 def _reply(
-    handler: _Handler,
+    handler: Handler,
     status: int,
     headers: list[tuple[str, str]],
     body: bytes,
@@ -804,7 +727,7 @@ def _reply(
     handler.wfile.flush()
 
 
-def _relay_streaming(handler: _Handler, method: str, response: http.client.HTTPResponse) -> None:
+def _relay_streaming(handler: Handler, method: str, response: http.client.HTTPResponse) -> None:
     handler.send_response_only(response.status, response.reason or None)
     for name, value in response.getheaders():
         if name.lower() not in _HOP_BY_HOP:
