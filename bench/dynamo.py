@@ -1,7 +1,8 @@
 """DynamoDB: batch writes through a slow network, and the client-side cost of one get/put.
 
 * Throughput: 3000 items written through tests/faults.py's proxy adding 15 ms to every
-  request (a stand-in for a real round trip), by awskit's ``batch_writer`` against boto3's
+  request (a stand-in for a real round trip; proxy and moto in a child process, so that
+  serving does not share the client's GIL), by awskit's ``batch_writer`` against boto3's
   serial ``Table.batch_writer()``, a hand-tuned ``batch_write_item`` loop on 8 threads, and
   PynamoDB's ``Model.batch_write()``. Each writes its own fresh table.
 * Client-side cost: one model read (``get``) and written (``put``) with canned responses
@@ -24,10 +25,9 @@ from boto3.dynamodb.types import TypeSerializer
 from pydantic import BaseModel
 
 import awskit
-from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
-from bench._common import best_pair, dummy_session
+from awskit._local import DUMMY_CREDENTIALS
+from bench._common import best_pair, dummy_session, servers
 from tests.canned import canned, dynamodb_json
-from tests.faults import FaultProxy
 
 LATENCY = 0.015
 REGION = "us-east-1"
@@ -177,14 +177,13 @@ def _write_pynamodb(url: str, users: list[User]) -> float:
 
 def _throughput(n: int, runs: int) -> list[dict[str, object]]:
     users = _users(n)
-    with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
-        proxy.set_latency(LATENCY)
+    with servers(LATENCY, "moto") as (upstream, url):
         # The two close contenders write in turn, `runs` times each (median; the same
         # items again overwrite the same keys), so a slow moment of a shared machine does
         # not decide between them. The serial peers are 5x slower: once each.
         ours_write, tuned_write = (
-            _awskit_writer(proxy.url, users),
-            _hand_tuned_writer(proxy.url, users),
+            _awskit_writer(url, users),
+            _hand_tuned_writer(url, users),
         )
         ours_times, tuned_times = [], []
         for _ in range(runs):
@@ -193,10 +192,10 @@ def _throughput(n: int, runs: int) -> list[dict[str, object]]:
         ours = statistics.median(ours_times)
         peers = {
             "hand-tuned threaded `batch_write_item` (8 threads)": statistics.median(tuned_times),
-            "boto3 `Table.batch_writer()` (serial)": _write_boto3_serial(proxy.url, users),
-            "PynamoDB `Model.batch_write()`": _write_pynamodb(proxy.url, users),
+            "boto3 `Table.batch_writer()` (serial)": _write_boto3_serial(url, users),
+            "PynamoDB `Model.batch_write()`": _write_pynamodb(url, users),
         }
-        check = dummy_session().client("dynamodb", endpoint_url=endpoint.url)
+        check = dummy_session().client("dynamodb", endpoint_url=upstream)
         for name in ("awskit", "threaded", "serial", "pynamo"):
             written = _count(check, name)
             if written != n:
@@ -293,13 +292,10 @@ def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
         "awskit batch_writer (items/s)": [],
         "hand-tuned threaded batch_write_item (items/s)": [],
     }
-    with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
-        proxy.set_latency(LATENCY)
-        aws = awskit.connect(
-            session=dummy_session(), endpoint_url=proxy.url, max_concurrency=max(levels)
-        )
+    with servers(LATENCY, "moto") as (_, url):
+        aws = awskit.connect(session=dummy_session(), endpoint_url=url, max_concurrency=max(levels))
         table = aws.dynamo.create_table("sweep", User, hash_key="username", range_key="last_name")
-        client = _threaded_client(proxy.url, max(levels))
+        client = _threaded_client(url, max(levels))
         _create(client, "sweep_threaded")
         for level in levels:
 

@@ -1,7 +1,8 @@
 """SQS: send and consume through a slow link, and the client-side cost of one receive.
 
 (a) 300 messages sent and consumed through the test fault proxy adding 15 ms to every
-request (moto's server behind it), three ways, each on a fresh queue:
+request (moto's server behind it; both in a child process, so that serving does not share
+the client's GIL), three ways, each on a fresh queue:
 
 * the seed's boto3 resource code: ``send_messages`` of 10 at a time, then
   ``receive_messages`` and ``message.delete()`` one by one;
@@ -28,9 +29,8 @@ from typing import Any
 from pydantic import BaseModel
 
 import awskit
-from awskit._local import LocalEndpoint
 from awskit.sqs.codec import md5_of_attributes, md5_of_body
-from bench._common import dummy_session
+from bench._common import dummy_session, reset_moto, servers
 
 LATENCY = 0.015
 MESSAGES = 300
@@ -124,8 +124,6 @@ def with_awskit(url: str, name: str) -> int:
 
 
 def _send_and_consume(quick: bool) -> list[dict[str, object]]:
-    from tests.faults import FaultProxy
-
     # The seed's one-by-one deletes alone take ~30 s on a shared 2-core box: it runs
     # once. The two close contenders run in turn three times (median), so that a slow
     # moment of the machine does not decide between them.
@@ -135,13 +133,12 @@ def _send_and_consume(quick: bool) -> list[dict[str, object]]:
         ("awskit", with_awskit),
     ]
     times: dict[str, list[float]] = {"seed": [], "tuned": [], "awskit": []}
-    with LocalEndpoint() as endpoint, FaultProxy(endpoint.url) as proxy:
-        proxy.set_latency(LATENCY)
+    with servers(LATENCY, "moto") as (upstream, proxy):
         schedule = [("seed", seed_resource)] + contenders * runs
         for run_number, (label, contender) in enumerate(schedule):
-            endpoint.reset()
+            reset_moto(upstream)
             start = time.perf_counter()
-            seen = contender(proxy.url, f"bench-{label}-{run_number}")
+            seen = contender(proxy, f"bench-{label}-{run_number}")
             times[label].append(time.perf_counter() - start)
             # At least once: SQS (and moto under concurrent receives) may redeliver.
             assert seen >= MESSAGES, f"{label} consumed {seen} of {MESSAGES}"
