@@ -319,6 +319,30 @@ def test_missing_bucket_is_not_found(aws: awskit.Session, tmp_path: Path) -> Non
         ghost.upload_file(source, "k")
 
 
+def test_delete_bucket_only_when_empty_unless_asked_to_empty_it(
+    aws: awskit.Session, bucket: Bucket, sent: Sent
+) -> None:
+    for key in ("a", "b/c", "d e"):
+        bucket.put(key, key.encode())
+    with pytest.raises(awskit.AwskitError) as exc_info:
+        aws.s3.delete_bucket(bucket.name)
+    assert exc_info.value.code == "BucketNotEmpty"
+    assert bucket.exists("a")  # nothing was deleted
+    sent.ops.clear()
+    assert aws.s3.delete_bucket(bucket.name, empty=True) == 3
+    assert sent.ops == ["ListObjectsV2", "DeleteObjects", "DeleteBucket"]
+    assert bucket.name not in {b.name for b in aws.s3.buckets()}
+    with pytest.raises(awskit.NotFound) as missing:
+        aws.s3.delete_bucket(bucket.name, empty=True)
+    assert missing.value.code == "NoSuchBucket"
+
+
+def test_delete_an_empty_bucket(aws: awskit.Session) -> None:
+    aws.s3.create_bucket("awskit-empty")
+    assert aws.s3.delete_bucket("awskit-empty") == 0
+    assert "awskit-empty" not in {b.name for b in aws.s3.buckets()}
+
+
 def test_exists_raises_what_is_not_a_404(bucket: Bucket) -> None:
     undo = canned(bucket.client, {"HeadObject": (403, {}, b"")})
     try:
@@ -610,6 +634,7 @@ def b(aws: awskit.Session) -> Bucket:
 
 BAD_CALLS: list[tuple[str, str, Callable[[awskit.Session, Path], object]]] = [
     ("short name", "name", lambda aws, _: aws.s3.create_bucket("ab")),
+    ("delete short name", "name", lambda aws, _: aws.s3.delete_bucket("ab")),
     ("long name", "name", lambda aws, _: aws.s3.create_bucket("a" * 64)),
     ("uppercase", "name", lambda aws, _: aws.s3.create_bucket("MyBucket")),
     ("underscore", "name", lambda aws, _: aws.s3.create_bucket("my_bucket")),

@@ -175,3 +175,29 @@ class S3:
                 CreateBucketConfiguration=cast(Any, {"LocationConstraint": region}),
             )
         return Bucket(self, name)
+
+    @translates_errors
+    def delete_bucket(self, name: str, *, empty: bool = False) -> int:
+        """Delete bucket ``name``; with ``empty=True``, every object in it first.
+
+        S3 deletes only empty buckets. ``empty=True`` lists the bucket and deletes what
+        it holds, 1,000 keys per DeleteObjects request (see :meth:`Bucket.delete_many`),
+        then the bucket. Old versions and delete markers of a versioned bucket are not
+        touched: S3 then still answers ``BucketNotEmpty``. Returns how many objects were
+        deleted (0 without ``empty``).
+
+        Raises:
+            InvalidInput: ``name`` is not a bucket name.
+            NotFound: there is no such bucket (``NoSuchBucket``).
+            PartialFailure: ``empty=True`` and some objects could not be deleted
+                (``failed`` lists their keys); the bucket is left in place.
+            AwskitError: code ``BucketNotEmpty`` when objects remain.
+
+        Example::
+
+            aws.s3.delete_bucket("scratch-bucket", empty=True)
+        """
+        bucket = self.bucket(name)
+        deleted = bucket.delete_many(obj.key for obj in bucket.objects()) if empty else 0
+        self.client.delete_bucket(Bucket=bucket.name)
+        return deleted

@@ -26,6 +26,7 @@ def buckets(aws: awskit.Session) -> None:
     assert_type(s3.bucket("my-bucket"), Bucket)
     assert_type(s3.create_bucket("my-bucket"), Bucket)
     assert_type(s3.create_bucket("my-bucket", region="eu-west-1"), Bucket)
+    assert_type(s3.delete_bucket("my-bucket", empty=True), int)
 
 
 def objects(bucket: Bucket, path: Path) -> None:
