@@ -422,6 +422,20 @@ def test_wait_on_moto(aws: awskit.Session) -> None:
     assert snap.status == "completed"
 
 
+def test_delete_snapshot_through_ec2(aws: awskit.Session) -> None:
+    snap = aws.ebs.upload(io.BytesIO(b"x"), wait=True)
+    aws.ebs.delete_snapshot(snap.snapshot_id)
+    with pytest.raises(awskit.NotFound):
+        aws.ebs.wait(snap.snapshot_id)
+    with pytest.raises(awskit.NotFound) as info:
+        aws.ebs.delete_snapshot(snap.snapshot_id)
+    assert info.value.code == "InvalidSnapshot.NotFound"
+    assert info.value.operation == "DeleteSnapshot"
+    with pytest.raises(awskit.InvalidInput) as bad:
+        aws.ebs.delete_snapshot("vol-0123")
+    assert bad.value.field == "snapshot_id"
+
+
 def test_boto3_has_no_paginators_or_waiters_for_ebs(aws: awskit.Session) -> None:
     client = aws.ebs.client
     for operation in ("list_snapshot_blocks", "list_changed_blocks"):

@@ -565,6 +565,21 @@ class EBS:
         finally:
             self._release(limiter)
 
+    @translates_errors
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        """Delete a snapshot (EC2 DeleteSnapshot): its blocks stop being billed.
+
+        The EBS direct APIs have no delete; snapshots are EC2's to delete, so this
+        goes through the session's EC2 client. Raises ``NotFound``
+        (``InvalidSnapshot.NotFound``) when there is no such snapshot, and
+        ``AwskitError`` (``InvalidSnapshot.InUse``) while an AMI still uses it.
+        Example::
+
+            aws.ebs.delete_snapshot(snap.snapshot_id)
+        """
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        self._session.client("ec2").delete_snapshot(SnapshotId=snapshot_id)
+
     def wait(self, snapshot_id: str, timeout: float = 600) -> None:
         """Wait until EC2's DescribeSnapshots reports the snapshot ``completed``.
 

@@ -48,6 +48,7 @@ def upload_and_download(ebs: EBS) -> None:
     assert_type(result.blocks, int)
     assert_type(result.bytes_written, int)
     assert_type(ebs.wait(snap.snapshot_id, timeout=600), None)
+    assert_type(ebs.delete_snapshot(snap.snapshot_id), None)
 
 
 def walk(ebs: EBS) -> None:
