@@ -412,9 +412,10 @@ def test_demo_json_on_a_given_endpoint(cli: Cli) -> None:
     assert report["ok"] is True
     assert [s["name"] for s in report["sections"]] == ["S3", "SQS", "CloudWatch", "DynamoDB", "EBS"]
     assert all(s["ok"] and s["steps"] for s in report["sections"])
-    # Not the embedded endpoint: names are the run's own, and what stays is said.
-    bucket, snapshot = report["left_behind"]
-    assert bucket.startswith("S3 bucket awskit-demo-my-bucket-") and snapshot.startswith("EBS")
+    # Not the embedded endpoint: names are the run's own, and the tour removes what it made.
+    steps = {s["name"]: [step["name"] for step in s["steps"]] for s in report["sections"]}
+    assert steps["S3"][-1] == "delete bucket" and steps["EBS"][-1] == "delete snapshot"
+    assert report["left_behind"] == []
 
 
 def test_a_failure_in_a_real_process_is_one_line() -> None:
@@ -506,3 +507,21 @@ def test_demo_reports_a_failing_section_and_exits_1(fault_proxy: Any) -> None:
     text = Cli(fault_proxy.url)("demo", "--queue-delay", "0")
     assert text.exit_code == 1
     assert "FAILED: some steps FAILED." in text.stdout
+
+
+def test_demo_says_what_it_could_not_remove(fault_proxy: Any) -> None:
+    # A step fails (the download), so the snapshot is deleted on the way out; S3 cannot
+    # delete its bucket at all: both sections fail, and only the bucket is left behind.
+    fault_proxy.add("5xx", service="s3", operation="DeleteBucket")
+    fault_proxy.add("5xx", service="ebs", operation="ListSnapshotBlocks")
+    result = Cli(fault_proxy.url)("demo", "--json", "--queue-delay", "0")
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    by_name = {s["name"]: s for s in report["sections"]}
+    assert "in DeleteBucket" in by_name["S3"]["error"]
+    assert "in ListSnapshotBlocks" in by_name["EBS"]["error"]
+    [bucket] = report["left_behind"]
+    assert bucket.startswith("S3 bucket awskit-demo-my-bucket-")
+    assert "DeleteSnapshot" in [operation for _, operation in fault_proxy.requests]
+    text = Cli(fault_proxy.url)("demo", "--queue-delay", "0")
+    assert "Left behind: S3 bucket awskit-demo-my-bucket-" in text.stdout

@@ -16,11 +16,13 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ._app import Options, app, command
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import awskit
@@ -81,6 +83,28 @@ class Tour:
         self._current.steps.append(Step(step, detail, bool(ok)))
         return bool(ok)
 
+    @contextlib.contextmanager
+    def removing(self, what: str, remove: Callable[[], T]) -> Iterator[Callable[[], T]]:
+        """Yield a function that removes ``what`` (``remove()``) as a step of the tour; if
+        the block ends without calling it (a step failed), it is called on the way out.
+        What could not be removed is said at the end (``left_behind``)."""
+        called = False
+
+        def now() -> T:
+            nonlocal called
+            called = True
+            try:
+                return remove()
+            except Exception:
+                self.leftovers.append(what)
+                raise
+
+        try:
+            yield now
+        finally:
+            if not called:
+                now()
+
     def run(self, name: str, body: Callable[[Tour], None]) -> Section:
         section = Section(name)
         self.sections.append(section)
@@ -103,24 +127,23 @@ def s3_section(tour: Tour, progress: Callable[[str, int], Any]) -> None:
     s3 = tour.aws.s3
     name = tour.name("my-bucket")
     bucket = s3.create_bucket(name)
-    # Listing asks S3: it fails unless the bucket exists, and a new bucket is empty.
-    tour.check("create bucket", f"{name}, empty", list(bucket.objects()) == [])
+    with tour.removing(f"S3 bucket {name}", lambda: s3.delete_bucket(name, empty=True)) as delete:
+        # Listing asks S3: it fails unless the bucket exists, and a new bucket is empty.
+        tour.check("create bucket", f"{name}, empty", list(bucket.objects()) == [])
 
-    # A tiny JPEG-framed payload stands in for the seed's test.jpg.
-    data = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + secrets.token_bytes(4096) + b"\xff\xd9"
-    path = tour.workdir / "test.jpg"
-    path.write_bytes(data)
-    with progress("upload test.jpg", len(data)) as bar:
-        bucket.upload_file(path, "test.jpg", progress=bar)
-    back = bucket.get("test.jpg")
-    tour.check("upload test.jpg", f"{len(data):,} bytes, read back identical", back == data)
+        # A tiny JPEG-framed payload stands in for the seed's test.jpg.
+        data = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + secrets.token_bytes(4096) + b"\xff\xd9"
+        path = tour.workdir / "test.jpg"
+        path.write_bytes(data)
+        with progress("upload test.jpg", len(data)) as bar:
+            bucket.upload_file(path, "test.jpg", progress=bar)
+        back = bucket.get("test.jpg")
+        tour.check("upload test.jpg", f"{len(data):,} bytes, read back identical", back == data)
 
-    names = [b.name for b in s3.buckets()]
-    tour.check("list buckets", ", ".join(names), name in names)
-    if not tour.embedded:
-        bucket.delete("test.jpg")
-        # The S3 facade has no bucket deletion: say what stays.
-        tour.leftovers.append(f"S3 bucket {name} (empty)")
+        names = [b.name for b in s3.buckets()]
+        tour.check("list buckets", ", ".join(names), name in names)
+        deleted = delete()
+        tour.check("delete bucket", f"{name} and the {deleted} object in it", deleted == 1)
 
 
 def sqs_section(tour: Tour) -> None:
@@ -396,24 +419,26 @@ def ebs_section(tour: Tour, progress: Callable[[str, int], Any]) -> None:
         snap.blocks_written == 3,
     )
 
-    # AWS lists blocks in index order; moto does not, hence sorted().
-    indexes = sorted(b.index for b in ebs.blocks(snap.snapshot_id))
-    tour.check("list blocks", f"indexes {indexes} (1 is the zero block)", indexes == [0, 2, 3])
+    what = f"EBS snapshot {snap.snapshot_id}"
+    with tour.removing(what, lambda: ebs.delete_snapshot(snap.snapshot_id)) as delete:
+        # AWS lists blocks in index order; moto does not, hence sorted().
+        indexes = sorted(b.index for b in ebs.blocks(snap.snapshot_id))
+        tour.check("list blocks", f"indexes {indexes} (1 is the zero block)", indexes == [0, 2, 3])
 
-    target = tour.workdir / "out.img"
-    with progress("download", 3 * BLOCK_SIZE) as bar:
-        result = ebs.download(snap.snapshot_id, target, progress=bar, size=len(image))
-    tour.check(
-        "download",
-        f"out.img: {result.blocks} blocks, {target.stat().st_size:,} bytes",
-        result.blocks == 3,
-    )
+        target = tour.workdir / "out.img"
+        with progress("download", 3 * BLOCK_SIZE) as bar:
+            result = ebs.download(snap.snapshot_id, target, progress=bar, size=len(image))
+        tour.check(
+            "download",
+            f"out.img: {result.blocks} blocks, {target.stat().st_size:,} bytes",
+            result.blocks == 3,
+        )
 
-    if not tour.embedded:
-        tour.leftovers.append(f"EBS snapshot {snap.snapshot_id}")
-    same = target.read_bytes() == image
-    digest = hashlib.sha256(image).hexdigest()[:16]
-    tour.check("verify", f"byte-identical (sha256 {digest}...)", same)
+        same = target.read_bytes() == image
+        digest = hashlib.sha256(image).hexdigest()[:16]
+        tour.check("verify", f"byte-identical (sha256 {digest}...)", same)
+        delete()  # raises unless EC2 took the DeleteSnapshot
+        tour.check("delete snapshot", f"{snap.snapshot_id} (EC2 DeleteSnapshot)", True)
 
 
 # -- the command ------------------------------------------------------------------------------
