@@ -52,8 +52,9 @@ def write_report(
         f"Python {platform.python_version()}, {platform.machine()}; the whole run took "
         f"{elapsed:.0f} s. Every row ran awskit and its peer in the same run, on the same "
         "loopback endpoint (moto's server; for EBS the strict EBS server), through the test "
-        "fault proxy where a latency is named. The ratio is awskit's time over the peer's: below 1.00x awskit "
-        "is faster. The machine is shared and noisy: read ratios, not absolute times.",
+        "fault proxy where a latency is named. The ratio is awskit's time over the peer's: "
+        "below 1.00x awskit is faster. The machine is shared and noisy: read ratios, not "
+        "absolute times.",
         "",
         "| benchmark | operation | peer | peer time | awskit time | ratio | notes |",
         "| --- | --- | --- | --- | --- | --- | --- |",
