@@ -510,7 +510,7 @@ def test_demo_reports_a_failing_section_and_exits_1(fault_proxy: Any) -> None:
 
 
 def test_demo_says_what_it_could_not_remove(fault_proxy: Any) -> None:
-    # A step fails (the download), so the snapshot is deleted on the way out; S3 cannot
+    # A step fails (listing blocks), so the snapshot is deleted on the way out; S3 cannot
     # delete its bucket at all: both sections fail, and only the bucket is left behind.
     fault_proxy.add("5xx", service="s3", operation="DeleteBucket")
     fault_proxy.add("5xx", service="ebs", operation="ListSnapshotBlocks")
@@ -522,6 +522,11 @@ def test_demo_says_what_it_could_not_remove(fault_proxy: Any) -> None:
     assert "in ListSnapshotBlocks" in by_name["EBS"]["error"]
     [bucket] = report["left_behind"]
     assert bucket.startswith("S3 bucket awskit-demo-my-bucket-")
-    assert "DeleteSnapshot" in [operation for _, operation in fault_proxy.requests]
+    assert ("ec2", "DeleteSnapshot") in fault_proxy.requests
+    # The snapshot cannot be deleted either: it is named, and the section still reports
+    # the step that failed first.
+    fault_proxy.add("5xx", service="ec2", operation="DeleteSnapshot")
     text = Cli(fault_proxy.url)("demo", "--queue-delay", "0")
-    assert "Left behind: S3 bucket awskit-demo-my-bucket-" in text.stdout
+    assert "ListSnapshotBlocks" in text.stdout
+    left = next(line for line in text.stdout.splitlines() if line.startswith("Left behind:"))
+    assert "S3 bucket awskit-demo-my-bucket-" in left and "EBS snapshot snap-" in left

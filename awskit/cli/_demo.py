@@ -87,7 +87,8 @@ class Tour:
     def removing(self, what: str, remove: Callable[[], T]) -> Iterator[Callable[[], T]]:
         """Yield a function that removes ``what`` (``remove()``) as a step of the tour; if
         the block ends without calling it (a step failed), it is called on the way out.
-        What could not be removed is said at the end (``left_behind``)."""
+        What could not be removed is said at the end (``left_behind``); when a step had
+        failed already, that step's error is the one the section reports."""
         called = False
 
         def now() -> T:
@@ -101,9 +102,13 @@ class Tour:
 
         try:
             yield now
-        finally:
+        except BaseException:
             if not called:
-                now()
+                with contextlib.suppress(Exception):
+                    now()
+            raise
+        if not called:
+            now()
 
     def run(self, name: str, body: Callable[[Tour], None]) -> Section:
         section = Section(name)
