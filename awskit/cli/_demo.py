@@ -467,7 +467,9 @@ def demo(
     real: Annotated[
         bool,
         typer.Option(
-            "--real", help="Run against real AWS with your credentials (creates resources)."
+            "--real",
+            help="Run against real AWS with your credentials (creates resources, then "
+            "deletes them).",
         ),
     ] = False,
     queue_delay: Annotated[
