@@ -171,6 +171,22 @@ def test_whole_volume_download_is_sparse_and_volume_sized(
     assert [p.name for p in tmp_path.iterdir()] == ["vol.img"]
 
 
+def test_download_keeps_the_mode_of_the_file_it_replaces(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    image = noise(BLOCK_SIZE)
+    snap = strict_aws.ebs.upload(io.BytesIO(image))
+    fresh = tmp_path / "fresh.img"
+    strict_aws.ebs.download(snap.snapshot_id, fresh, size=len(image))
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~awskit.ebs.transfer._umask()
+    secret = tmp_path / "secret.img"
+    secret.write_bytes(b"old")
+    secret.chmod(0o600)
+    strict_aws.ebs.download(snap.snapshot_id, secret, size=len(image))
+    assert secret.read_bytes() == image
+    assert secret.stat().st_mode & 0o777 == 0o600  # a private image does not turn 0644
+
+
 def test_progress_and_progress_header(
     strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
 ) -> None:

@@ -524,14 +524,15 @@ class EBS:
         page on, checks each against its SHA256 (``verify``; a corrupt block is fetched
         again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
-        a failed download never leaves a half-written file under ``dest``. Written
-        blocks are handed to the disk as they arrive (and leave the page cache), so the
-        final ``fsync`` is short and a large download does not evict everything else.
-        The file is the volume size unless ``size`` (bytes, e.g. the original image's
-        size) cuts it. A block device ``dest`` is written in place, in full: blocks the
-        snapshot does not hold are written as zeros. ``progress(done_bytes,
-        total_bytes)`` counts the blocks fetched; ``total_bytes`` grows as pages of the
-        listing arrive (a snapshot of more than 10000 blocks has several).
+        a failed download never leaves a half-written file under ``dest``, and the new
+        file keeps the permissions of the one it replaces. Written blocks are handed to
+        the disk as they arrive (and leave the page cache), so the final ``fsync`` is
+        short and a large download does not evict everything else. The file is the
+        volume size unless ``size`` (bytes, e.g. the original image's size) cuts it. A
+        block device ``dest`` is written in place, in full: blocks the snapshot does not
+        hold are written as zeros. ``progress(done_bytes, total_bytes)`` counts the
+        blocks fetched; ``total_bytes`` grows as pages of the listing arrive (a snapshot
+        of more than 10000 blocks has several).
 
         Example::
 

@@ -293,7 +293,7 @@ def read_all(
         raise
     os.close(fd)
     if temp is not None:
-        os.chmod(temp, 0o666 & ~_umask())
+        os.chmod(temp, _mode_for(target))
         os.replace(temp, target)
     return DownloadResult(blocks=wanted, bytes_written=written)
 
@@ -311,6 +311,15 @@ def _write(fd: int, view: memoryview, offset: int) -> None:
     if _FADVISE is not None:
         with contextlib.suppress(OSError):  # advice only: never worth failing a download
             _FADVISE(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the new file gets: those of the file it replaces (a 0600 image
+    stays 0600), else what ``open()`` would give (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
 
 
 def _umask() -> int:
