@@ -49,7 +49,7 @@ from .blocks import (
 )
 from .flow import Limiter, Retrier
 from .models import Block, ChangedBlock, DownloadResult, Snapshot
-from .transfer import fetch_block, read_all, write_all
+from .transfer import check_dest, fetch_block, read_all, write_all
 from .writer import SnapshotWriter, snapshot_errors
 
 if TYPE_CHECKING:
@@ -544,8 +544,7 @@ class EBS:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
-        if target.exists() and not (target.is_file() or stat.S_ISBLK(target.stat().st_mode)):
-            raise InvalidInput("dest", f"{target} is neither a regular file nor a block device")
+        device = check_dest(target)
         limiter = self._limiter(workers)
         try:
             retrier = self._retrier(limiter)
@@ -558,6 +557,7 @@ class EBS:
                     snapshot_id,
                     pages,
                     target,
+                    device=device,
                     size=length,
                     concurrency=workers,
                     verify=verify,

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from .writer import SnapshotWriter
 
-__all__ = ["Progress", "fetch_block", "read_all", "write_all"]
+__all__ = ["Progress", "check_dest", "fetch_block", "read_all", "write_all"]
 
 #: ``progress(done_bytes, total_bytes)``; may be called from worker threads.
 Progress = Callable[[int, int], None]
@@ -199,28 +199,38 @@ def _is_block_device(path: Path) -> bool:
     return False
 
 
+def check_dest(dest: Path) -> bool:
+    """Check a download destination before any request: ``True`` for a block device,
+    ``False`` for a regular file (existing, or new in an existing directory);
+    ``InvalidInput`` for anything else."""
+    if _is_block_device(dest):
+        return True
+    if not dest.parent.is_dir():
+        raise InvalidInput("dest", f"directory {dest.parent} does not exist")
+    return False
+
+
 def read_all(
     client: EBSClient,
     retrier: Retrier,
     snapshot_id: str,
     pages: Iterable[Sequence[Block]],
-    dest: str | os.PathLike[str],
+    target: Path,
     *,
+    device: bool,
     size: int,
     concurrency: int,
     verify: bool,
     progress: Progress | None,
 ) -> DownloadResult:
-    """Fetch the blocks of ``pages`` into ``dest`` (``size`` bytes long), atomically for a
-    regular file.
+    """Fetch the blocks of ``pages`` into ``target`` (``size`` bytes long), atomically for
+    a regular file; ``device`` is what :func:`check_dest` said of it.
 
     ``pages`` is the listing, consumed lazily: blocks of the first page are fetched
     while the next pages are listed. A regular destination is written as a sparse
-    temporary file beside it (zero blocks are left as holes) and renamed over ``dest``
-    at the end; a block device is written in place.
+    temporary file beside it (zero blocks are left as holes) and renamed over
+    ``target`` at the end; a block device is written in place.
     """
-    target = Path(dest)
-    device = _is_block_device(target)
     if device:
         fd = os.open(target, os.O_WRONLY)
         temp: str | None = None
@@ -228,8 +238,6 @@ def read_all(
             os.close(fd)
             raise InvalidInput("dest", f"the block device is smaller than {size} bytes")
     else:
-        if not target.parent.is_dir():
-            raise InvalidInput("dest", f"directory {target.parent} does not exist")
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     count = -(-size // BLOCK_SIZE)
     # One bit per block of a device: which ones the snapshot holds (the rest become zeros).
