@@ -388,6 +388,7 @@ def test_invalid_input_before_any_request(
         (lambda: ebs.download("vol-123", tmp_path / "o"), "snapshot_id"),
         (lambda: ebs.download("snap-0123", tmp_path), "dest"),
         (lambda: ebs.download("snap-0123", os.devnull), "dest"),
+        (lambda: ebs.download("snap-0123", tmp_path / "no-such-dir" / "o"), "dest"),
         (lambda: ebs.blocks("snap-0123", page_size=50), "page_size"),
         (lambda: ebs.changed_blocks("snap-1", "bad"), "second_snapshot_id"),
         (lambda: ebs.read_block("snap-0123", -1, "t"), "index"),
