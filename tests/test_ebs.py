@@ -621,27 +621,29 @@ def test_download_fetches_blocks_while_the_listing_goes_on(
         snap = aws.ebs.upload(io.BytesIO(image))
         fetched = threading.Event()
         listed_after_a_fetch: list[bool] = []
+        progress: list[tuple[int, int]] = []
 
         def before_list(params: dict[str, object], **_: object) -> None:
             if "pageToken" in str(params.get("query_string")):
-                # The second page waits for a block of the first: a download that lists
-                # everything before fetching anything would wait here in vain.
+                # The second page waits for a block of the first to be fetched and counted:
+                # a download that lists everything before fetching anything would wait
+                # here in vain.
                 listed_after_a_fetch.append(fetched.wait(timeout=5))
 
-        events = aws.ebs.client.meta.events
-        events.register("before-call.ebs.ListSnapshotBlocks", before_list)
-        events.register("after-call.ebs.GetSnapshotBlock", lambda **_: fetched.set())
-        progress: list[tuple[int, int]] = []
+        def on_progress(done: int, total: int) -> None:
+            progress.append((done, total))
+            fetched.set()
+
+        aws.ebs.client.meta.events.register("before-call.ebs.ListSnapshotBlocks", before_list)
         out = tmp_path / "out.img"
-        result = aws.ebs.download(
-            snap.snapshot_id, out, size=len(image), progress=lambda d, t: progress.append((d, t))
-        )
+        result = aws.ebs.download(snap.snapshot_id, out, size=len(image), progress=on_progress)
         assert out.read_bytes() == image
         assert result.blocks == 5
         assert server.requests["ListSnapshotBlocks"] == 3
         assert listed_after_a_fetch == [True, True]
-        # The total grows page by page and ends at every block listed.
-        assert progress[0][1] < 5 * BLOCK_SIZE
+        # The total grows page by page (the first block was counted while only the first
+        # page of two blocks was known) and ends at every block listed.
+        assert progress[0] == (BLOCK_SIZE, 2 * BLOCK_SIZE)
         assert progress[-1] == (5 * BLOCK_SIZE, 5 * BLOCK_SIZE)
         assert all(done <= total for done, total in progress)
 
