@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.loaders
@@ -63,6 +63,22 @@ def fast_retry(sleeps: SleepRecorder) -> awskit.RetryPolicy:
 # One loader for every test session: each new botocore session would otherwise parse the
 # service models (S3's is large) again, which dominated fixture set-up.
 _LOADER = botocore.loaders.create_loader()
+
+
+#: The seed's Web_Server_CPU_Utilization alarm as ``Alarm(**...)`` keyword arguments, for
+#: tests to extend or override.
+CPU_ALARM: dict[str, Any] = {
+    "name": "Web_Server_CPU_Utilization",
+    "comparison": "GreaterThanThreshold",
+    "evaluation_periods": 1,
+    "metric_name": "CPUUtilization",
+    "namespace": "AWS/EC2",
+    "period": 60,
+    "statistic": "Average",
+    "threshold": 70.0,
+    "dimensions": {"InstanceId": "INSTANCE_ID"},
+    "unit": "Seconds",
+}
 
 
 def make_session(url: str, retry: awskit.RetryPolicy, **kwargs: object) -> awskit.Session:

@@ -34,6 +34,7 @@ import awskit.ebs
 import awskit.s3
 import awskit.sqs
 from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+from tests.conftest import CPU_ALARM
 from tests.faults import FaultProxy
 
 # --------------------------------------------------------------------------- models
@@ -694,20 +695,9 @@ def test_cloudwatch(aws: awskit.Session) -> None:
 def test_cloudwatch_invalid_enum_values() -> None:
     from awskit.cloudwatch import Alarm, MetricDatum
 
-    common: dict[str, Any] = {
-        "name": "a",
-        "comparison": "GreaterThanThreshold",
-        "evaluation_periods": 1,
-        "metric_name": "CPUUtilization",
-        "namespace": "AWS/EC2",
-        "period": 60,
-        "statistic": "Average",
-        "threshold": 70.0,
-        "unit": "Seconds",
-    }
     for field, bad in (("comparison", "GreaterThen"), ("statistic", "Mean"), ("unit", "Secs")):
         with pytest.raises(awskit.InvalidInput) as caught:
-            Alarm(**{**common, field: bad})
+            Alarm(**{**CPU_ALARM, field: bad})
         assert caught.value.field.endswith(field) or field in str(caught.value)
     with pytest.raises(awskit.InvalidInput):
         MetricDatum(name="Latency", value=1.0, unit="Millis")  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ import awskit
 from awskit._local import LocalEndpoint
 from awskit.cli import app
 from awskit.ebs import BLOCK_SIZE
+from tests.conftest import CPU_ALARM
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -188,19 +189,7 @@ def test_dynamo_bad_condition_is_exit_2(cli: Cli, aws: awskit.Session) -> None:
 # -- CloudWatch ---------------------------------------------------------------------------------
 
 
-CPU = "Web_Server_CPU_Utilization"
-ALARM: dict[str, Any] = {
-    "name": CPU,
-    "comparison": "GreaterThanThreshold",
-    "evaluation_periods": 1,
-    "metric_name": "CPUUtilization",
-    "namespace": "AWS/EC2",
-    "period": 60,
-    "statistic": "Average",
-    "threshold": 70.0,
-    "dimensions": {"InstanceId": "INSTANCE_ID"},
-    "unit": "Seconds",
-}
+CPU = CPU_ALARM["name"]
 
 PUT_METRIC_ALARM = {
     "AlarmName": "disk-full",
@@ -217,10 +206,10 @@ PUT_METRIC_ALARM = {
 
 def test_cloudwatch_put_list_delete(cli: Cli, aws: awskit.Session, tmp_path: Path) -> None:
     ours = tmp_path / "alarm.json"
-    ours.write_text(json.dumps(ALARM))
+    ours.write_text(json.dumps(CPU_ALARM))
     theirs = tmp_path / "aws.json"
     theirs.write_text(json.dumps([PUT_METRIC_ALARM]))
-    assert cli.json("cloudwatch", "put-alarm", str(ours)) == {"put": [ALARM["name"]]}
+    assert cli.json("cloudwatch", "put-alarm", str(ours)) == {"put": [CPU]}
     assert cli("cloudwatch", "put-alarm", str(theirs)).exit_code == 0
 
     disk = aws.cloudwatch.alarm("disk-full")
@@ -228,7 +217,7 @@ def test_cloudwatch_put_list_delete(cli: Cli, aws: awskit.Session, tmp_path: Pat
 
     listed = cli.json("cloudwatch", "alarms")
     assert sorted(a["name"] for a in listed) == ["Web_Server_CPU_Utilization", "disk-full"]
-    cpu = next(a for a in listed if a["name"] == ALARM["name"])
+    cpu = next(a for a in listed if a["name"] == CPU)
     assert cpu["metric"] == "AWS/EC2/CPUUtilization" and cpu["threshold"] == 70.0
     assert [a["name"] for a in cli.json("cloudwatch", "alarms", "--prefix", "disk")] == [
         "disk-full"
@@ -245,7 +234,7 @@ def test_cloudwatch_put_list_delete(cli: Cli, aws: awskit.Session, tmp_path: Pat
 
 def test_cloudwatch_bad_alarm_and_missing_file(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({**ALARM, "statistic": "Averag"}))
+    bad.write_text(json.dumps({**CPU_ALARM, "statistic": "Averag"}))
     assert "statistic" in one_error_line(cli("cloudwatch", "put-alarm", str(bad)), 2)
     notjson = tmp_path / "notjson.json"
     notjson.write_text("{")

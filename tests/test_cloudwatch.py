@@ -29,20 +29,12 @@ from awskit.cloudwatch import (
     StatisticSet,
     Unit,
 )
+from tests.conftest import CPU_ALARM
 
 SEED = {
-    "name": "Web_Server_CPU_Utilization",
-    "comparison": "GreaterThanThreshold",
-    "evaluation_periods": 1,
-    "metric_name": "CPUUtilization",
-    "namespace": "AWS/EC2",
-    "period": 60,
-    "statistic": "Average",
-    "threshold": 70.0,
+    **CPU_ALARM,
     "actions_enabled": False,
     "description": "Alarm when server CPU exceeds 70%",
-    "dimensions": {"InstanceId": "INSTANCE_ID"},
-    "unit": "Seconds",
 }
 NOW = dt.datetime.now(dt.timezone.utc)
 

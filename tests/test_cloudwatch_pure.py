@@ -32,6 +32,7 @@ from awskit.cloudwatch.metrics import (
     entry_size,
 )
 from awskit.cloudwatch.models import check_period, is_extended_statistic
+from tests.conftest import CPU_ALARM
 
 WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -251,7 +252,7 @@ def test_periods(period: int) -> None:
 )
 def test_extended_statistics_accepted(stat: str) -> None:
     assert is_extended_statistic(stat)
-    assert Alarm(**{**SEED, "statistic": stat}).extended_statistic == stat
+    assert Alarm(**{**CPU_ALARM, "statistic": stat}).extended_statistic == stat
 
 
 @pytest.mark.parametrize(
@@ -260,32 +261,20 @@ def test_extended_statistics_accepted(stat: str) -> None:
 def test_extended_statistics_refused(stat: str) -> None:
     assert not is_extended_statistic(stat)
     with pytest.raises(awskit.InvalidInput) as info:
-        Alarm(**{**SEED, "statistic": stat})
+        Alarm(**{**CPU_ALARM, "statistic": stat})
     assert info.value.field == "statistic"
-
-
-SEED: dict[str, Any] = {
-    "name": "Web_Server_CPU_Utilization",
-    "comparison": "GreaterThanThreshold",
-    "evaluation_periods": 1,
-    "metric_name": "CPUUtilization",
-    "namespace": "AWS/EC2",
-    "period": 60,
-    "statistic": "Average",
-    "threshold": 70.0,
-}
 
 
 def test_validation_errors_surface_as_invalid_input() -> None:
     with pytest.raises(awskit.InvalidInput) as info:
-        Alarm(**{**SEED, "comparison": "Bigger"})
+        Alarm(**{**CPU_ALARM, "comparison": "Bigger"})
     assert info.value.field == "comparison"
     assert "GreaterThanThreshold" in info.value.reason
     assert isinstance(info.value, ValueError)
     assert info.value.__cause__ is not None  # pydantic's report stays reachable
 
     with pytest.raises(awskit.InvalidInput) as nested:
-        Alarm(**{**SEED, "dimensions": {"InstanceId": 5}})
+        Alarm(**{**CPU_ALARM, "dimensions": {"InstanceId": 5}})
     assert nested.value.field == "dimensions"
     assert "InstanceId" in nested.value.reason
 
