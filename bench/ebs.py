@@ -85,20 +85,25 @@ def _complete(client: Any, snapshot_id: str, checksums: dict[int, str]) -> None:
     )
 
 
+def _put(client: Any, snapshot_id: str, index: int, data: bytes, checksums: dict[int, str]) -> None:
+    """One PutSnapshotBlock as boto3's documentation shows it; the checksum is kept."""
+    checksums[index] = _checksum(data)
+    client.put_snapshot_block(
+        SnapshotId=snapshot_id,
+        BlockIndex=index,
+        BlockData=data,
+        DataLength=BLOCK_SIZE,
+        Checksum=checksums[index],
+        ChecksumAlgorithm="SHA256",
+    )
+
+
 def upload_loop(client: Any, path: Path) -> str:
     """The seed's way: one put_snapshot_block after another."""
     snapshot_id = client.start_snapshot(VolumeSize=1)["SnapshotId"]
     checksums: dict[int, str] = {}
     for index, data in _blocks(path):
-        checksums[index] = _checksum(data)
-        client.put_snapshot_block(
-            SnapshotId=snapshot_id,
-            BlockIndex=index,
-            BlockData=data,
-            DataLength=BLOCK_SIZE,
-            Checksum=checksums[index],
-            ChecksumAlgorithm="SHA256",
-        )
+        _put(client, snapshot_id, index, data, checksums)
     _complete(client, snapshot_id, checksums)
     return str(snapshot_id)
 
@@ -109,16 +114,7 @@ def upload_threads(client: Any, path: Path, threads: int = 32) -> str:
     checksums: dict[int, str] = {}
 
     def put(item: tuple[int, bytes]) -> None:
-        index, data = item
-        checksums[index] = _checksum(data)
-        client.put_snapshot_block(
-            SnapshotId=snapshot_id,
-            BlockIndex=index,
-            BlockData=data,
-            DataLength=BLOCK_SIZE,
-            Checksum=checksums[index],
-            ChecksumAlgorithm="SHA256",
-        )
+        _put(client, snapshot_id, *item, checksums)
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(put, _blocks(path)))
