@@ -24,6 +24,16 @@ __all__ = ["LocalEndpoint", "local"]
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+def reset(url: str) -> None:
+    """Make the moto server at ``url`` forget every resource (``/moto-api/reset``); it
+    may run in this process or another."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
 class LocalEndpoint:
     """moto's ``ThreadedMotoServer`` on 127.0.0.1; ``url`` is set once started."""
 
@@ -51,11 +61,7 @@ class LocalEndpoint:
 
     def reset(self) -> None:
         """Forget every resource (moto's ``/moto-api/reset``)."""
-        import urllib.request
-
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=30):
-            pass
+        reset(self.url)
 
     def __enter__(self) -> LocalEndpoint:
         return self.start()

@@ -63,15 +63,6 @@ def servers(latency: float, upstream: Literal["moto", "ebs"] = "moto") -> Iterat
             child.stdout.close()
 
 
-def reset_moto(url: str) -> None:
-    """Forget every resource of the moto server at ``url`` (``/moto-api/reset``)."""
-    import urllib.request
-
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30):
-        pass
-
-
 def best_pair(
     ours: Callable[[], object], peer: Callable[[], object], loops: int, repeats: int = 7
 ) -> tuple[float, float]:

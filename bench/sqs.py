@@ -29,8 +29,9 @@ from typing import Any
 from pydantic import BaseModel
 
 import awskit
+from awskit._local import reset
 from awskit.sqs.codec import md5_of_attributes, md5_of_body
-from bench._common import dummy_session, reset_moto, servers
+from bench._common import dummy_session, servers
 
 LATENCY = 0.015
 MESSAGES = 300
@@ -136,7 +137,7 @@ def _send_and_consume(quick: bool) -> list[dict[str, object]]:
     with servers(LATENCY, "moto") as (upstream, proxy):
         schedule = [("seed", seed_resource)] + contenders * runs
         for run_number, (label, contender) in enumerate(schedule):
-            reset_moto(upstream)
+            reset(upstream)
             start = time.perf_counter()
             seen = contender(proxy, f"bench-{label}-{run_number}")
             times[label].append(time.perf_counter() - start)
