@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import statistics
 import subprocess
 import sys
 import time
@@ -61,6 +62,23 @@ def servers(latency: float, upstream: Literal["moto", "ebs"] = "moto") -> Iterat
         child.wait(timeout=30)
         if child.stdout is not None:
             child.stdout.close()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of ``fn`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Median seconds of each of ``fns``, run in turn ``repeat`` times: peers and awskit
+    go through the same moments of a shared, noisy machine."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, seconds in zip(fns, times, strict=True):
+            seconds.append(timed(fn))
+    return [statistics.median(seconds) for seconds in times]
 
 
 def best_pair(

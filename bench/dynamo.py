@@ -14,9 +14,7 @@ Run: ``python -m bench.dynamo [--quick] [--sweep]`` (``--sweep``: items/s agains
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,7 +24,7 @@ from pydantic import BaseModel
 
 import awskit
 from awskit._local import DUMMY_CREDENTIALS
-from bench._common import best_pair, dummy_session, servers
+from bench._common import best_pair, dummy_session, interleaved, servers, timed
 from tests.canned import canned, dynamodb_json
 
 LATENCY = 0.015
@@ -70,12 +68,6 @@ def _count(client: Any, name: str) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def _timed(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 # -- throughput ------------------------------------------------------------------------------
 
 
@@ -101,7 +93,7 @@ def _write_boto3_serial(url: str, users: list[User]) -> float:
             for user in users:
                 batch.put_item(Item=user.model_dump())
 
-    return _timed(write)
+    return timed(write)
 
 
 def _threaded_client(url: str, threads: int) -> Any:
@@ -172,7 +164,7 @@ def _write_pynamodb(url: str, users: list[User]) -> float:
             for user in users:
                 batch.save(PynamoUser(**user.model_dump()))
 
-    return _timed(write)
+    return timed(write)
 
 
 def _throughput(n: int, runs: int) -> list[dict[str, object]]:
@@ -185,13 +177,9 @@ def _throughput(n: int, runs: int) -> list[dict[str, object]]:
             _awskit_writer(url, users),
             _hand_tuned_writer(url, users),
         )
-        ours_times, tuned_times = [], []
-        for _ in range(runs):
-            ours_times.append(_timed(ours_write))
-            tuned_times.append(_timed(tuned_write))
-        ours = statistics.median(ours_times)
+        ours, tuned = interleaved([ours_write, tuned_write], runs)
         peers = {
-            "hand-tuned threaded `batch_write_item` (8 threads)": statistics.median(tuned_times),
+            "hand-tuned threaded `batch_write_item` (8 threads)": tuned,
             "boto3 `Table.batch_writer()` (serial)": _write_boto3_serial(url, users),
             "PynamoDB `Model.batch_write()`": _write_pynamodb(url, users),
         }
@@ -311,15 +299,10 @@ def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
                 write(users)
 
             # In turn, three times each (median): one run apiece swung points by 30%.
-            ours_s, peer_s = [], []
-            for _ in range(1 if quick else 3):
-                ours_s.append(_timed(ours))
-                peer_s.append(_timed(peer))
-            series["awskit batch_writer (items/s)"].append(
-                (level, len(users) / statistics.median(ours_s))
-            )
+            ours_s, peer_s = interleaved([ours, peer], 1 if quick else 3)
+            series["awskit batch_writer (items/s)"].append((level, len(users) / ours_s))
             series["hand-tuned threaded batch_write_item (items/s)"].append(
-                (level, len(users) / statistics.median(peer_s))
+                (level, len(users) / peer_s)
             )
         client.close()
     for label, points in series.items():

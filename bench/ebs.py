@@ -28,11 +28,9 @@ import functools
 import hashlib
 import io
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,7 +41,7 @@ from botocore.config import Config
 import awskit
 from awskit.ebs import BLOCK_SIZE, linear_checksum
 from awskit.ebs.blocks import block_digest, plan_blocks
-from bench._common import dummy_session, servers
+from bench._common import dummy_session, interleaved, servers, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
@@ -186,27 +184,6 @@ def download_dsnap(url: str, snapshot_id: str, out_dir: Path) -> bool:
     return True
 
 
-def _timed(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _interleaved(fns: list[Callable[[], object]], repeat: int) -> list[float]:
-    """Median time of each of ``fns``, run in turn ``repeat`` times: peers and awskit go
-    through the same moments of a shared, noisy machine."""
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, seconds in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            seconds.append(time.perf_counter() - start)
-    return [statistics.median(seconds) for seconds in times]
-
-
 def _image(path: Path, size: int, distinct: int = 0) -> None:
     """Random non-zero blocks; with ``distinct``, that many blocks repeated (a server that
     stores by content then holds little)."""
@@ -278,8 +255,8 @@ def run(quick: bool = False) -> list[dict[str, object]]:
             aws16.ebs.upload(image)
             aws32.ebs.upload(image, concurrency=32)
 
-            loop_s = _timed(lambda: upload_loop(boto_seq, image), 1)
-            tuned_s, tuned16_s, ours16, ours32 = _interleaved(
+            loop_s = timed(lambda: upload_loop(boto_seq, image))
+            tuned_s, tuned16_s, ours16, ours32 = interleaved(
                 [
                     lambda: upload_threads(boto_32, image),
                     lambda: upload_threads(boto_32, image, 16),
@@ -316,8 +293,8 @@ def run(quick: bool = False) -> list[dict[str, object]]:
 
             snapshot_id = aws16.ebs.upload(image).snapshot_id
             out = tmpdir / "out.img"
-            dl_loop = _timed(lambda: download_loop(boto_seq, snapshot_id, out), 1)
-            dl_tuned, dl_tuned16, dl32, dl16 = _interleaved(
+            dl_loop = timed(lambda: download_loop(boto_seq, snapshot_id, out))
+            dl_tuned, dl_tuned16, dl32, dl16 = interleaved(
                 [
                     lambda: download_loop(boto_32, snapshot_id, out, 32),
                     lambda: download_loop(boto_32, snapshot_id, out, 16),
@@ -355,7 +332,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
             dsnap_dir.mkdir()
             peer = f"dsnap 1.0.1 ({DSNAP_THREADS} threads)"
             if download_dsnap(proxy, snapshot_id, dsnap_dir):
-                dsnap_s, dl50 = _interleaved(
+                dsnap_s, dl50 = interleaved(
                     [
                         lambda: download_dsnap(proxy, snapshot_id, dsnap_dir),
                         lambda: aws32.ebs.download(snapshot_id, out, concurrency=DSNAP_THREADS),
@@ -386,8 +363,8 @@ def run(quick: bool = False) -> list[dict[str, object]]:
             | {"unit": "MiB"}
         )
         plan_and_hash(big_image)  # page cache warm
-        raw_s = _timed(lambda: raw_hash(big), repeat)
-        ours_s = _timed(lambda: plan_and_hash(big_image), repeat)
+        raw_s = interleaved([lambda: raw_hash(big)], repeat)[0]
+        ours_s = interleaved([lambda: plan_and_hash(big_image)], repeat)[0]
         rows.append(
             _row(
                 f"plan + hash {big // MIB} MiB file, one core",
@@ -439,7 +416,7 @@ def sweep(quick: bool = False) -> dict[str, list[tuple[int, float]]]:
             series: dict[str, list[tuple[int, float]]] = {label: [] for label in runs}
             for level in levels:
                 for label, fn in runs.items():
-                    seconds = _timed(functools.partial(fn, level), repeat)
+                    seconds = interleaved([functools.partial(fn, level)], repeat)[0]
                     series[label].append((level, size / MIB / seconds))
                     print(f"{label} @{level}: {size / MIB / seconds:.1f}", flush=True)
             if not _same(image, out, size):

@@ -12,25 +12,16 @@ Run: ``python -m bench.s3 [--quick]``.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import awskit
-from bench._common import dummy_session, servers
+from bench._common import dummy_session, interleaved, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
-
-
-def _timed(run: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
 
 
 def _rows_for(
@@ -70,16 +61,13 @@ def _rows_for(
         ("download_file 24 MiB", boto3_down, awskit_down, "3 ranged GETs"),
     ):
         # Interleave the two so drift in machine load hits both alike.
-        peer_times, our_times = [], []
-        for _ in range(repeat):
-            peer_times.append(_timed(peer_fn))
-            our_times.append(_timed(ours_fn))
+        peer_s, ours_s = interleaved([peer_fn, ours_fn], repeat)
         rows.append(
             {
                 "operation": f"{operation} ({label})",
                 "peer": "boto3 client, default TransferConfig",
-                "peer_s": statistics.median(peer_times),
-                "awskit_s": statistics.median(our_times),
+                "peer_s": peer_s,
+                "awskit_s": ours_s,
                 "note": f"{note}; median of {repeat}",
             }
         )
