@@ -17,6 +17,8 @@ from ._errors import (
     NotFound,
     PartialFailure,
     Throttled,
+    Timeout,
+    TransportError,
 )
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -36,6 +38,8 @@ __all__ = [
     "RetryPolicy",
     "Session",
     "Throttled",
+    "Timeout",
+    "TransportError",
     "__version__",
     "connect",
     "local",

@@ -9,28 +9,39 @@
     ├── Throttled                    throttling that outlived every retry
     ├── PartialFailure               batch leftovers after every retry; .failed lists them
     ├── ChecksumMismatch             EBS SHA256, SQS MD5 or DynamoDB CRC32 disagrees
+    ├── TransportError               no answer: unreachable, connection dropped, after every retry
+    │   └── Timeout                  the connect or read timeout expired, after every retry
     └── InvalidInput (ValueError)    rejected before any request: .field says which input
 
-Every ``botocore.exceptions.ClientError`` that leaves awskit is translated by
-:func:`translate` (by ``Error.Code``, then the query-compatible code SQS sends beside it)
-and raised ``from`` the original, so the botocore response stays reachable as
-``__cause__``.
+Every botocore or urllib3 exception that leaves awskit is translated here, by
+:func:`translate_any` (a ``ClientError`` by ``Error.Code``, then the query-compatible code
+SQS sends beside it), and raised ``from`` the original, so the botocore response stays
+reachable as ``__cause__``. Translation is also where secrets are scrubbed: AWS echoes the
+canonical request, session token included, in a signature error, and that text must reach
+no message, repr or log line (:func:`scrub`, and :func:`logger` for awskit's own loggers).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    IncompleteReadError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 
 __all__ = [
@@ -43,10 +54,17 @@ __all__ = [
     "NotFound",
     "PartialFailure",
     "Throttled",
+    "Timeout",
+    "TransportError",
     "aws_errors",
     "error_code",
+    "failure_reason",
     "from_botocore",
+    "logger",
+    "register_secrets",
+    "scrub",
     "translate",
+    "translate_any",
     "translates_errors",
 ]
 
@@ -132,6 +150,18 @@ class ChecksumMismatch(AwskitError):
     """
 
 
+class TransportError(AwskitError):
+    """No answer came: the endpoint could not be reached or the connection dropped.
+
+    Raised after botocore's attempts and the session's
+    [RetryPolicy][awskit.RetryPolicy] were all spent; ``operation`` names the call.
+    """
+
+
+class Timeout(TransportError):
+    """The connect or read timeout expired on every attempt (see ``awskit.connect``)."""
+
+
 class InvalidInput(AwskitError, ValueError):
     """An argument was rejected before any request was sent. ``field`` names it."""
 
@@ -191,6 +221,75 @@ THROTTLING_CODES: tuple[str, ...] = (
 _THROTTLED = frozenset(THROTTLING_CODES)
 
 
+# -- secrets --------------------------------------------------------------------------
+
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # The canonical request AWS echoes on a signature mismatch carries the token as a header.
+    (re.compile(r"(x-amz-security-token\s*[:=]\s*)[^\s'\"&,;]+", re.I), r"\1<redacted>"),
+    (re.compile(r"(X-Amz-(?:Signature|Credential)=)[^\s'\"&,;]+", re.I), r"\1<redacted>"),
+    (re.compile(r"(\bSignature\s*=\s*)[0-9a-fA-F]{16,}"), r"\1<redacted>"),
+    (re.compile(r"(\bCredential\s*=\s*)[^\s,'\"]+"), r"\1<redacted>"),
+    # Access key ids (long-term AKIA, temporary ASIA) wherever they stand alone.
+    (re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b"), "<redacted>"),
+)
+_known_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    """Remember credential strings (secret key, session token) that :func:`scrub` removes.
+
+    Called with each session's credentials when its first client is made; values shorter
+    than 8 characters are ignored (a redaction of ``"a"`` would mangle every message).
+    """
+    with _secrets_lock:
+        _known_secrets.update(v for v in values if v and len(v) >= 8)
+
+
+def scrub(text: str) -> str:
+    """``text`` with every credential, session token and signature replaced by <redacted>."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    if _known_secrets:
+        with _secrets_lock:
+            known = sorted(_known_secrets, key=len, reverse=True)
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, "<redacted>")
+    return text
+
+
+class _ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        return True
+
+
+_SCRUB_FILTER = _ScrubFilter()
+
+
+def logger(name: str) -> logging.Logger:
+    """awskit's logger ``name``, whose records are scrubbed of secrets before any handler."""
+    log = logging.getLogger(name)
+    if _SCRUB_FILTER not in log.filters:
+        log.addFilter(_SCRUB_FILTER)
+    return log
+
+
+# -- translation ----------------------------------------------------------------------
+
+
+def _plain_message(message: str, status: int, code: str) -> str:
+    """AWS's message, or one line in place of an HTML error page (a proxy's, a 5xx)."""
+    head = message.lstrip()[:15].lower()
+    if head.startswith(("<!doctype", "<html")):
+        return f"HTTP {status} {code}: the endpoint answered with an HTML error page"
+    return scrub(message)
+
+
 def error_code(exc: ClientError) -> str:
     """The service's error code; SQS's query-compatible short code when it sends one."""
     error = exc.response.get("Error", {})
@@ -208,7 +307,11 @@ def translate(exc: ClientError) -> AwskitError:
         "operation": exc.operation_name,
         "request_id": meta.get("RequestId") or meta.get("HTTPHeaders", {}).get("x-amz-request-id"),
     }
-    message = str(error.get("Message") or error.get("message") or code)
+    status = int(meta.get("HTTPStatusCode") or 0)
+    message = _plain_message(
+        str(error.get("Message") or error.get("message") or code), status, code
+    )
+    _scrub_in_place(exc)
     if codes & _NOT_FOUND:
         return NotFound(message, **kwargs)
     if codes & _ALREADY_EXISTS:
@@ -218,6 +321,70 @@ def translate(exc: ClientError) -> AwskitError:
     if codes & _THROTTLED:
         return Throttled(message, **kwargs)
     return AwskitError(message, **kwargs)
+
+
+def _scrub_in_place(exc: BaseException) -> None:
+    """Scrub the original exception too: it stays reachable as ``__cause__`` in tracebacks."""
+    if isinstance(exc, ClientError):
+        error = cast("dict[str, Any] | None", exc.response.get("Error"))
+        if isinstance(error, dict):
+            for key in ("Message", "message"):
+                if isinstance(error.get(key), str):
+                    error[key] = scrub(error[key])
+    exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
+
+
+def translate_any(exc: BaseException, operation: str | None = None) -> BaseException:
+    """The awskit error for any botocore or urllib3 exception; anything else is returned as is.
+
+    ``operation`` names the call for transport errors, which do not carry it.
+    """
+    if isinstance(exc, AwskitError):
+        return exc
+    if isinstance(exc, ClientError):
+        return translate(exc)
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)) or _is_urllib3_timeout(exc):
+        _scrub_in_place(exc)
+        kind = "connect" if isinstance(exc, ConnectTimeoutError) else "read"
+        return Timeout(
+            f"no answer within the {kind} timeout, after every retry: {scrub(str(exc))}",
+            code="Timeout",
+            operation=operation,
+        )
+    if isinstance(exc, (HTTPClientError, IncompleteReadError)) or _is_urllib3_error(exc):
+        _scrub_in_place(exc)
+        return TransportError(
+            f"the connection failed, after every retry: {scrub(str(exc))}",
+            code=type(exc).__name__,
+            operation=operation,
+        )
+    if isinstance(exc, BotoCoreError):
+        translated = from_botocore(exc)
+        translated.operation = operation
+        return translated
+    return exc
+
+
+def failure_reason(exc: BaseException | None) -> tuple[str, str]:
+    """``(code, reason)`` for one entry of a batch that ``exc`` stopped, scrubbed.
+
+    The code is AWS's error code (``Throttled`` when no error was kept: AWS went on leaving
+    the entry unprocessed), the awskit error's code, or the transport failure's name.
+    """
+    if exc is None:
+        return "Throttled", "AWS left it unprocessed on every attempt"
+    translated = translate_any(exc)
+    if isinstance(translated, AwskitError):
+        return translated.code or type(translated).__name__, translated.message
+    return type(exc).__name__, scrub(str(exc))
+
+
+def _is_urllib3_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("urllib3")
+
+
+def _is_urllib3_timeout(exc: BaseException) -> bool:
+    return _is_urllib3_error(exc) and "Timeout" in type(exc).__name__
 
 
 def from_botocore(exc: BotoCoreError) -> AwskitError:
@@ -235,18 +402,21 @@ def from_botocore(exc: BotoCoreError) -> AwskitError:
             "region=, or set region in your profile.",
             code="NoRegion",
         )
-    return AwskitError(str(exc), code=type(exc).__name__)
+    _scrub_in_place(exc)
+    return AwskitError(scrub(str(exc)), code=type(exc).__name__)
 
 
 @contextmanager
-def aws_errors() -> Iterator[None]:
-    """Translate botocore errors raised inside the block."""
+def aws_errors(operation: str | None = None) -> Iterator[None]:
+    """Translate botocore and urllib3 errors raised inside the block."""
     try:
         yield
-    except ClientError as exc:
-        raise translate(exc) from exc
-    except (NoCredentialsError, PartialCredentialsError, NoRegionError) as exc:
-        raise from_botocore(exc) from exc
+    except (BotoCoreError, ClientError) as exc:
+        raise translate_any(exc, operation) from exc
+    except Exception as exc:
+        if not _is_urllib3_error(exc):
+            raise
+        raise translate_any(exc, operation) from exc
 
 
 F = TypeVar("F", bound=Callable[..., Any])

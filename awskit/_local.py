@@ -77,6 +77,8 @@ def local(
     region: str = "us-east-1",
     retry: RetryPolicy | None = None,
     max_concurrency: int = 16,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 30.0,
 ) -> Iterator[Session]:
     """Run an embedded AWS endpoint (moto) and yield a :class:`Session` connected to it.
 
@@ -101,4 +103,6 @@ def local(
             endpoint_url=endpoint.url,
             retry=retry,
             max_concurrency=max_concurrency,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
         )

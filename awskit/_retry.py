@@ -1,17 +1,23 @@
-"""Retries for what botocore cannot see.
+"""The one retry rule: what outlives botocore's attempts, for every call awskit makes.
 
-botocore (``standard`` mode, set on every client awskit creates) already retries
-transport errors, 5xx and throttling responses of single calls. Two things stay
-invisible to it and are handled here, with tenacity:
+botocore (``standard`` mode, set on every client awskit creates) retries throttling, 5xx
+and dropped connections a few times within one call. What it leaves over is handled
+here, and only here:
 
-* partial batch failures: a 200 response that still leaves ``UnprocessedItems``,
-  ``UnprocessedKeys`` or ``Failed`` entries behind;
-* throttling that outlived botocore's own attempts (the call raised a throttling
-  ``ClientError`` after botocore gave up): the whole call is tried again later, after
-  a longer backoff than botocore's.
+* a failure that outlived botocore's attempts and is worth another try later
+  (:func:`classify`: throttling, a 5xx, a dropped connection, a timeout): the whole call
+  is tried again after the policy's backoff, up to ``max_attempts``
+  (:meth:`RetryPolicy.call`);
+* partial batch results, which botocore never sees as failures (``UnprocessedItems``,
+  ``UnprocessedKeys``, SQS ``Failed`` entries): what is left is sent again, under the same
+  budget, and a batch call that failed as a whole counts as an attempt that left
+  everything over (:meth:`RetryPolicy.drain`).
 
-A failure is retried by one layer only: a call that raised anything but throttling is
-not retried again here, and a partial result is never seen by botocore.
+Each awskit attempt is exactly one botocore call, so the two layers never multiply inside
+each other. When attempts run out, the last error is raised translated
+(:func:`~awskit._errors.translate_any`), or what was not done is listed in
+:class:`~awskit.PartialFailure`: never dropped. Sleeps and the random source are
+injectable, so tests never wait.
 """
 
 from __future__ import annotations
@@ -21,31 +27,60 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    IncompleteReadError,
+    ReadTimeoutError,
+)
 
-from ._errors import THROTTLING_CODES, PartialFailure, error_code
+from ._errors import (
+    THROTTLING_CODES,
+    AwskitError,
+    PartialFailure,
+    TransportError,
+    error_code,
+    scrub,
+    translate_any,
+)
 
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["RETRYABLE_CODES", "RetryPolicy"]
+__all__ = [
+    "RETRYABLE_CODES",
+    "TRANSIENT_CODES",
+    "Reason",
+    "RetryPolicy",
+    "classify",
+    "outlasted",
+    "scrub_exception",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Error codes worth another try once botocore has given up, and per-entry codes of batch
-#: results (SQS ``Failed[].Code``) that mean "try again" rather than "this entry is bad".
-RETRYABLE_CODES: tuple[str, ...] = (
-    *THROTTLING_CODES,
+#: Error codes of a server-side failure that another try may not meet (AWS's 5xx codes).
+TRANSIENT_CODES: tuple[str, ...] = (
     "InternalError",
     "InternalFailure",
     "InternalServerError",
     "InternalServerException",
     "ServiceUnavailable",
+    "ServiceUnavailableException",
     "RequestTimeout",
+    "RequestTimeoutException",
 )
+
+#: Error codes worth another try once botocore has given up, and per-entry codes of batch
+#: results (SQS ``Failed[].Code``) that mean "try again" rather than "this entry is bad".
+RETRYABLE_CODES: tuple[str, ...] = (*THROTTLING_CODES, *TRANSIENT_CODES)
+
+#: Why a failure is worth another try.
+Reason = Literal["throttle", "server", "timeout", "transport"]
 
 
 def is_throttle(exc: BaseException) -> bool:
@@ -56,18 +91,57 @@ def is_throttle(exc: BaseException) -> bool:
     )
 
 
+def classify(exc: BaseException) -> Reason | None:
+    """Why ``exc`` is worth another try, or ``None`` when trying again cannot help.
+
+    Throttling; a 5xx or one of :data:`TRANSIENT_CODES`; a connect or read timeout; a
+    connection that could not be made or dropped mid-answer. Everything else (validation,
+    access, conditions, not found) fails at once, and so does an error awskit already
+    translated: an inner call spent its attempts, and retrying it again would stack two
+    layers of retries on one failure.
+    """
+    if isinstance(exc, ClientError):
+        if is_throttle(exc):
+            return "throttle"
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status >= 500 or code in TRANSIENT_CODES or error_code(exc) in TRANSIENT_CODES:
+            return "server"
+        return None
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
+        return "timeout"
+    if isinstance(exc, (HTTPClientError, IncompleteReadError)):
+        return "transport"
+    if type(exc).__module__.startswith("urllib3"):
+        return "timeout" if "Timeout" in type(exc).__name__ else "transport"
+    return None
+
+
+def outlasted(exc: BaseException) -> bool:
+    """True for an error that left a call after every retry but may pass with time.
+
+    For loops that must outlive such errors (a consumer backs off and goes on): throttling,
+    a server failure or a transport failure, raw or already translated.
+    """
+    from ._errors import Throttled
+
+    if classify(exc) is not None or isinstance(exc, (Throttled, TransportError)):
+        return True
+    return isinstance(exc, AwskitError) and exc.code in TRANSIENT_CODES
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How awskit retries what botocore leaves over.
+    """How awskit retries what botocore leaves over, for every call.
 
     Backoff before attempt *n* (1-based, after a failed attempt *n-1*) is
     ``min(max_backoff, initial_backoff * 2 ** (n - 2))``, drawn uniformly from
     ``[0, that]`` when ``jitter`` is on ("full jitter", which spreads retrying clients
     best under contention). ``sleep`` is injectable so tests never wait.
 
-    Example::
-
-        awskit.connect(retry=awskit.RetryPolicy(max_attempts=4, max_backoff=2.0))
+    ```python
+    awskit.connect(retry=awskit.RetryPolicy(max_attempts=4, max_backoff=2.0))
+    ```
     """
 
     max_attempts: int = 8
@@ -80,7 +154,7 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         from ._errors import InvalidInput
 
-        if self.max_attempts < 1:
+        if isinstance(self.max_attempts, bool) or self.max_attempts < 1:
             raise InvalidInput("max_attempts", "must be at least 1")
         if self.initial_backoff < 0 or self.max_backoff < 0:
             raise InvalidInput("initial_backoff", "backoff times must not be negative")
@@ -101,14 +175,24 @@ class RetryPolicy:
             reraise=True,
         )
 
-    def call(self, func: Callable[[], R]) -> R:
-        """Run ``func``; if it raises throttling after botocore's retries, back off and rerun.
+    def call(self, func: Callable[[], R], *, operation: str | None = None) -> R:
+        """Run ``func`` (one botocore call); rerun it while it fails for a :func:`classify` reason.
 
-        Anything else propagates at once: botocore has already retried it.
+        When attempts run out, or at once for a failure no retry can help, the error leaves
+        translated into the awskit tree (``Throttled``, ``Timeout``, ``TransportError``,
+        ...), ``operation`` naming the call where botocore does not.
         """
         import tenacity
 
-        return self._retrying(tenacity.retry_if_exception(is_throttle))(func)
+        try:
+            return self._retrying(tenacity.retry_if_exception(_retryable))(func)
+        except AwskitError:
+            raise
+        except Exception as exc:
+            translated = translate_any(exc, operation)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     def drain(
         self,
@@ -120,8 +204,12 @@ class RetryPolicy:
         """Feed ``pending`` to ``attempt`` until it reports nothing left over.
 
         ``attempt(entries)`` sends them and returns those that should be tried again (AWS
-        left them unprocessed). A throttling error from the call itself is retried too.
-        When attempts run out, :class:`~awskit.PartialFailure` lists exactly what is left.
+        left them unprocessed). A call that fails as a whole for a :func:`classify` reason
+        counts as an attempt that left every entry over: the batch is never given up while
+        attempts remain. Any other error propagates at once, untranslated, for the caller
+        to attribute to the entries. When attempts run out,
+        [PartialFailure][awskit.PartialFailure] lists exactly what is left, with the last
+        error seen.
         """
         import tenacity
 
@@ -132,9 +220,10 @@ class RetryPolicy:
             nonlocal left, last_error
             try:
                 left = list(attempt(left))
-            except ClientError as exc:
-                if not is_throttle(exc):
+            except Exception as exc:
+                if classify(exc) is None:
                     raise
+                scrub_exception(exc)
                 last_error = exc
             return left
 
@@ -144,9 +233,24 @@ class RetryPolicy:
         with contextlib.suppress(tenacity.RetryError):
             retrying(once)
         if left:
+            reason = f": {scrub(str(last_error))}" if last_error is not None else ""
             raise PartialFailure(
-                f"{len(left)} {what} still not done after {self.max_attempts} attempts",
+                f"{len(left)} {what} still not done after {self.max_attempts} attempts{reason}",
                 failed=left,
                 last_error=last_error,
                 code="PartialFailure",
             )
+
+
+def _retryable(exc: BaseException) -> bool:
+    if classify(exc) is None:
+        return False
+    scrub_exception(exc)
+    return True
+
+
+def scrub_exception(exc: BaseException) -> None:
+    """Scrub secrets from an exception kept for later (``last_error``, a batch failure)."""
+    from ._errors import _scrub_in_place
+
+    _scrub_in_place(exc)

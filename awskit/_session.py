@@ -3,17 +3,22 @@
 Clients are created once per service, under a lock (``boto3.Session.client`` is not
 thread-safe), and then shared by every thread: botocore clients are thread-safe, boto3
 resources are not, so awskit never hands resources across threads. Every client uses
-botocore's ``standard`` retry mode and a connection pool larger than ``max_concurrency``
-and never below 64 (botocore's default of 10 starves a 16-thread writer).
+botocore's ``standard`` retry mode, a connect and a read timeout (no call waits forever),
+and a connection pool larger than ``max_concurrency`` and never below 64 (botocore's default
+of 10 starves a 16-thread writer).
+
+Facades make their calls through :meth:`Session.calls`, the same client behind the one
+retry rule of :mod:`awskit._retry`; ``facade.client`` stays the plain boto3 client.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._errors import InvalidInput, aws_errors
+from ._errors import InvalidInput, aws_errors, register_secrets
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -44,6 +49,49 @@ MIN_POOL = 64
 #: (``total_max_attempts``: botocore's ``max_attempts`` counts retries and adds one).
 BOTOCORE_MAX_ATTEMPTS = 3
 
+#: Seconds to wait for a connection, and for each read of an answer. 30 s covers SQS's
+#: longest poll (20 s) and a 512 KiB EBS block on a slow link; a hung endpoint costs at most
+#: (connect + read) x botocore's 3 attempts x the RetryPolicy's attempts.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+
+
+def check_timeout(name: str, value: float) -> float:
+    """A timeout in seconds: a positive finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(name, "must be a number of seconds")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInput(name, "must be a positive, finite number of seconds")
+    return float(value)
+
+
+class _Calls:
+    """A client's operations, each run under the session's retry rule and translated.
+
+    ``calls.get_item(...)`` is ``client.get_item(...)`` retried by
+    [RetryPolicy.call][awskit.RetryPolicy.call]; anything that is not an operation
+    (``meta``, ``get_paginator``, ``exceptions``) is the client's own.
+    """
+
+    def __init__(self, client: Any, retry: RetryPolicy) -> None:
+        self._client = client
+        self._retry = retry
+        self._operations: dict[str, str] = dict(client.meta.method_to_api_mapping)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        operation = self._operations.get(name)
+        if operation is None:
+            return method
+        retry = self._retry
+
+        def call(**kwargs: Any) -> Any:
+            return retry.call(lambda: method(**kwargs), operation=operation)
+
+        call.__name__ = name
+        setattr(self, name, call)
+        return call
+
 
 class Session:
     """A connection to AWS: a boto3 session, its shared clients and awskit's settings.
@@ -62,9 +110,13 @@ class Session:
         retry: RetryPolicy | None = None,
         max_concurrency: int = 16,
         config: Config | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
-        if max_concurrency < 1:
+        if isinstance(max_concurrency, bool) or max_concurrency < 1:
             raise InvalidInput("max_concurrency", "must be at least 1")
+        self.connect_timeout = check_timeout("connect_timeout", connect_timeout)
+        self.read_timeout = check_timeout("read_timeout", read_timeout)
         self.session = session
         self._region = region
         self.endpoint_url = endpoint_url
@@ -72,6 +124,7 @@ class Session:
         self.max_concurrency = max_concurrency
         self._config = config
         self._clients: dict[str, Any] = {}
+        self._calls: dict[str, Any] = {}
         self._facades: dict[str, Any] = {}
         self._lock = threading.RLock()
 
@@ -84,7 +137,8 @@ class Session:
         # Never the credentials: only where requests go.
         return (
             f"awskit.Session(region={self.region!r}, endpoint_url={self.endpoint_url!r}, "
-            f"profile={self.session.profile_name!r}, max_concurrency={self.max_concurrency})"
+            f"profile={self.session.profile_name!r}, max_concurrency={self.max_concurrency}, "
+            f"connect_timeout={self.connect_timeout}, read_timeout={self.read_timeout})"
         )
 
     def botocore_config(self) -> Config:
@@ -94,6 +148,8 @@ class Session:
         base = Config(
             retries={"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS},
             max_pool_connections=max(MIN_POOL, self.max_concurrency + 4),
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
             user_agent_extra=f"awskit/{__version__}",
         )
         return base.merge(self._config) if self._config is not None else base
@@ -127,8 +183,42 @@ class Session:
                         endpoint_url=self.endpoint_url,
                         config=self.botocore_config(),
                     )
+                self._remember_secrets()
                 self._clients[service_name] = client
             return client
+
+    def _remember_secrets(self) -> None:
+        """Teach the scrubber this session's secret key and token (never logged, never shown)."""
+        credentials = self.session.get_credentials()
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            register_secrets((frozen.access_key, frozen.secret_key, frozen.token))
+
+    @overload
+    def calls(self, service_name: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def calls(self, service_name: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def calls(self, service_name: Literal["cloudwatch"]) -> CloudWatchClient: ...
+    @overload
+    def calls(self, service_name: Literal["ebs"]) -> EBSClient: ...
+    @overload
+    def calls(self, service_name: Literal["ec2"]) -> EC2Client: ...
+    @overload
+    def calls(self, service_name: Literal["s3"]) -> S3Client: ...
+    @overload
+    def calls(self, service_name: str) -> Any: ...
+    def calls(self, service_name: str) -> Any:
+        """``client(service_name)`` with every operation under the one retry rule, translated.
+
+        What facades call; a failure leaves as an [AwskitError][awskit.AwskitError] once
+        botocore's attempts and the session's [RetryPolicy][awskit.RetryPolicy] are spent.
+        """
+        calls = self._calls.get(service_name)
+        if calls is None:
+            calls = _Calls(self.client(service_name), self.retry)
+            self._calls[service_name] = calls
+        return calls
 
     def _facade(self, name: str, module: str, cls: str) -> Any:
         facade = self._facades.get(name)
@@ -179,6 +269,8 @@ def connect(
     max_concurrency: int = 16,
     session: boto3.Session | None = None,
     config: Config | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> Session:
     """Connect to AWS with the default credential chain, or the session you bring.
 
@@ -187,10 +279,14 @@ def connect(
     ``AWS_ENDPOINT_URL`` (botocore also honours service-specific ``AWS_ENDPOINT_URL_SQS``
     and friends when none is given). No request is sent until a facade needs one.
 
-    Example::
+    Every request is bounded: ``connect_timeout`` seconds to connect and ``read_timeout``
+    seconds for each read of the answer. A call that still has no answer after botocore's
+    attempts and the ``retry`` policy's raises [Timeout][awskit.Timeout].
 
-        aws = awskit.connect(profile="produser", region="us-east-1")
-        queue = aws.sqs.get_queue("jobs")
+    ```python
+    aws = awskit.connect(profile="produser", region="us-east-1", read_timeout=10.0)
+    queue = aws.sqs.get_queue("jobs")
+    ```
     """
     import boto3
 
@@ -211,4 +307,6 @@ def connect(
         retry=retry,
         max_concurrency=max_concurrency,
         config=config,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
     )

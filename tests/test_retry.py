@@ -6,12 +6,18 @@ import itertools
 import random
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
 import awskit
-from awskit._retry import RETRYABLE_CODES, is_throttle
+from awskit._retry import RETRYABLE_CODES, classify, is_throttle, outlasted
 from tests.conftest import SleepRecorder
 
 
@@ -89,14 +95,29 @@ def test_drain_retries_throttling_of_the_whole_call_and_keeps_the_last_error(
     assert isinstance(info.value.last_error, ClientError)
 
 
-def test_drain_does_not_retry_what_botocore_already_retried(sleeps: SleepRecorder) -> None:
+def test_drain_counts_a_failed_call_as_an_attempt_that_left_everything(
+    sleeps: SleepRecorder,
+) -> None:
+    policy = awskit.RetryPolicy(sleep=sleeps)
+    failures = [client_error("InternalServerError"), ConnectionClosedError(endpoint_url="x")]
+
+    def attempt(batch: list[int]) -> list[int]:
+        if failures:
+            raise failures.pop(0)
+        return []
+
+    policy.drain([1], attempt)
+    assert failures == [] and len(sleeps.calls) == 2
+
+
+def test_drain_raises_what_no_retry_can_help_at_once(sleeps: SleepRecorder) -> None:
     policy = awskit.RetryPolicy(sleep=sleeps)
     calls = 0
 
     def attempt(batch: list[int]) -> list[int]:
         nonlocal calls
         calls += 1
-        raise client_error("InternalServerError")
+        raise client_error("ValidationException")
 
     with pytest.raises(ClientError):
         policy.drain([1], attempt)
@@ -104,9 +125,15 @@ def test_drain_does_not_retry_what_botocore_already_retried(sleeps: SleepRecorde
     assert sleeps.calls == []
 
 
-def test_call_reruns_only_throttling(sleeps: SleepRecorder) -> None:
-    policy = awskit.RetryPolicy(max_attempts=3, sleep=sleeps)
-    outcomes: list[object] = [client_error("Throttling"), client_error("SlowDown"), "done"]
+def test_call_reruns_throttling_and_transient_failures(sleeps: SleepRecorder) -> None:
+    policy = awskit.RetryPolicy(max_attempts=5, sleep=sleeps)
+    outcomes: list[object] = [
+        client_error("Throttling"),
+        client_error("InternalError"),
+        ReadTimeoutError(endpoint_url="http://x"),
+        EndpointConnectionError(endpoint_url="http://x"),
+        "done",
+    ]
 
     def flaky() -> str:
         outcome = outcomes.pop(0)
@@ -115,28 +142,56 @@ def test_call_reruns_only_throttling(sleeps: SleepRecorder) -> None:
         return str(outcome)
 
     assert policy.call(flaky) == "done"
-    assert len(sleeps.calls) == 2
+    assert len(sleeps.calls) == 4
 
     def denied() -> str:
         raise client_error("AccessDenied")
 
-    with pytest.raises(ClientError, match="AccessDenied"):
+    with pytest.raises(awskit.AwskitError, match="AccessDenied") as info:
         policy.call(denied)
-    assert len(sleeps.calls) == 2
+    assert isinstance(info.value.__cause__, ClientError)
+    assert len(sleeps.calls) == 4
 
 
-def test_call_gives_up_after_max_attempts(sleeps: SleepRecorder) -> None:
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (client_error("ThrottlingException"), awskit.Throttled),
+        (ReadTimeoutError(endpoint_url="http://x"), awskit.Timeout),
+        (ConnectTimeoutError(endpoint_url="http://x"), awskit.Timeout),
+        (ConnectionClosedError(endpoint_url="http://x"), awskit.TransportError),
+        (EndpointConnectionError(endpoint_url="http://x"), awskit.TransportError),
+    ],
+)
+def test_call_gives_up_after_max_attempts_with_the_error_translated(
+    sleeps: SleepRecorder, error: Exception, expected: type[awskit.AwskitError]
+) -> None:
     policy = awskit.RetryPolicy(max_attempts=2, sleep=sleeps)
     count = 0
 
     def always() -> None:
         nonlocal count
         count += 1
-        raise client_error("ThrottlingException")
+        raise error
 
-    with pytest.raises(ClientError):
-        policy.call(always)
+    with pytest.raises(expected) as info:
+        policy.call(always, operation="GetItem")
     assert count == 2
+    assert info.value.__cause__ is error
+    assert info.value.operation in ("GetItem", "BatchWriteItem")
+
+
+def test_classify_names_every_retryable_failure() -> None:
+    assert classify(client_error("ThrottlingException")) == "throttle"
+    assert classify(client_error("InternalError")) == "server"
+    assert classify(client_error("ValidationException")) is None
+    assert classify(ReadTimeoutError(endpoint_url="x")) == "timeout"
+    assert classify(ConnectionClosedError(endpoint_url="x")) == "transport"
+    assert classify(ValueError("Throttling")) is None
+    # Translated errors already spent their attempts: retrying them would stack layers.
+    assert classify(awskit.Throttled("slow")) is None
+    assert outlasted(awskit.Throttled("slow")) and outlasted(awskit.Timeout("late"))
+    assert not outlasted(awskit.NotFound("gone"))
 
 
 def test_retryable_codes_cover_throttling_and_server_faults() -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import logging
 import os
 import stat
 import threading
@@ -32,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, translates_errors
+from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
 from .blocks import (
     BLOCK_SIZE,
@@ -73,7 +72,7 @@ __all__ = [  # noqa: RUF022
     "volume_size_for",
 ]
 
-log = logging.getLogger("awskit.ebs")
+log = logger("awskit.ebs")
 
 #: ListSnapshotBlocks / ListChangedBlocks ``MaxResults`` bounds.
 MIN_PAGE, MAX_PAGE = 100, 10000

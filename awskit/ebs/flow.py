@@ -18,7 +18,6 @@ AccessDenied, Validation and Conflict fail at once.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .._errors import ChecksumMismatch
+from .._errors import ChecksumMismatch, logger
 from .._retry import RETRYABLE_CODES, RetryPolicy, is_throttle
 
 __all__ = [
@@ -43,7 +42,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-log = logging.getLogger("awskit.ebs")
+log = logger("awskit.ebs")
 
 #: A snapshot this young may still answer ResourceNotFoundException (eventual consistency).
 FRESH_SNAPSHOT_SECONDS = 180.0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._errors import AwskitError, InvalidInput, from_botocore, translate
+from .._errors import AwskitError, InvalidInput, from_botocore, logger, translate
 from .blocks import BLOCK_SIZE, block_count, linear_checksum_of_digests
 from .flow import Retrier
 from .models import Snapshot
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SnapshotWriter", "snapshot_errors"]
 
-log = logging.getLogger("awskit.ebs")
+log = logger("awskit.ebs")
 
 
 @contextmanager

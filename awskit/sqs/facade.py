@@ -156,7 +156,7 @@ class SQS:
             raise InvalidInput("max_receive_count", "only meaningful with dead_letter_queue")
         if attributes:
             raw.update({str(key): str(value) for key, value in attributes.items()})
-        answer = self.client.create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type]
+        answer = self._session.calls("sqs").create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type]
         return Queue(self._session, answer["QueueUrl"], model)
 
     @overload
@@ -176,7 +176,7 @@ class SQS:
         """
         check_queue_name(name)
         _check_model(model)
-        answer = self.client.get_queue_url(QueueName=name)
+        answer = self._session.calls("sqs").get_queue_url(QueueName=name)
         return Queue(self._session, answer["QueueUrl"], model)
 
     def queues(self, prefix: str | None = None) -> Iterator[Queue[str]]:
@@ -190,7 +190,7 @@ class SQS:
         request: dict[str, Any] = {"MaxResults": 1000}
         if prefix:
             request["QueueNamePrefix"] = prefix
-        fetch = token_pages(self.client.list_queues, "QueueUrls", **request)
+        fetch = token_pages(self._session.calls("sqs").list_queues, "QueueUrls", **request)
 
         def page(token: Any) -> Page[Queue[str]]:
             with aws_errors():

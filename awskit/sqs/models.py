@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .._errors import AwskitError, aws_errors
+from .._errors import AwskitError
 from .codec import AttributeValue, check_visibility, decode_attributes
 
 if TYPE_CHECKING:
@@ -289,17 +289,15 @@ class Message(Generic[T]):
 
     def delete(self) -> None:
         """Delete it from the queue (its receipt handle must still be current)."""
-        with aws_errors():
-            self._queue.client.delete_message(
-                QueueUrl=self._queue.url, ReceiptHandle=self.receipt_handle
-            )
+        self._queue._calls.delete_message(
+            QueueUrl=self._queue.url, ReceiptHandle=self.receipt_handle
+        )
 
     def change_visibility(self, seconds: int) -> None:
         """Hide it for ``seconds`` more from now (0 makes it visible again; 12 h cap)."""
         check_visibility(seconds, "seconds")
-        with aws_errors():
-            self._queue.client.change_message_visibility(
-                QueueUrl=self._queue.url,
-                ReceiptHandle=self.receipt_handle,
-                VisibilityTimeout=seconds,
-            )
+        self._queue._calls.change_message_visibility(
+            QueueUrl=self._queue.url,
+            ReceiptHandle=self.receipt_handle,
+            VisibilityTimeout=seconds,
+        )

@@ -9,7 +9,6 @@ its visibility timeout has passed it extends it by another timeout, in batches, 
 
 from __future__ import annotations
 
-import logging
 import math
 import signal
 import threading
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Generic
 
-from .._errors import InvalidInput
+from .._errors import InvalidInput, logger
 from .codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS, check_visibility
 from .models import InvalidMessage, Message, ProcessStats, T
 
@@ -30,7 +29,7 @@ __all__ = [
     "run",
 ]
 
-log = logging.getLogger("awskit.sqs")
+log = logger("awskit.sqs")
 
 # Margin kept below the 12 h cap: clocks differ, and SQS rejects the whole change if the
 # total goes one second over.

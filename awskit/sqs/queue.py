@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,8 +16,9 @@ from .._errors import (
     ChecksumMismatch,
     InvalidInput,
     PartialFailure,
-    error_code,
-    translate,
+    failure_reason,
+    logger,
+    translate_any,
     translates_errors,
 )
 from .codec import (
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Queue"]
 
-log = logging.getLogger("awskit.sqs")
+log = logger("awskit.sqs")
 
 # AWS: a body may hold #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF only.
 _BAD_BODY_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -126,6 +126,11 @@ class Queue(Generic[T]):
         return self._session.client("sqs")
 
     @property
+    def _calls(self) -> SQSClient:
+        """The client under the session's retry rule: every single call goes through it."""
+        return self._session.calls("sqs")
+
+    @property
     def fifo(self) -> bool:
         """True for a FIFO queue (its name ends in ``.fifo``, as AWS requires)."""
         return self.name.endswith(".fifo")
@@ -134,7 +139,7 @@ class Queue(Generic[T]):
     @translates_errors
     def attributes(self) -> QueueAttributes:
         """Every attribute, fetched now (counts are approximate and change)."""
-        response = self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=["All"])
+        response = self._calls.get_queue_attributes(QueueUrl=self.url, AttributeNames=["All"])
         attributes = QueueAttributes.from_raw(
             cast(Mapping[str, str], response.get("Attributes", {}))
         )
@@ -239,22 +244,33 @@ class Queue(Generic[T]):
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
         )
-        policy = self._session.retry
+        results: list[SendResult] = []
         problem = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            answer = policy.call(
-                lambda: self.client.send_message(QueueUrl=self.url, **entry.request)
-            )
+
+        def attempt(left: list[_Entry]) -> list[_Entry]:
+            nonlocal problem
+            answer = self.client.send_message(QueueUrl=self.url, **entry.request)
             found = entry.problem(cast(Mapping[str, Any], answer))
-            if found is None:
-                return SendResult(
+            if found is not None:
+                problem = found
+                log.warning("SendMessage to %s: %s", self.name, problem)
+                return left
+            results.append(
+                SendResult(
                     answer["MessageId"], answer["MD5OfMessageBody"], answer.get("SequenceNumber")
                 )
-            problem = found
-            log.warning("SendMessage to %s: %s (attempt %d)", self.name, problem, attempt)
-            if attempt < policy.max_attempts:
-                policy.sleep(policy.backoff(attempt))
-        raise ChecksumMismatch(problem, code="MD5Mismatch", operation="SendMessage")
+            )
+            return []
+
+        # One message is a batch of one: a resend after a transient failure may duplicate
+        # it on a standard queue (SQS is at-least-once), never lose it.
+        try:
+            self._session.retry.drain([entry], attempt, what="messages")
+        except PartialFailure as exc:
+            if exc.last_error is not None and not problem:
+                raise translate_any(exc.last_error, "SendMessage") from exc.last_error
+            raise ChecksumMismatch(problem, code="MD5Mismatch", operation="SendMessage") from exc
+        return results[0]
 
     @translates_errors
     def send_many(
@@ -308,9 +324,7 @@ class Queue(Generic[T]):
         if errors and not result.sent:
             # Nothing went out, so nothing is lost by raising what stopped every request.
             error = errors[0]
-            if isinstance(error, ClientError):
-                raise translate(error) from error
-            raise error
+            raise translate_any(error, "SendMessageBatch") from error
         return result
 
     def _send_fifo(
@@ -388,19 +402,20 @@ class Queue(Generic[T]):
             self._session.retry.drain(batch, attempt, what="messages")
         except PartialFailure as exc:
             for entry in exc.failed:
-                code, reason = last.get(entry.id, ("Throttled", str(exc.last_error)))
+                code, reason = last.get(entry.id) or failure_reason(exc.last_error)
                 failed.append(entry.failure(code, reason, False))
-        except (ClientError, BotoCoreError) as exc:
-            # The request itself failed after botocore's retries: report every entry of
-            # the batch that has no answer yet, with the error that stopped it.
+            return sent, failed, exc.last_error
+        except Exception as exc:
+            # The request itself failed in a way no retry helps (a validation error, say):
+            # report every entry of the batch that has no answer yet, with that error.
             done = {r.index for r in sent} | {f.index for f in failed}
-            code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+            code, reason = failure_reason(exc)
             sender_fault = isinstance(exc, ClientError) and (
                 exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) < 500
             )
             for entry in batch:
                 if entry.index not in done:
-                    failed.append(entry.failure(code, str(exc), sender_fault))
+                    failed.append(entry.failure(code, reason, sender_fault))
             return sent, failed, exc
         return sent, failed, None
 
@@ -442,7 +457,7 @@ class Queue(Generic[T]):
             request["MessageAttributeNames"] = names
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = check_visibility(visibility_timeout)
-        answer = self._session.retry.call(lambda: self.client.receive_message(**request))
+        answer = self._calls.receive_message(**request)
         return self._deliveries(answer.get("Messages", []))
 
     def _deliveries(self, raw: Iterable[Mapping[str, Any]]) -> list[Message[T]]:
@@ -532,11 +547,21 @@ class Queue(Generic[T]):
             unique.setdefault(message.receipt_handle, (index, message))
         items = list(unique.values())
         result = BatchResult()
+        errors: list[BaseException] = []
         for start in range(0, len(items), MAX_BATCH_ENTRIES):
-            self._delete_batch(items[start : start + MAX_BATCH_ENTRIES], result)
+            error = self._delete_batch(items[start : start + MAX_BATCH_ENTRIES], result)
+            if error is not None:
+                errors.append(error)
+        result.sent.sort(key=lambda r: r.index)
+        result.failed.sort(key=lambda f: f.index)
+        if errors and not result.sent:
+            # Nothing was deleted, so nothing is hidden by raising what refused every batch.
+            raise translate_any(errors[0], "DeleteMessageBatch") from errors[0]
         return result
 
-    def _delete_batch(self, batch: list[tuple[int, Message[T]]], result: BatchResult) -> None:
+    def _delete_batch(
+        self, batch: list[tuple[int, Message[T]]], result: BatchResult
+    ) -> BaseException | None:
         by_id = {str(index): (index, message) for index, message in batch}
         last: dict[str, tuple[str, str]] = {}
 
@@ -577,8 +602,18 @@ class Queue(Generic[T]):
             self._session.retry.drain(list(by_id), attempt, what="deletes")
         except PartialFailure as exc:
             for entry_id in exc.failed:
-                code, reason = last.get(entry_id, ("Throttled", str(exc.last_error)))
+                code, reason = last.get(entry_id) or failure_reason(exc.last_error)
                 result.failed.append(failure(entry_id, code, reason, False))
+            return exc.last_error
+        except Exception as exc:
+            # Refused as a whole (no retry helps): none of these was deleted.
+            code, reason = failure_reason(exc)
+            done = {str(r.index) for r in result.sent} | {f.id for f in result.failed}
+            for entry_id in by_id:
+                if entry_id not in done:
+                    result.failed.append(failure(entry_id, code, reason, True))
+            return exc
+        return None
 
     def process(
         self,
@@ -625,9 +660,9 @@ class Queue(Generic[T]):
     @translates_errors
     def purge(self) -> None:
         """Delete every message (SQS allows one purge per queue every 60 seconds)."""
-        self.client.purge_queue(QueueUrl=self.url)
+        self._calls.purge_queue(QueueUrl=self.url)
 
     @translates_errors
     def delete(self) -> None:
         """Delete the queue and its messages (the name is reusable after 60 seconds)."""
-        self.client.delete_queue(QueueUrl=self.url)
+        self._calls.delete_queue(QueueUrl=self.url)
