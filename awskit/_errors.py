@@ -43,6 +43,9 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ReadTimeoutError,
 )
+from botocore.exceptions import (
+    ConnectionError as BotocoreConnectionError,
+)
 
 __all__ = [
     "THROTTLING_CODES",
@@ -351,7 +354,9 @@ def translate_any(exc: BaseException, operation: str | None = None) -> BaseExcep
             code="Timeout",
             operation=operation,
         )
-    if isinstance(exc, (HTTPClientError, IncompleteReadError)) or _is_urllib3_error(exc):
+    if isinstance(
+        exc, (HTTPClientError, BotocoreConnectionError, IncompleteReadError)
+    ) or _is_urllib3_error(exc):
         _scrub_in_place(exc)
         return TransportError(
             f"the connection failed, after every retry: {scrub(str(exc))}",

@@ -36,6 +36,9 @@ from botocore.exceptions import (
     IncompleteReadError,
     ReadTimeoutError,
 )
+from botocore.exceptions import (
+    ConnectionError as BotocoreConnectionError,
+)
 
 from ._errors import (
     THROTTLING_CODES,
@@ -110,7 +113,7 @@ def classify(exc: BaseException) -> Reason | None:
         return None
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
         return "timeout"
-    if isinstance(exc, (HTTPClientError, IncompleteReadError)):
+    if isinstance(exc, (HTTPClientError, BotocoreConnectionError, IncompleteReadError)):
         return "transport"
     if type(exc).__module__.startswith("urllib3"):
         return "timeout" if "Timeout" in type(exc).__name__ else "transport"
