@@ -337,6 +337,9 @@ def _scrub_in_place(exc: BaseException) -> None:
     exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
 
 
+_TRANSPORT_ERRORS = (HTTPClientError, BotocoreConnectionError, IncompleteReadError)
+
+
 def translate_any(exc: BaseException, operation: str | None = None) -> BaseException:
     """The awskit error for any botocore or urllib3 exception; anything else is returned as is.
 
