@@ -46,7 +46,6 @@ from ._errors import (
     PartialFailure,
     TransportError,
     error_code,
-    scrub,
     translate_any,
 )
 
@@ -212,7 +211,7 @@ class RetryPolicy:
         attempts remain. Any other error propagates at once, untranslated, for the caller
         to attribute to the entries. When attempts run out,
         [PartialFailure][awskit.PartialFailure] lists exactly what is left, with the last
-        error seen.
+        error seen (translated: an [AwskitError][awskit.AwskitError]) as ``last_error``.
         """
         import tenacity
 
@@ -226,8 +225,9 @@ class RetryPolicy:
             except Exception as exc:
                 if classify(exc) is None:
                     raise
-                scrub_exception(exc)
-                last_error = exc
+                last_error = translate_any(exc)
+                if last_error is not exc:
+                    last_error.__cause__ = exc
             return left
 
         retrying = self._retrying(tenacity.retry_if_result(bool))
@@ -236,7 +236,7 @@ class RetryPolicy:
         with contextlib.suppress(tenacity.RetryError):
             retrying(once)
         if left:
-            reason = f": {scrub(str(last_error))}" if last_error is not None else ""
+            reason = f": {last_error}" if last_error is not None else ""
             raise PartialFailure(
                 f"{len(left)} {what} still not done after {self.max_attempts} attempts{reason}",
                 failed=left,

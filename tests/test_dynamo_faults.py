@@ -161,27 +161,36 @@ def test_throttling_that_outlives_botocore_is_retried_by_the_writer(
     assert len(moto_items(moto_endpoint, "throttled")) == 10
 
 
-def test_a_rejected_batch_is_reported_not_lost(
+def test_a_batch_is_retried_past_botocore_and_reported_when_attempts_run_out(
     faulty_aws: awskit.Session, fault_proxy: FaultProxy, moto_endpoint: LocalEndpoint
 ) -> None:
     table = faulty_aws.dynamo.create_table("broken", hash_key="id")
-    # 500s exhaust botocore's attempts on the first batch; awskit does not stack another
-    # retry layer on a server error, but reports the batch exactly.
     attempts = botocore_attempts(faulty_aws)
-    fault_proxy.add("5xx", service="dynamodb", operation="BatchWriteItem", times=attempts)
     items = [{"id": f"{n:02}"} for n in range(30)]
+    # 500s that exhaust botocore's attempts once: the one retry rule sends the batch again.
+    fault_proxy.add("5xx", service="dynamodb", operation="BatchWriteItem", times=attempts)
     with table.batch_writer() as batch:
-        for item in items[:25]:
+        for item in items[:5]:
+            batch.put(item)
+    assert fault_proxy.injected["5xx"] == attempts
+    assert len(moto_items(moto_endpoint, "broken")) == 5
+    # 500s on every attempt of both layers: the batch is reported exactly, nothing dropped.
+    max_attempts = faulty_aws.retry.max_attempts
+    fault_proxy.add(
+        "5xx", service="dynamodb", operation="BatchWriteItem", times=attempts * max_attempts
+    )
+    with table.batch_writer() as batch:
+        for item in items[5:25]:
             batch.put(item)
         with pytest.raises(awskit.PartialFailure) as info:
             batch.flush()
         for item in items[25:]:
             batch.put(item)
-    assert info.value.failed == items[:25]
+    assert info.value.failed == items[5:25]
     assert isinstance(info.value.last_error, awskit.AwskitError)
     assert info.value.last_error.code == "InternalServerError"
     assert sorted(i["id"]["S"] for i in moto_items(moto_endpoint, "broken")) == [
-        item["id"] for item in items[25:]
+        item["id"] for item in items[:5] + items[25:]
     ]
 
 

@@ -92,7 +92,8 @@ def test_drain_retries_throttling_of_the_whole_call_and_keeps_the_last_error(
     with pytest.raises(awskit.PartialFailure) as info:
         policy.drain([1, 2], always)
     assert info.value.failed == [1, 2]
-    assert isinstance(info.value.last_error, ClientError)
+    assert isinstance(info.value.last_error, awskit.Throttled)
+    assert isinstance(info.value.last_error.__cause__, ClientError)
 
 
 def test_drain_counts_a_failed_call_as_an_attempt_that_left_everything(

@@ -94,6 +94,12 @@ class DynamoDB:
                     self._fast = client
         return client
 
+    @property
+    def _calls(self) -> DynamoDBClient:
+        """The client (fast path on) under the session's retry rule, errors translated."""
+        self.client  # noqa: B018 -- enables the fast path on first use
+        return self.session.calls("dynamodb")
+
     @overload
     def create_table(
         self,
@@ -168,13 +174,13 @@ class DynamoDB:
         if ttl_attribute is not None and (not isinstance(ttl_attribute, str) or not ttl_attribute):
             raise InvalidInput("ttl_attribute", "name the attribute holding the expiry time")
         with aws_errors():
-            self.client.create_table(**request)
+            self._calls.create_table(**request)
             if wait or ttl_attribute is not None:
                 self.client.get_waiter("table_exists").wait(
                     TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
                 )
             if ttl_attribute is not None:
-                self.client.update_time_to_live(
+                self._calls.update_time_to_live(
                     TableName=name,
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
                 )
@@ -220,8 +226,7 @@ class DynamoDB:
         return Paged(fetch).map(lambda name: Table(self, name))
 
     def _list_tables(self, **request: Any) -> Mapping[str, Any]:
-        with aws_errors():
-            return self.client.list_tables(**request)
+        return self._calls.list_tables(**request)
 
     def transact_write(
         self, actions: Sequence[TransactAction], *, token: str | None = None

@@ -24,9 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from botocore.exceptions import ClientError
-
-from .._errors import InvalidInput, PartialFailure, aws_errors, translate
+from .._errors import InvalidInput, PartialFailure, aws_errors, translate_any
 from .codec import item_size, key_of
 from .table import BATCH_GET_KEYS, KeyId, key_id
 
@@ -198,8 +196,8 @@ class BatchWriter(Generic[T]):
             self._retry.drain(batch, attempt, what="items")
         except PartialFailure as exc:
             failed, error = list(exc.failed), exc.last_error or exc
-        except ClientError as exc:
-            failed, error = current, translate(exc)
+        except Exception as exc:
+            failed, error = current, translate_any(exc, "BatchWriteItem")
         except BaseException as exc:
             # Kept for the caller, never lost on a pool thread.
             failed, error = current, exc

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from .._errors import (
@@ -23,7 +22,6 @@ from .._errors import (
     ConditionFailed,
     InvalidInput,
     aws_errors,
-    translate,
 )
 from .._paging import Page, Paged
 from .codec import dump_item, from_attribute_value, key_of, load_item, to_attribute_value
@@ -124,12 +122,16 @@ class Table(Generic[T]):
         """The shared low-level client (fast read path enabled)."""
         return self._dynamo.client
 
+    @property
+    def _calls(self) -> DynamoDBClient:
+        """The client under the session's retry rule: every single call goes through it."""
+        return self._dynamo._calls
+
     # -- description ---------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
         """The ``Table`` part of a fresh ``DescribeTable`` response."""
-        with aws_errors():
-            table = dict(self.client.describe_table(TableName=self.name)["Table"])
+        table = dict(self._calls.describe_table(TableName=self.name)["Table"])
         self._learn(table)
         return table
 
@@ -257,16 +259,12 @@ class Table(Generic[T]):
 
     def _write(self, operation: Any, request: dict[str, Any]) -> Any:
         """Send a single-item write; a failed condition carries the current item, decoded."""
-        with aws_errors():
-            try:
-                return operation(**request)
-            except ClientError as exc:
-                error = translate(exc)
-                if not isinstance(error, ConditionFailed):
-                    raise
-                if isinstance(error.item, Mapping):
-                    error.item = self._load_or_plain(error.item)
-                raise error from exc
+        try:
+            return operation(**request)
+        except ConditionFailed as error:
+            if isinstance(error.item, Mapping):
+                error.item = self._load_or_plain(error.item)
+            raise
 
     # -- versioning ----------------------------------------------------------------------
 
@@ -324,7 +322,7 @@ class Table(Generic[T]):
                       condition=Attr("username").not_exists())
         """
         request = self.put_request(item, condition)
-        self._write(self.client.put_item, _on_failure(request))
+        self._write(self._calls.put_item, _on_failure(request))
         if self.version_field is None:
             return item
         new = from_attribute_value(request["Item"][self.version_field])
@@ -353,10 +351,7 @@ class Table(Generic[T]):
         if key is not None and key_kwargs:
             raise InvalidInput("key", "give the key as one mapping or as keywords, not both")
         av_key, _ = self._key(key if key is not None else key_kwargs)
-        with aws_errors():
-            response = self.client.get_item(
-                TableName=self.name, Key=av_key, ConsistentRead=consistent
-            )
+        response = self._calls.get_item(TableName=self.name, Key=av_key, ConsistentRead=consistent)
         item = response.get("Item")
         return None if item is None else self.load(item)
 
@@ -423,7 +418,7 @@ class Table(Generic[T]):
             key, set=set, remove=remove, add=add, delete=delete, condition=condition
         )
         response = self._write(
-            self.client.update_item,
+            self._calls.update_item,
             {**_on_failure(request), "ReturnValues": "ALL_NEW"},
         )
         return self.load(response["Attributes"])
@@ -451,7 +446,7 @@ class Table(Generic[T]):
         """
         request = self.delete_request(key, condition)
         response = self._write(
-            self.client.delete_item,
+            self._calls.delete_item,
             {**_on_failure(request), "ReturnValues": "ALL_OLD"},
         )
         old = response.get("Attributes")
@@ -462,8 +457,7 @@ class Table(Generic[T]):
     def _pages(self, call: Any, request: dict[str, Any], start_key: Any, limit: Any) -> Paged[T]:
         def fetch(token: Any) -> Page[T]:
             page_request = request if token is None else {**request, "ExclusiveStartKey": token}
-            with aws_errors():
-                response = call(**page_request)
+            response = call(**page_request)
             return Page(
                 [self.load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
             )
@@ -506,7 +500,7 @@ class Table(Generic[T]):
         )
         if reverse:
             request["ScanIndexForward"] = False
-        return self._pages(self.client.query, request, start_key, limit)
+        return self._pages(self._calls.query, request, start_key, limit)
 
     def scan(
         self,
@@ -541,13 +535,13 @@ class Table(Generic[T]):
             limit=limit,
         )
         if segments == 1:
-            return self._pages(self.client.scan, request, start_key, limit)
+            return self._pages(self._calls.scan, request, start_key, limit)
         if start_key is not None:
             raise InvalidInput("start_key", "a parallel scan cannot be resumed")
         from .scan import parallel_scan
 
         return parallel_scan(
-            self.client.scan,
+            self._calls.scan,
             request,
             segments=segments,
             workers=min(segments, self._dynamo.session.max_concurrency),
@@ -578,10 +572,9 @@ class Table(Generic[T]):
         total = 0
         token = None
         while True:
-            with aws_errors():
-                response = self.client.scan(
-                    **(request if token is None else {**request, "ExclusiveStartKey": token})
-                )
+            response = self._calls.scan(
+                **(request if token is None else {**request, "ExclusiveStartKey": token})
+            )
             total += int(response.get("Count", 0))
             token = response.get("LastEvaluatedKey")
             if token is None:
@@ -651,7 +644,7 @@ class Table(Generic[T]):
     def delete_table(self, *, wait: bool = False) -> None:
         """Delete the table and every item in it; ``wait`` until it is gone."""
         with aws_errors():
-            self.client.delete_table(TableName=self.name)
+            self._calls.delete_table(TableName=self.name)
             if wait:
                 self.client.get_waiter("table_not_exists").wait(
                     TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}

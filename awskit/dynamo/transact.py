@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
 
-from .._errors import AwskitError, InvalidInput, aws_errors, error_code
+from .._errors import AwskitError, InvalidInput, error_code
 from .codec import from_attribute_value
 from .table import key_id
 
@@ -210,13 +210,16 @@ def transact_write(
     call: dict[str, Any] = {"TransactItems": items}
     if token is not None:
         call["ClientRequestToken"] = token
-    with aws_errors():
+
+    def send() -> None:
         try:
             dynamo.client.transact_write_items(**call)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
             raise _cancelled(exc, actions, tables) from exc
+
+    dynamo.session.retry.call(send, operation="TransactWriteItems")
 
 
 def transact_get(table: Table[T], keys: Iterable[Any]) -> list[T | None]:
@@ -227,11 +230,14 @@ def transact_get(table: Table[T], keys: Iterable[Any]) -> list[T | None]:
         {"Get": {"TableName": table.name, "Key": table._key(key, field=f"keys[{i}]")[0]}}
         for i, key in enumerate(keys)
     ]
-    with aws_errors():
+
+    def send() -> Any:
         try:
-            response = table.client.transact_get_items(TransactItems=cast(Any, items))
+            return table.client.transact_get_items(TransactItems=cast(Any, items))
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
             raise _cancelled(exc, keys, [table] * len(keys)) from exc
+
+    response = table._dynamo.session.retry.call(send, operation="TransactGetItems")
     return [table.load(r["Item"]) if r.get("Item") else None for r in response.get("Responses", ())]
