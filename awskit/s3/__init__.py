@@ -12,9 +12,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from botocore.exceptions import ClientError
-
-from .._errors import AlreadyExists, InvalidInput, aws_errors, translates_errors
+from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
 from .._paging import Paged, token_pages
 from .bucket import Bucket, translated
 from .models import Body, BucketInfo, ObjectInfo, ObjectStream, Progress, PutResult
@@ -99,6 +97,11 @@ class S3:
             return self._presigner
 
     @property
+    def _calls(self) -> S3Client:
+        """The client under the session's retry rule: every single call goes through it."""
+        return self._session.calls("s3")
+
+    @property
     def session(self) -> Session:
         """The awskit session this facade belongs to."""
         return self._session
@@ -114,7 +117,7 @@ class S3:
             names = [b.name for b in aws.s3.buckets()]
         """
         fetch = token_pages(
-            self.client.list_buckets,
+            self._calls.list_buckets,
             "Buckets",
             request_token="ContinuationToken",
             MaxBuckets=10_000,
@@ -154,11 +157,11 @@ class S3:
         if region is not None and (not isinstance(region, str) or not region):
             raise InvalidInput("region", "a region name such as 'eu-west-1'")
         region = region or self._session.region or "us-east-1"
-        client = self.client
+        client = self._calls
         if region == "us-east-1":
             try:
                 head = client.head_bucket(Bucket=name)
-            except ClientError:
+            except AwskitError:
                 pass  # 404 (free), 403 (someone else's), 301 (elsewhere): CreateBucket says.
             else:
                 raise AlreadyExists(
@@ -199,5 +202,5 @@ class S3:
         """
         bucket = self.bucket(name)
         deleted = bucket.delete_many(obj.key for obj in bucket.objects()) if empty else 0
-        self.client.delete_bucket(Bucket=bucket.name)
+        self._calls.delete_bucket(Bucket=bucket.name)
         return deleted

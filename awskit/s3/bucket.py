@@ -7,6 +7,7 @@ batched deletes that never lose a key) and transfers through boto3's transfer ma
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -14,10 +15,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from .._errors import AwskitError, InvalidInput, PartialFailure, aws_errors, translates_errors
-from .._errors import error_code as _error_code
+from .._errors import (
+    InvalidInput,
+    NotFound,
+    PartialFailure,
+    TransportError,
+    aws_errors,
+    scrub,
+    translates_errors,
+)
 from .._paging import Page, Paged, token_pages
 from .._retry import RETRYABLE_CODES
 from .models import Body, ObjectInfo, ObjectStream, Progress, PutResult
@@ -153,7 +159,15 @@ class Bucket:
         return self._put(kwargs, _FromHere(data, start) if start else data)
 
     def _put(self, kwargs: dict[str, Any], body: Any) -> PutResult:
-        response = self.client.put_object(Body=body, **kwargs)
+        start = None if isinstance(body, bytes) else body.tell()
+
+        def once() -> Any:
+            # Each attempt is a new PutObject: it must send the body from where it starts.
+            if start is not None:
+                body.seek(start)
+            return self.client.put_object(Body=body, **kwargs)
+
+        response = self._s3.session.retry.call(once, operation="PutObject")
         return PutResult(
             kwargs["Key"], unquote_etag(response.get("ETag")), response.get("VersionId")
         )
@@ -166,8 +180,17 @@ class Bucket:
         Raises:
             NotFound: no such key (``NoSuchKey``) or bucket (``NoSuchBucket``).
         """
-        with self.open(key) as stream:
-            return stream.read()
+        check_key(key)
+
+        def once() -> bytes:
+            # The body is read inside the attempt: a connection dropped mid-object is
+            # retried like one dropped before the answer.
+            response = self.client.get_object(Bucket=self.name, Key=key)
+            with contextlib.closing(response["Body"]) as body:
+                data: bytes = body.read()
+            return data
+
+        return self._s3.session.retry.call(once, operation="GetObject")
 
     @translates_errors
     def open(self, key: str) -> ObjectStream:
@@ -183,7 +206,7 @@ class Bucket:
                     ...
         """
         check_key(key)
-        return ObjectStream(key, self.client.get_object(Bucket=self.name, Key=key))
+        return ObjectStream(key, self._s3._calls.get_object(Bucket=self.name, Key=key))
 
     @translates_errors
     def exists(self, key: str) -> bool:
@@ -194,11 +217,9 @@ class Bucket:
         """
         check_key(key)
         try:
-            self.client.head_object(Bucket=self.name, Key=key)
-        except ClientError as exc:
-            if _error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
-                return False
-            raise
+            self._s3._calls.head_object(Bucket=self.name, Key=key)
+        except NotFound:
+            return False
         return True
 
     @translates_errors
@@ -209,7 +230,7 @@ class Bucket:
         bucket records a delete marker); a missing bucket is ``NotFound``.
         """
         check_key(key)
-        self.client.delete_object(Bucket=self.name, Key=key)
+        self._s3._calls.delete_object(Bucket=self.name, Key=key)
 
     def presigned_url(self, key: str, expires_in: int = 3600, method: str = "get_object") -> str:
         """A URL anyone can use, without credentials, for ``expires_in`` seconds.
@@ -260,7 +281,7 @@ class Bucket:
         if start_after is not None:
             kwargs["StartAfter"] = check_key(start_after, "start_after")
         fetch = token_pages(
-            self.client.list_objects_v2,
+            self._s3._calls.list_objects_v2,
             "Contents",
             request_token="ContinuationToken",
             response_token="NextContinuationToken",
@@ -428,8 +449,9 @@ class Bucket:
                 future.result()
             except RetriesExceededError as exc:
                 # A download whose stream kept breaking after s3transfer's own retries.
-                raise AwskitError(
-                    f"{direction} of {key!r} failed after retries: {exc.last_exception}",
+                reason = scrub(str(exc.last_exception))
+                raise TransportError(
+                    f"{direction} of {key!r} failed after retries: {reason}",
                     code="RetriesExceeded",
                     operation="GetObject",
                 ) from exc
