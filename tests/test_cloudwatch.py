@@ -578,14 +578,19 @@ def test_put_metrics_throttling_and_partial_failure(
     data = [MetricDatum(name="X", value=1.0, dimensions={"N": str(i)}) for i in range(1500)]
     stub.add_client_error("put_metric_data", "Throttling", "Rate exceeded", 400)
     stub.add_response("put_metric_data", {}, {"Namespace": "MyApp", "MetricData": ANY})
-    stub.add_client_error("put_metric_data", "InternalFailure", "boom", 500)
+    attempts = offline.retry.max_attempts
+    for _ in range(attempts):  # a 500 that outlives every attempt of the one retry rule
+        stub.add_client_error("put_metric_data", "InternalFailure", "boom", 500)
     with pytest.raises(awskit.PartialFailure) as info:
         offline.cloudwatch.put_metrics("MyApp", data)
     assert [e["Dimensions"][0]["Value"] for e in info.value.failed] == [
         str(i) for i in range(1000, 1500)
     ]
     assert info.value.code == "InternalFailure"
-    assert len(sleeps.calls) == 1  # the throttle, retried once; the 500 is botocore's to retry
+    assert "1 of 2 requests succeeded" in str(info.value)
+    # The throttle, retried once; the 500, retried until attempts ran out.
+    assert len(sleeps.calls) == 1 + attempts - 1
+    stub.assert_no_pending_responses()
 
 
 def test_put_metrics_first_request_error_is_translated(

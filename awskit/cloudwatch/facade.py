@@ -6,9 +6,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from .._errors import (
     AwskitError,
@@ -16,8 +14,6 @@ from .._errors import (
     NotFound,
     PartialFailure,
     aws_errors,
-    error_code,
-    translate,
     translates_errors,
 )
 from .._paging import Page, Paged, token_pages
@@ -172,16 +168,17 @@ class CloudWatch:
 
     # Alarms ---------------------------------------------------------------------------
 
-    def _send(self, operation: Callable[..., Any], **request: Any) -> None:
-        """One request, rerun by the retry policy on throttling that outlived botocore."""
-        self._session.retry.call(lambda: operation(**request))
+    @property
+    def _calls(self) -> CloudWatchClient:
+        """The client under the session's retry rule: every single call goes through it."""
+        return self._session.calls("cloudwatch")
 
     def _put(self, alarm: AnyAlarm) -> None:
         request = alarm.to_request()
         if isinstance(alarm, CompositeAlarm):
-            self._send(self.client.put_composite_alarm, **request)
+            self._calls.put_composite_alarm(**request)
         else:
-            self._send(self.client.put_metric_alarm, **request)
+            self._calls.put_metric_alarm(**request)
 
     @staticmethod
     def _checked(alarm: AnyAlarm, field: str) -> AnyAlarm:
@@ -219,10 +216,9 @@ class CloudWatch:
         for alarm in checked:
             try:
                 self._put(alarm)
-            except ClientError as exc:
+            except AwskitError as exc:
                 failed.append(alarm)
-                last_error = translate(exc)
-                last_error.__cause__ = exc
+                last_error = exc
         if failed:
             raise PartialFailure(
                 f"{len(failed)} of {len(checked)} alarms were not put",
@@ -257,7 +253,7 @@ class CloudWatch:
                 call["AlarmNames"] = chunk
             if next_token:
                 call["NextToken"] = next_token
-            response = self.client.describe_alarms(**call)
+            response = self._calls.describe_alarms(**call)
             items: list[AnyAlarm] = []
             if kinds & {"metric", "math"}:
                 for item in response.get("MetricAlarms", ()):
@@ -427,16 +423,16 @@ class CloudWatch:
         deleted: list[str] = []
         for index, chunk in enumerate(plan):
             try:
-                self._send(self.client.delete_alarms, AlarmNames=chunk)
-            except ClientError as exc:
+                self._calls.delete_alarms(AlarmNames=chunk)
+            except AwskitError as exc:
                 if index == 0:
-                    raise translate(exc) from exc
+                    raise
                 left = [name for call in plan[index:] for name in call]
                 raise PartialFailure(
-                    f"{len(left)} alarms were not deleted",
+                    f"{len(left)} alarms were not deleted ({len(deleted)} were): {exc}",
                     failed=left,
                     last_error=exc,
-                    code=error_code(exc),
+                    code=exc.code,
                     operation="DeleteAlarms",
                 ) from exc
             deleted.extend(chunk)
@@ -479,11 +475,11 @@ class CloudWatch:
             if len(text) > 4000:
                 raise InvalidInput("reason_data", "must be at most 4000 characters of JSON")
             request["StateReasonData"] = text
-        self.client.set_alarm_state(**request)
+        self._calls.set_alarm_state(**request)
 
     def _actions(self, names: Iterable[str | AnyAlarm], enable: bool) -> None:
         wanted = _names("names", names)
-        call = self.client.enable_alarm_actions if enable else self.client.disable_alarm_actions
+        call = self._calls.enable_alarm_actions if enable else self._calls.disable_alarm_actions
         with aws_errors():
             for start in range(0, len(wanted), MAX_NAMES):
                 call(AlarmNames=wanted[start : start + MAX_NAMES])
@@ -534,7 +530,7 @@ class CloudWatch:
             request["EndDate"] = _utc("end", end)
         if start is not None and end is not None and request["StartDate"] >= request["EndDate"]:
             raise InvalidInput("start", "must be before end")
-        fetch = token_pages(self.client.describe_alarm_history, "AlarmHistoryItems", **request)
+        fetch = token_pages(self._calls.describe_alarm_history, "AlarmHistoryItems", **request)
         return Paged(_translated(fetch), limit=limit).map(AlarmHistoryItem.from_aws)
 
     def wait_for_state(
@@ -610,17 +606,17 @@ class CloudWatch:
         batches = plan_batches(fold(items))
         for index, batch in enumerate(batches):
             try:
-                self._send(self.client.put_metric_data, Namespace=namespace, MetricData=batch)
-            except ClientError as exc:
+                self._calls.put_metric_data(Namespace=namespace, MetricData=cast(Any, batch))
+            except AwskitError as exc:
                 if index == 0:
-                    raise translate(exc) from exc
+                    raise
                 left = [entry for later in batches[index:] for entry in later]
                 raise PartialFailure(
                     f"{len(left)} metric entries were not sent ({index} of {len(batches)} "
-                    "requests succeeded)",
+                    f"requests succeeded): {exc}",
                     failed=left,
                     last_error=exc,
-                    code=error_code(exc),
+                    code=exc.code,
                     operation="PutMetricData",
                 ) from exc
 
@@ -667,7 +663,7 @@ class CloudWatch:
                 raise InvalidInput("max_datapoints", "must be at least 1")
             request["MaxDatapoints"] = max_datapoints
         series: dict[str, MetricSeries] = {}
-        fetch = token_pages(self.client.get_metric_data, "MetricDataResults", **request)
+        fetch = token_pages(self._calls.get_metric_data, "MetricDataResults", **request)
         for page in Paged(_translated(fetch)).pages():
             for result in page.items:
                 one = series.setdefault(result["Id"], MetricSeries(id=result["Id"]))
@@ -717,5 +713,5 @@ class CloudWatch:
             ]
         if recently_active:
             request["RecentlyActive"] = "PT3H"
-        fetch = token_pages(self.client.list_metrics, "Metrics", **request)
+        fetch = token_pages(self._calls.list_metrics, "Metrics", **request)
         return Paged(_translated(fetch), limit=limit).map(Metric.from_aws)
