@@ -258,6 +258,92 @@ def test_incremental_upload_zeroes_what_the_parent_had(
     assert [c.index for c in ebs.changed_blocks(parent.snapshot_id, child.snapshot_id)] == [0, 1, 2]
 
 
+def _parent_with_a_block_past_1_gib(ebs: awskit.ebs.EBS) -> tuple[str, dict[int, bytes]]:
+    """A completed 2 GiB parent holding blocks 0..5 and one past the first GiB."""
+    blocks = {i: noise(BLOCK_SIZE, 100 + i) for i in [*range(6), 2048 + 7]}
+    with ebs.start_snapshot(volume_size=2) as writer:
+        for index, data in blocks.items():
+            writer.put_block(index, data)
+    return writer.snapshot.snapshot_id, blocks
+
+
+CHILD_SOURCES = {
+    # image source, volume_size given: the default (the parent's 2 GiB is kept), a
+    # larger volume, a seekable stream, and a pipe whose length nobody knows up front.
+    "file, default volume": (lambda p, image: (p.write_bytes(image), p)[1], None),
+    "file, larger volume": (lambda p, image: (p.write_bytes(image), p)[1], 3),
+    "seekable stream": (lambda p, image: io.BytesIO(image), None),
+    "pipe": (lambda p, image: Pipe(image), 2),
+}
+
+
+@pytest.mark.parametrize("skip_zero_blocks", [True, False], ids=["skip", "write-zeros"])
+@pytest.mark.parametrize("source", sorted(CHILD_SOURCES))
+def test_a_shorter_child_reads_as_itself_then_zeros(
+    strict: StrictEBS,
+    strict_aws: awskit.Session,
+    tmp_path: Path,
+    source: str,
+    skip_zero_blocks: bool,
+) -> None:
+    # Issue 20: with a parent, blocks between the image's end and the volume's end were
+    # never written, and the parent's bytes showed through where the child reads zeros.
+    ebs = strict_aws.ebs
+    parent_id, parent_blocks = _parent_with_a_block_past_1_gib(ebs)
+    image = noise(BLOCK_SIZE, 5) + bytes(BLOCK_SIZE) + noise(1000, 6)  # blocks 0..2
+    make, volume_size = CHILD_SOURCES[source]
+    child = ebs.upload(
+        make(tmp_path / "child.img", image),
+        volume_size=volume_size,
+        parent_snapshot_id=parent_id,
+        skip_zero_blocks=skip_zero_blocks,
+    )
+    assert child.volume_size == (volume_size or 2)
+    # Written: the image's two data blocks, its zero block (the parent has one there),
+    # and zeros over every other block the parent holds.
+    assert child.blocks_written == strict.puts[child.snapshot_id] == 3 + 4
+    assert not strict.rejected
+    expected = image + bytes(BLOCK_SIZE - 1000)
+    for index in sorted(parent_blocks):
+        data = strict.block_data(child.snapshot_id, index)
+        assert data == (expected[index * BLOCK_SIZE :][:BLOCK_SIZE] or bytes(BLOCK_SIZE))
+    out = tmp_path / "child.out"
+    ebs.download(child.snapshot_id, out, size=8 * BLOCK_SIZE)
+    assert out.read_bytes() == image + bytes(8 * BLOCK_SIZE - len(image))
+    # And what EBS itself says changed against the parent: exactly what was written.
+    changed = [c.index for c in ebs.changed_blocks(parent_id, child.snapshot_id)]
+    assert changed == [*range(6), 2048 + 7]
+
+
+def test_a_shorter_child_of_the_same_volume_size_hides_the_parent(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    # The case as issue 20 saw it: parent and child both default to 1 GiB.
+    ebs = strict_aws.ebs
+    parent = ebs.upload(io.BytesIO(noise(6 * BLOCK_SIZE)))
+    src = tmp_path / "child.img"
+    src.write_bytes(image := noise(BLOCK_SIZE + 77, 9))
+    child = ebs.upload(src, parent_snapshot_id=parent.snapshot_id)
+    assert child.volume_size == 1
+    out = tmp_path / "child.out"
+    ebs.download(child.snapshot_id, out, size=6 * BLOCK_SIZE)
+    assert out.read_bytes() == image + bytes(6 * BLOCK_SIZE - len(image))
+
+
+def test_a_child_skips_zero_blocks_where_the_parent_has_none(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    ebs = strict_aws.ebs
+    parent = ebs.upload(io.BytesIO(noise(BLOCK_SIZE) + bytes(2 * BLOCK_SIZE) + noise(10)))
+    # The parent holds blocks 0 and 3; the child's zero blocks 1, 2 and 4 need no write.
+    image = noise(BLOCK_SIZE, 3) + bytes(3 * BLOCK_SIZE) + bytes(BLOCK_SIZE)
+    child = ebs.upload(io.BytesIO(image), parent_snapshot_id=parent.snapshot_id)
+    assert child.blocks_written == 2
+    out = tmp_path / "child.img"
+    ebs.download(child.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+
+
 def test_listing_pages_through_every_block(strict_aws: awskit.Session, tmp_path: Path) -> None:
     with StrictEBS(page_limit=2) as server:
         aws = make_session(server.url, strict_aws.retry)
