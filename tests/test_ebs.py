@@ -479,6 +479,11 @@ def test_invalid_input_before_any_request(
         (lambda: ebs.changed_blocks("snap-1", "bad"), "second_snapshot_id"),
         (lambda: ebs.read_block("snap-0123", -1, "t"), "index"),
         (lambda: ebs.wait("snap-0123", timeout=0), "timeout"),
+        (lambda: ebs.start_snapshot(client_token="t" * 65), "client_token"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), client_token="t" * 65), "client_token"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), client_token="tökén"), "client_token"),
+        (lambda: ebs.start_snapshot(client_token=""), "client_token"),
+        (lambda: ebs.start_snapshot(client_token="two words"), "client_token"),
     ]
     for call, field in cases:
         with pytest.raises(awskit.InvalidInput) as info:
@@ -649,12 +654,87 @@ def test_client_token_makes_the_start_idempotent(
     token = awskit.ebs.client_token("nightly", "db", 1)
     assert token == awskit.ebs.client_token("nightly", "db", 1)
     assert token != awskit.ebs.client_token("nightly", "db", 2)
+    strict_aws.ebs.start_snapshot(client_token="t" * 64)  # AWS's longest token
     first = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
     again = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
     assert first.snapshot_id == again.snapshot_id
     with pytest.raises(awskit.AwskitError) as info:
         strict_aws.ebs.start_snapshot(volume_size=3, client_token=token)
     assert info.value.code == "ConflictException"
+
+
+@pytest.mark.parametrize("replay", [False, True], ids=["current-status", "original-reply"])
+def test_rerun_after_completion_returns_the_snapshot_without_writing(
+    strict_aws: awskit.Session,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    replay: bool,
+) -> None:
+    # Issue 20: the rerun got the completed snapshot back from StartSnapshot, sent blocks
+    # into it (ValidationException) and logged that it "stays pending".
+    caplog.set_level("INFO", logger="awskit.ebs")
+    with StrictEBS(replay_start=replay) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        src = tmp_path / "disk.img"
+        src.write_bytes(noise(3 * BLOCK_SIZE))
+        token = awskit.ebs.client_token("nightly", "disk", 1)
+        first = aws.ebs.upload(src, client_token=token, tags={"run": "1"})
+        puts = server.requests["PutSnapshotBlock"]
+        again = aws.ebs.upload(src, client_token=token, tags={"run": "1"}, wait=True)
+        assert again.snapshot_id == first.snapshot_id
+        assert again.status == "completed"
+        assert again.volume_size == 1
+        assert again.blocks_written == 0  # this call wrote nothing
+        assert server.requests["PutSnapshotBlock"] == puts
+        assert server.requests["CompleteSnapshot"] == 1
+        assert server.requests["StartSnapshot"] == 2
+        assert not server.rejected
+        assert "stays pending" not in caplog.text
+        # The low-level writer says the same, and sends nothing either.
+        writer = aws.ebs.start_snapshot(volume_size=1, tags={"run": "1"}, client_token=token)
+        assert writer.status == "completed"
+        with pytest.raises(awskit.AwskitError) as info:
+            writer.put_block(0, bytes(BLOCK_SIZE))
+        assert info.value.code == "SnapshotNotPending"
+        assert not isinstance(info.value, awskit.InvalidInput)
+        assert writer.complete().snapshot_id == first.snapshot_id
+        assert server.requests["PutSnapshotBlock"] == puts
+        assert server.requests["CompleteSnapshot"] == 1
+
+
+def test_rerun_of_a_failed_upload_resumes_the_pending_snapshot(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    image = noise(4 * BLOCK_SIZE)
+    token = awskit.ebs.client_token("resume", 1)
+
+    def crash(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # the job dies after its first block
+
+    with pytest.raises(KeyboardInterrupt):
+        strict_aws.ebs.upload(io.BytesIO(image), client_token=token, concurrency=1, progress=crash)
+    [pending] = strict.snapshots.values()
+    assert pending.state == "pending"
+    snap = strict_aws.ebs.upload(io.BytesIO(image), client_token=token)
+    assert snap.snapshot_id == pending.snapshot_id
+    assert snap.blocks_written == 4
+    out = tmp_path / "out.img"
+    strict_aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+    assert not strict.rejected
+
+
+def test_rerun_of_a_snapshot_in_error_says_so(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    token = awskit.ebs.client_token("broken", 1)
+    snap = strict_aws.ebs.upload(io.BytesIO(noise(10)), client_token=token)
+    strict.set_state(snap.snapshot_id, "error", "the parent is gone")
+    with pytest.raises(awskit.AwskitError) as info:
+        strict_aws.ebs.upload(io.BytesIO(noise(10)), client_token=token)
+    assert info.value.code == "SnapshotError"
+    assert info.value.snapshot_id == snap.snapshot_id  # type: ignore[attr-defined]
+    assert strict.requests["PutSnapshotBlock"] == 1
 
 
 def test_no_secret_in_reprs(strict_aws: awskit.Session) -> None:
