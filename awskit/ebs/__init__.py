@@ -93,10 +93,15 @@ def client_token(*parts: object) -> str:
 
     StartSnapshot is idempotent per token: rerunning a crashed job with the same token
     returns the snapshot the first run started instead of starting another (AWS answers
-    ``ConflictException`` if the other parameters differ). Example::
+    ``ConflictException`` if the other parameters differ); [EBS.upload][awskit.ebs.EBS.upload]
+    then resumes it, or returns it when it is already completed. The token is a UUID
+    (36 characters: AWS takes at most 64 ASCII characters).
 
+    Example:
+        ```python
         token = client_token("nightly", "db-volume", "2024-06-01")
         aws.ebs.upload("db.img", client_token=token)
+        ```
     """
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "awskit-ebs:" + "\x1f".join(map(str, parts))))
 
@@ -188,9 +193,12 @@ class EBS:
         snapshot starts as a copy of the parent and only the blocks you put differ
         (an incremental snapshot); AWS refuses a parent together with ``encrypted``.
         ``timeout_minutes`` (10..4320, AWS's default 60) is how long an idle or
-        uncompleted snapshot lives before AWS cancels it. ``client_token`` makes the
-        start idempotent (see :func:`client_token`); one is generated otherwise and
-        reused across awskit's retries.
+        uncompleted snapshot lives before AWS cancels it. ``client_token`` (1 to 64
+        printable ASCII characters) makes the start idempotent (see
+        [client_token][awskit.ebs.client_token]); one is generated otherwise and reused
+        across awskit's retries. A reused token may return a snapshot that is already
+        completed: the writer's ``status`` then says so, ``put_block`` refuses (code
+        ``SnapshotNotPending``) and ``complete`` returns it without a request.
 
         Example::
 
@@ -360,18 +368,32 @@ class EBS:
         ``wait=True`` then waits for EC2 to report it ``completed``.
         ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
 
-        With ``parent_snapshot_id`` the snapshot is incremental: every non-zero block is
-        put, and zero blocks only where the parent holds data.
+        With ``parent_snapshot_id`` the snapshot is incremental, and AWS shows the
+        parent's block wherever the child writes nothing. So the parent's blocks are
+        listed first (ListSnapshotBlocks), every non-zero block of the image is put, a
+        zero block only where the parent holds one, and every block the parent holds
+        past the image's end (up to the volume's end) is written as zeros: the child
+        reads back as the image followed by zeros. The default ``volume_size`` is then
+        at least the parent's.
 
-        ``InvalidInput`` before any request for a missing file, a volume smaller than
-        the image, or ``parent_snapshot_id`` with ``encrypted``. Once the snapshot
-        exists, any error carries its id (``error.snapshot_id``, also logged); a
-        failed upload leaves the snapshot pending, and AWS cancels it at its timeout.
+        With your own ``client_token`` a rerun is safe: if StartSnapshot returns a
+        snapshot an earlier run completed, it is returned as is (``blocks_written`` 0)
+        without a block being sent; a pending one is resumed (every block put again).
 
-        Example::
+        Raises:
+            InvalidInput: before any request, for a missing file, a volume smaller than
+                the image, ``parent_snapshot_id`` with ``encrypted``, or a client token
+                that is not 1 to 64 printable ASCII characters.
+            AwskitError: once the snapshot exists, carrying its id
+                (``error.snapshot_id``, also logged); a failed upload leaves the snapshot
+                pending, and AWS cancels it at its timeout. Code ``SnapshotError`` when a
+                reused client token names a snapshot in the ``error`` state.
 
+        Example:
+            ```python
             snap = aws.ebs.upload("disk.img", tags={"team": "infra"}, wait=True)
             print(snap.snapshot_id, snap.blocks_written)
+            ```
         """
         workers = _concurrency(concurrency, self._session.max_concurrency)
         fd: int | None = None
