@@ -11,9 +11,11 @@ what AWS refuses:
 * CompleteSnapshot: ``x-amz-ChangedBlocksCount`` equal to the distinct blocks put, and
   the LINEAR aggregate (SHA256 of the raw block digests in ascending index, as coldsnap
   sends it) with ``ChecksumAggregationMethod: LINEAR``;
-* StartSnapshot: VolumeSize 1..65536, ``ParentSnapshotId`` of a completed snapshot and
-  never with ``Encrypted``, Timeout 10..4320, ClientToken idempotency (ConflictException
-  for the same token with other parameters);
+* StartSnapshot: VolumeSize 1..65536 (not below the parent's), ``ParentSnapshotId`` of a
+  completed snapshot and never with ``Encrypted``, Timeout 10..4320, ClientToken of at
+  most 64 ASCII characters and idempotent: the same token with the same parameters
+  returns the same snapshot with its current ``Status`` (``completed`` once it is), the
+  same token with other parameters is ConflictException;
 * reads only of completed snapshots; a child reads through to its parent's blocks;
   ListSnapshotBlocks / ListChangedBlocks with ``MaxResults`` 100..10000 and NextToken,
   ListChangedBlocks scanning index windows and so returning empty pages; block tokens
@@ -99,7 +101,10 @@ class StrictEBS(LoopbackServer):
     snapshot; ``latency`` delays every block request (so requests overlap);
     ``completion_delay`` keeps a completed snapshot ``pending`` in EC2 that long;
     ``not_found_puts`` answers that many first puts of each new snapshot with
-    ResourceNotFoundException (eventual consistency right after StartSnapshot).
+    ResourceNotFoundException (eventual consistency right after StartSnapshot);
+    ``replay_start`` answers a reused client token with the first StartSnapshot reply
+    word for word (``Status: pending``, whatever the snapshot's state now), the other
+    reading of AWS's "the result of the original request is returned".
     """
 
     def __init__(
@@ -110,6 +115,7 @@ class StrictEBS(LoopbackServer):
         latency: float = 0.0,
         completion_delay: float = 0.0,
         not_found_puts: int = 0,
+        replay_start: bool = False,
     ) -> None:
         super().__init__()
         self.page_limit = page_limit
@@ -117,6 +123,7 @@ class StrictEBS(LoopbackServer):
         self.latency = latency
         self.completion_delay = completion_delay
         self.not_found_puts = not_found_puts
+        self.replay_start = replay_start
         self.snapshots: dict[str, _Snapshot] = {}
         self.requests: collections.Counter[str] = collections.Counter()
         self.rejected: list[tuple[str, str, str]] = []
@@ -242,8 +249,12 @@ class StrictEBS(LoopbackServer):
             raise _validation("Timeout must be 10..4320 minutes")
         if request.get("KmsKeyArn") is not None and not request.get("Encrypted"):
             raise _validation("KmsKeyArn needs Encrypted", "INVALID_CUSTOMER_KEY")
+        token = request.get("ClientToken")
+        if token is not None and (
+            not isinstance(token, str) or not 1 <= len(token) <= 64 or not token.isascii()
+        ):
+            raise _validation("ClientToken must be 1..64 ASCII characters")
         with self._lock:
-            token = request.get("ClientToken")
             if token is not None:
                 for snap in self.snapshots.values():
                     if snap.client_token == token:
@@ -251,7 +262,8 @@ class StrictEBS(LoopbackServer):
                             raise _Reject(
                                 409, "ConflictException", "ClientToken reused with other values"
                             )
-                        return 201, {"Content-Type": "application/json"}, _start_body(snap)
+                        status = "pending" if self.replay_start else self._status(snap)
+                        return 201, {"Content-Type": "application/json"}, _start_body(snap, status)
             parent = None
             if parent_id is not None:
                 parent = self.snapshots.get(parent_id)
@@ -274,7 +286,12 @@ class StrictEBS(LoopbackServer):
             )
             snap.puts_refused = self.not_found_puts
             self.snapshots[snap.snapshot_id] = snap
-        return 201, {"Content-Type": "application/json"}, _start_body(snap)
+        return 201, {"Content-Type": "application/json"}, _start_body(snap, "pending")
+
+    def _status(self, snap: _Snapshot) -> str:
+        """The ``Status`` AWS shows: pending until EC2 has processed a completion."""
+        state = self._state(snap)
+        return "pending" if state == "completing" else state
 
     def _block_request(
         self,
@@ -518,8 +535,7 @@ class StrictEBS(LoopbackServer):
                         "InvalidSnapshot.NotFound",
                         f"The snapshot '{snapshot_id}' does not exist.",
                     )
-                state = self._state(snap)
-                shown = "pending" if state in ("pending", "completing") else state
+                shown = self._status(snap)
                 items.append(
                     "<item>"
                     f"<snapshotId>{snap.snapshot_id}</snapshotId>"
@@ -541,11 +557,11 @@ class StrictEBS(LoopbackServer):
         return 200, {"Content-Type": "text/xml"}, xml.encode()
 
 
-def _start_body(snap: _Snapshot) -> bytes:
+def _start_body(snap: _Snapshot, status: str) -> bytes:
     result: dict[str, Any] = {
         "SnapshotId": snap.snapshot_id,
         "OwnerId": OWNER,
-        "Status": "pending",
+        "Status": status,
         "StartTime": snap.started,
         "VolumeSize": snap.volume_size,
         "BlockSize": BLOCK_SIZE,

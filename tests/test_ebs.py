@@ -258,6 +258,92 @@ def test_incremental_upload_zeroes_what_the_parent_had(
     assert [c.index for c in ebs.changed_blocks(parent.snapshot_id, child.snapshot_id)] == [0, 1, 2]
 
 
+def _parent_with_a_block_past_1_gib(ebs: awskit.ebs.EBS) -> tuple[str, dict[int, bytes]]:
+    """A completed 2 GiB parent holding blocks 0..5 and one past the first GiB."""
+    blocks = {i: noise(BLOCK_SIZE, 100 + i) for i in [*range(6), 2048 + 7]}
+    with ebs.start_snapshot(volume_size=2) as writer:
+        for index, data in blocks.items():
+            writer.put_block(index, data)
+    return writer.snapshot.snapshot_id, blocks
+
+
+CHILD_SOURCES = {
+    # image source, volume_size given: the default (the parent's 2 GiB is kept), a
+    # larger volume, a seekable stream, and a pipe whose length nobody knows up front.
+    "file, default volume": (lambda p, image: (p.write_bytes(image), p)[1], None),
+    "file, larger volume": (lambda p, image: (p.write_bytes(image), p)[1], 3),
+    "seekable stream": (lambda p, image: io.BytesIO(image), None),
+    "pipe": (lambda p, image: Pipe(image), 2),
+}
+
+
+@pytest.mark.parametrize("skip_zero_blocks", [True, False], ids=["skip", "write-zeros"])
+@pytest.mark.parametrize("source", sorted(CHILD_SOURCES))
+def test_a_shorter_child_reads_as_itself_then_zeros(
+    strict: StrictEBS,
+    strict_aws: awskit.Session,
+    tmp_path: Path,
+    source: str,
+    skip_zero_blocks: bool,
+) -> None:
+    # Issue 20: with a parent, blocks between the image's end and the volume's end were
+    # never written, and the parent's bytes showed through where the child reads zeros.
+    ebs = strict_aws.ebs
+    parent_id, parent_blocks = _parent_with_a_block_past_1_gib(ebs)
+    image = noise(BLOCK_SIZE, 5) + bytes(BLOCK_SIZE) + noise(1000, 6)  # blocks 0..2
+    make, volume_size = CHILD_SOURCES[source]
+    child = ebs.upload(
+        make(tmp_path / "child.img", image),
+        volume_size=volume_size,
+        parent_snapshot_id=parent_id,
+        skip_zero_blocks=skip_zero_blocks,
+    )
+    assert child.volume_size == (volume_size or 2)
+    # Written: the image's two data blocks, its zero block (the parent has one there),
+    # and zeros over every other block the parent holds.
+    assert child.blocks_written == strict.puts[child.snapshot_id] == 3 + 4
+    assert not strict.rejected
+    expected = image + bytes(BLOCK_SIZE - 1000)
+    for index in sorted(parent_blocks):
+        data = strict.block_data(child.snapshot_id, index)
+        assert data == (expected[index * BLOCK_SIZE :][:BLOCK_SIZE] or bytes(BLOCK_SIZE))
+    out = tmp_path / "child.out"
+    ebs.download(child.snapshot_id, out, size=8 * BLOCK_SIZE)
+    assert out.read_bytes() == image + bytes(8 * BLOCK_SIZE - len(image))
+    # And what EBS itself says changed against the parent: exactly what was written.
+    changed = [c.index for c in ebs.changed_blocks(parent_id, child.snapshot_id)]
+    assert changed == [*range(6), 2048 + 7]
+
+
+def test_a_shorter_child_of_the_same_volume_size_hides_the_parent(
+    strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    # The case as issue 20 saw it: parent and child both default to 1 GiB.
+    ebs = strict_aws.ebs
+    parent = ebs.upload(io.BytesIO(noise(6 * BLOCK_SIZE)))
+    src = tmp_path / "child.img"
+    src.write_bytes(image := noise(BLOCK_SIZE + 77, 9))
+    child = ebs.upload(src, parent_snapshot_id=parent.snapshot_id)
+    assert child.volume_size == 1
+    out = tmp_path / "child.out"
+    ebs.download(child.snapshot_id, out, size=6 * BLOCK_SIZE)
+    assert out.read_bytes() == image + bytes(6 * BLOCK_SIZE - len(image))
+
+
+def test_a_child_skips_zero_blocks_where_the_parent_has_none(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    ebs = strict_aws.ebs
+    parent = ebs.upload(io.BytesIO(noise(BLOCK_SIZE) + bytes(2 * BLOCK_SIZE) + noise(10)))
+    # The parent holds blocks 0 and 3; the child's zero blocks 1, 2 and 4 need no write.
+    image = noise(BLOCK_SIZE, 3) + bytes(3 * BLOCK_SIZE) + bytes(BLOCK_SIZE)
+    child = ebs.upload(io.BytesIO(image), parent_snapshot_id=parent.snapshot_id)
+    assert child.blocks_written == 2
+    out = tmp_path / "child.img"
+    ebs.download(child.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+
+
 def test_listing_pages_through_every_block(strict_aws: awskit.Session, tmp_path: Path) -> None:
     with StrictEBS(page_limit=2) as server:
         aws = make_session(server.url, strict_aws.retry)
@@ -393,6 +479,11 @@ def test_invalid_input_before_any_request(
         (lambda: ebs.changed_blocks("snap-1", "bad"), "second_snapshot_id"),
         (lambda: ebs.read_block("snap-0123", -1, "t"), "index"),
         (lambda: ebs.wait("snap-0123", timeout=0), "timeout"),
+        (lambda: ebs.start_snapshot(client_token="t" * 65), "client_token"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), client_token="t" * 65), "client_token"),
+        (lambda: ebs.upload(io.BytesIO(b"x"), client_token="tökén"), "client_token"),
+        (lambda: ebs.start_snapshot(client_token=""), "client_token"),
+        (lambda: ebs.start_snapshot(client_token="two words"), "client_token"),
     ]
     for call, field in cases:
         with pytest.raises(awskit.InvalidInput) as info:
@@ -563,12 +654,87 @@ def test_client_token_makes_the_start_idempotent(
     token = awskit.ebs.client_token("nightly", "db", 1)
     assert token == awskit.ebs.client_token("nightly", "db", 1)
     assert token != awskit.ebs.client_token("nightly", "db", 2)
+    strict_aws.ebs.start_snapshot(client_token="t" * 64)  # AWS's longest token
     first = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
     again = strict_aws.ebs.start_snapshot(volume_size=2, client_token=token)
     assert first.snapshot_id == again.snapshot_id
     with pytest.raises(awskit.AwskitError) as info:
         strict_aws.ebs.start_snapshot(volume_size=3, client_token=token)
     assert info.value.code == "ConflictException"
+
+
+@pytest.mark.parametrize("replay", [False, True], ids=["current-status", "original-reply"])
+def test_rerun_after_completion_returns_the_snapshot_without_writing(
+    strict_aws: awskit.Session,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    replay: bool,
+) -> None:
+    # Issue 20: the rerun got the completed snapshot back from StartSnapshot, sent blocks
+    # into it (ValidationException) and logged that it "stays pending".
+    caplog.set_level("INFO", logger="awskit.ebs")
+    with StrictEBS(replay_start=replay) as server:
+        aws = make_session(server.url, strict_aws.retry)
+        src = tmp_path / "disk.img"
+        src.write_bytes(noise(3 * BLOCK_SIZE))
+        token = awskit.ebs.client_token("nightly", "disk", 1)
+        first = aws.ebs.upload(src, client_token=token, tags={"run": "1"})
+        puts = server.requests["PutSnapshotBlock"]
+        again = aws.ebs.upload(src, client_token=token, tags={"run": "1"}, wait=True)
+        assert again.snapshot_id == first.snapshot_id
+        assert again.status == "completed"
+        assert again.volume_size == 1
+        assert again.blocks_written == 0  # this call wrote nothing
+        assert server.requests["PutSnapshotBlock"] == puts
+        assert server.requests["CompleteSnapshot"] == 1
+        assert server.requests["StartSnapshot"] == 2
+        assert not server.rejected
+        assert "stays pending" not in caplog.text
+        # The low-level writer says the same, and sends nothing either.
+        writer = aws.ebs.start_snapshot(volume_size=1, tags={"run": "1"}, client_token=token)
+        assert writer.status == "completed"
+        with pytest.raises(awskit.AwskitError) as info:
+            writer.put_block(0, bytes(BLOCK_SIZE))
+        assert info.value.code == "SnapshotNotPending"
+        assert not isinstance(info.value, awskit.InvalidInput)
+        assert writer.complete().snapshot_id == first.snapshot_id
+        assert server.requests["PutSnapshotBlock"] == puts
+        assert server.requests["CompleteSnapshot"] == 1
+
+
+def test_rerun_of_a_failed_upload_resumes_the_pending_snapshot(
+    strict: StrictEBS, strict_aws: awskit.Session, tmp_path: Path
+) -> None:
+    image = noise(4 * BLOCK_SIZE)
+    token = awskit.ebs.client_token("resume", 1)
+
+    def crash(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # the job dies after its first block
+
+    with pytest.raises(KeyboardInterrupt):
+        strict_aws.ebs.upload(io.BytesIO(image), client_token=token, concurrency=1, progress=crash)
+    [pending] = strict.snapshots.values()
+    assert pending.state == "pending"
+    snap = strict_aws.ebs.upload(io.BytesIO(image), client_token=token)
+    assert snap.snapshot_id == pending.snapshot_id
+    assert snap.blocks_written == 4
+    out = tmp_path / "out.img"
+    strict_aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+    assert not strict.rejected
+
+
+def test_rerun_of_a_snapshot_in_error_says_so(
+    strict: StrictEBS, strict_aws: awskit.Session
+) -> None:
+    token = awskit.ebs.client_token("broken", 1)
+    snap = strict_aws.ebs.upload(io.BytesIO(noise(10)), client_token=token)
+    strict.set_state(snap.snapshot_id, "error", "the parent is gone")
+    with pytest.raises(awskit.AwskitError) as info:
+        strict_aws.ebs.upload(io.BytesIO(noise(10)), client_token=token)
+    assert info.value.code == "SnapshotError"
+    assert info.value.snapshot_id == snap.snapshot_id  # type: ignore[attr-defined]
+    assert strict.requests["PutSnapshotBlock"] == 1
 
 
 def test_no_secret_in_reprs(strict_aws: awskit.Session) -> None:

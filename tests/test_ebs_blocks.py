@@ -18,6 +18,7 @@ from awskit.ebs import BLOCK_SIZE, block_checksum, linear_checksum, volume_size_
 from awskit.ebs.blocks import (
     GIB,
     MAX_VOLUME_SIZE,
+    BlockSet,
     PlannedBlock,
     block_count,
     check_volume_size,
@@ -206,20 +207,84 @@ def test_plan_file_without_holes_reads_everything(tmp_path: Path) -> None:
     assert data_extents(0, 0) == []
 
 
-@given(
-    st.lists(st.booleans(), max_size=12),
-    st.sets(st.integers(0, 11)),
-    st.booleans(),
-)
-def test_to_write_skips_zero_blocks_unless_kept(
-    zeros: list[bool], keep: set[int], skip: bool
+@given(st.lists(st.booleans(), max_size=12), st.booleans())
+def test_to_write_without_a_parent_skips_zero_blocks_only_when_asked(
+    zeros: list[bool], skip: bool
 ) -> None:
     data = b"x" * BLOCK_SIZE
     plan = [PlannedBlock(i, None if z else data, BLOCK_SIZE) for i, z in enumerate(zeros)]
-    for block, out in to_write(plan, skip_zero_blocks=skip, keep_zero=keep):
+    out = list(to_write(plan, skip_zero_blocks=skip))
+    assert [b.index for b, _ in out] == list(range(len(zeros)))
+    for block, put in out:
         if block.data is not None:
-            assert out is data
-        elif skip and block.index not in keep:
-            assert out is None
+            assert put is data
         else:
-            assert out == bytes(BLOCK_SIZE)
+            assert put == (None if skip else bytes(BLOCK_SIZE))
+
+
+@given(
+    st.lists(st.booleans(), max_size=12),
+    st.sets(st.integers(0, 40)),
+    st.booleans(),
+    st.integers(0, 40),
+)
+def test_a_child_reads_as_its_image_and_zeros_whatever_the_parent_holds(
+    zeros: list[bool], parent: set[int], skip: bool, extra: int
+) -> None:
+    # AWS: an incremental snapshot shows the parent's block wherever it writes nothing.
+    volume_blocks = len(zeros) + extra
+    parent = {i for i in parent if i < volume_blocks}
+    image = [None if z else bytes([i + 1]) * BLOCK_SIZE for i, z in enumerate(zeros)]
+    plan = (PlannedBlock(i, d, BLOCK_SIZE) for i, d in enumerate(image))
+    written: dict[int, bytes] = {}
+    for block, put in to_write(
+        plan, skip_zero_blocks=skip, parent_blocks=BlockSet(parent), volume_blocks=volume_blocks
+    ):
+        assert block.index not in written
+        if put is not None:
+            written[block.index] = put
+        if block.index >= len(zeros):
+            assert block.length == 0  # past the image: covers none of its bytes
+    parent_byte = b"\xee" * BLOCK_SIZE
+    for index in range(volume_blocks):
+        seen = written.get(index, parent_byte if index in parent else bytes(BLOCK_SIZE))
+        wanted = image[index] if index < len(image) else None
+        assert seen == (wanted if wanted is not None else bytes(BLOCK_SIZE)), index
+    # Nothing more than that: zeros only where the parent holds a block (or when asked).
+    zero_writes = {i for i, d in written.items() if d == bytes(BLOCK_SIZE)}
+    if skip:
+        assert zero_writes <= parent
+    else:
+        assert zero_writes == {i for i, z in enumerate(zeros) if z} | {
+            i for i in parent if i >= len(zeros)
+        }
+
+
+def test_a_child_of_a_stream_zeroes_the_parent_past_the_stream() -> None:
+    # The stream's length is known only once it ends: the zeros follow its last block.
+    stream = io.BytesIO(b"boot" + bytes(BLOCK_SIZE))
+    parent = BlockSet([0, 1, 3, 5000])
+    out = list(to_write(plan_stream(stream), parent_blocks=parent, volume_blocks=2048))
+    assert [(b.index, d is None) for b, d in out] == [(0, False), (1, False), (3, False)]
+    assert out[1][1] == out[2][1] == bytes(BLOCK_SIZE)
+
+
+@given(
+    st.sets(st.integers(0, 5000)), st.integers(-3, 5100), st.one_of(st.none(), st.integers(0, 5100))
+)
+def test_block_set_is_a_set_of_indexes(indexes: set[int], start: int, stop: int | None) -> None:
+    held = BlockSet(sorted(indexes, reverse=True))
+    assert len(held) == len(indexes)
+    assert list(held) == sorted(indexes)
+    assert all(i in held for i in indexes)
+    assert all(i not in held for i in range(5200) if i not in indexes)
+    assert -1 not in held and "1" not in held
+    wanted = [i for i in sorted(indexes) if i >= start and (stop is None or i < stop)]
+    assert list(held.from_index(start, stop)) == wanted
+
+
+def test_block_set_of_a_large_volume_is_a_bitmap() -> None:
+    held = BlockSet([0, 134_217_727])  # the first and last block of 64 TiB
+    assert list(held.from_index(1)) == [134_217_727]
+    with pytest.raises(ValueError):
+        held.add(-1)

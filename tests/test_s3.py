@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.stub import Stubber
 
 import awskit
 from awskit.s3 import Bucket, BucketInfo, ObjectInfo, ObjectStream, PutResult
@@ -623,6 +624,103 @@ def test_presigned_urls_work_with_plain_urllib(bucket: Bucket) -> None:
         urllib.request.urlopen(missing, timeout=30)
     assert exc_info.value.code == 404
     exc_info.value.close()
+
+
+@pytest.fixture
+def real_aws(fast_retry: awskit.RetryPolicy) -> Iterator[tuple[awskit.Session, Stubber]]:
+    """A session on AWS's own endpoints (dummy credentials) whose shared S3 client is
+    stubbed: the region lookups are answered, and any other request fails the test."""
+    aws = make_session(None, fast_retry)  # type: ignore[arg-type]
+    assert aws.endpoint_url is None
+    with Stubber(aws.s3.client) as stub:
+        yield aws, stub
+        stub.assert_no_pending_responses()
+
+
+def _scope(url: str) -> str:
+    credential = parse_qs(urlsplit(url).query)["X-Amz-Credential"][0]
+    return credential.split("/", 2)[2]  # date stripped: REGION/s3/aws4_request
+
+
+PRESIGN_SHAPES = [
+    # bucket name, region, the URL up to its query. Virtual-hosted style where the name is
+    # DNS-compatible without dots; path style for dots (TLS wildcard) and legacy names.
+    ("my-bucket", "us-east-1", "https://my-bucket.s3.us-east-1.amazonaws.com/a/b%20c.txt"),
+    ("my-bucket", "eu-west-1", "https://my-bucket.s3.eu-west-1.amazonaws.com/a/b%20c.txt"),
+    ("my-bucket", "ap-east-1", "https://my-bucket.s3.ap-east-1.amazonaws.com/a/b%20c.txt"),
+    ("my.bucket", "us-east-1", "https://s3.us-east-1.amazonaws.com/my.bucket/a/b%20c.txt"),
+    ("my.bucket", "eu-west-1", "https://s3.eu-west-1.amazonaws.com/my.bucket/a/b%20c.txt"),
+    ("my.bucket", "ap-east-1", "https://s3.ap-east-1.amazonaws.com/my.bucket/a/b%20c.txt"),
+    ("Old_Bucket", "us-east-1", "https://s3.us-east-1.amazonaws.com/Old_Bucket/a/b%20c.txt"),
+]
+
+
+@pytest.mark.parametrize(("name", "region", "prefix"), PRESIGN_SHAPES)
+def test_presigned_url_uses_the_regional_endpoint_of_the_buckets_region(
+    real_aws: tuple[awskit.Session, Stubber], name: str, region: str, prefix: str
+) -> None:
+    # Issue 20: URLs were https://bucket.s3.amazonaws.com/... (the legacy global endpoint)
+    # and signed for the session's region (us-east-1 here) wherever the bucket was.
+    aws, stub = real_aws
+    stub.add_response("head_bucket", {"BucketRegion": region}, {"Bucket": name})
+    for method in ("get_object", "put_object"):
+        url = aws.s3.bucket(name).presigned_url("a/b c.txt", expires_in=60, method=method)
+        assert url.split("?")[0] == prefix
+        assert _scope(url) == f"{region}/s3/aws4_request"
+        query = parse_qs(urlsplit(url).query)
+        assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+        assert query["X-Amz-SignedHeaders"] == ["host"]
+
+
+def test_presigned_url_finds_the_region_once_per_bucket(
+    real_aws: tuple[awskit.Session, Stubber],
+) -> None:
+    aws, stub = real_aws
+    # A bucket elsewhere: HeadBucket answers 301 with the region in a header.
+    stub.add_client_error(
+        "head_bucket",
+        "301",
+        http_status_code=301,
+        response_meta={"HTTPHeaders": {"x-amz-bucket-region": "ap-east-1"}},
+    )
+    # Without the header (an old proxy, a policy): GetBucketLocation, null for us-east-1
+    # and "EU" for the buckets made in eu-west-1 under that name.
+    stub.add_client_error("head_bucket", "403", http_status_code=403)
+    stub.add_response("get_bucket_location", {})
+    stub.add_client_error("head_bucket", "403", http_status_code=403)
+    stub.add_response("get_bucket_location", {"LocationConstraint": "EU"})
+    far, old, eu = aws.s3.bucket("far-bucket"), aws.s3.bucket("old-bucket"), aws.s3.bucket("eu-b")
+    for _ in range(2):  # the second round sends nothing: the stubber would refuse it
+        assert _scope(far.presigned_url("k")) == "ap-east-1/s3/aws4_request"
+        assert _scope(old.presigned_url("k")) == "us-east-1/s3/aws4_request"
+        assert _scope(eu.presigned_url("k")).startswith("eu-west-1/")
+    assert far.presigned_url("k").startswith("https://far-bucket.s3.ap-east-1.amazonaws.com/k?")
+
+
+def test_presigned_url_of_a_bucket_s3_says_nothing_about(
+    real_aws: tuple[awskit.Session, Stubber],
+) -> None:
+    aws, stub = real_aws
+    for _ in range(2):  # not cached: the bucket may exist next time
+        stub.add_client_error("head_bucket", "404", http_status_code=404)
+        stub.add_client_error("get_bucket_location", "NoSuchBucket", http_status_code=404)
+        url = aws.s3.bucket("not-yet").presigned_url("k", method="put_object")
+        assert url.startswith("https://not-yet.s3.us-east-1.amazonaws.com/k?")
+        assert _scope(url) == "us-east-1/s3/aws4_request"
+
+
+def test_presigned_url_through_moto_keeps_the_endpoint_and_the_buckets_region(
+    aws: awskit.Session,
+) -> None:
+    bucket = aws.s3.create_bucket("eu-bucket", region="eu-west-1")
+    bucket.put("hello.txt", "from eu-west-1")
+    url = bucket.presigned_url("hello.txt", expires_in=120)
+    assert url.startswith(f"{aws.endpoint_url}/eu-bucket/hello.txt?")
+    assert _scope(url) == "eu-west-1/s3/aws4_request"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.read() == b"from eu-west-1"
+    here = aws.s3.create_bucket("here-bucket")
+    assert _scope(here.presigned_url("k")) == "us-east-1/s3/aws4_request"
 
 
 # -- input checked before any request -----------------------------------------------------------

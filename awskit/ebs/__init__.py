@@ -31,14 +31,18 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
 from .blocks import (
     BLOCK_SIZE,
     GIB,
     MAX_VOLUME_SIZE,
+    BlockSet,
     PlannedBlock,
     block_checksum,
+    block_count,
     check_volume_size,
     linear_checksum,
     plan_file,
@@ -74,6 +78,9 @@ __all__ = [  # noqa: RUF022
 
 log = logger("awskit.ebs")
 
+#: StartSnapshot's ``ClientToken``: "any string that includes up to 64 ASCII characters"
+#: (the service model's 255 is looser than the service).
+MAX_CLIENT_TOKEN = 64
 #: ListSnapshotBlocks / ListChangedBlocks ``MaxResults`` bounds.
 MIN_PAGE, MAX_PAGE = 100, 10000
 _POLL_FIRST, _POLL_MAX = 0.5, 15.0
@@ -85,10 +92,15 @@ def client_token(*parts: object) -> str:
 
     StartSnapshot is idempotent per token: rerunning a crashed job with the same token
     returns the snapshot the first run started instead of starting another (AWS answers
-    ``ConflictException`` if the other parameters differ). Example::
+    ``ConflictException`` if the other parameters differ); [EBS.upload][awskit.ebs.EBS.upload]
+    then resumes it, or returns it when it is already completed. The token is a UUID
+    (36 characters: AWS takes at most 64 ASCII characters).
 
+    Example:
+        ```python
         token = client_token("nightly", "db-volume", "2024-06-01")
         aws.ebs.upload("db.img", client_token=token)
+        ```
     """
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "awskit-ebs:" + "\x1f".join(map(str, parts))))
 
@@ -180,9 +192,12 @@ class EBS:
         snapshot starts as a copy of the parent and only the blocks you put differ
         (an incremental snapshot); AWS refuses a parent together with ``encrypted``.
         ``timeout_minutes`` (10..4320, AWS's default 60) is how long an idle or
-        uncompleted snapshot lives before AWS cancels it. ``client_token`` makes the
-        start idempotent (see :func:`client_token`); one is generated otherwise and
-        reused across awskit's retries.
+        uncompleted snapshot lives before AWS cancels it. ``client_token`` (1 to 64
+        printable ASCII characters) makes the start idempotent (see
+        [client_token][awskit.ebs.client_token]); one is generated otherwise and reused
+        across awskit's retries. A reused token may return a snapshot that is already
+        completed: the writer's ``status`` then says so, ``put_block`` refuses (code
+        ``SnapshotNotPending``) and ``complete`` returns it without a request.
 
         Example::
 
@@ -200,9 +215,13 @@ class EBS:
             timeout_minutes,
             client_token,
         )
-        return self._start(request, None)
+        return self._start(request, None, rerun=client_token is not None)
 
-    def _start(self, request: dict[str, Any], limiter: Limiter | None) -> SnapshotWriter:
+    def _start(
+        self, request: dict[str, Any], limiter: Limiter | None, *, rerun: bool
+    ) -> SnapshotWriter:
+        """StartSnapshot, and the snapshot's real status when ``rerun`` (the caller's
+        own client token: the snapshot may be one an earlier run started, or finished)."""
         volume_size = int(request["VolumeSize"])
         parent_snapshot_id = request.get("ParentSnapshotId")
         description = request.get("Description")
@@ -212,20 +231,52 @@ class EBS:
             response = self._retrier(limiter).run(lambda: self.client.start_snapshot(**request))
         retrier = self._retrier(limiter, time.monotonic())
         snapshot_id = response["SnapshotId"]
-        log.info(
-            "started snapshot %s (%d GiB%s)",
-            snapshot_id,
-            volume_size,
-            f", parent {parent_snapshot_id}" if parent_snapshot_id else "",
-        )
+        status = str(response.get("Status") or "pending")
+        if status == "pending" and rerun:
+            # Idempotency returns "the result from the original request": that may be
+            # the "pending" of a snapshot completed since. EC2 knows better.
+            status = self._ec2_state(snapshot_id) or status
+        if status == "error":
+            with snapshot_errors(snapshot_id):
+                raise AwskitError(
+                    f"snapshot {snapshot_id} (client token reused) is in the error state",
+                    code="SnapshotError",
+                    operation="StartSnapshot",
+                )
+        if status == "completed":
+            log.info(
+                "snapshot %s of this client token is already completed: nothing to write",
+                snapshot_id,
+            )
+        else:
+            log.info(
+                "started snapshot %s (%d GiB%s)",
+                snapshot_id,
+                volume_size,
+                f", parent {parent_snapshot_id}" if parent_snapshot_id else "",
+            )
         return SnapshotWriter(
             self.client,
-            response,
+            {**response, "Status": status},
             retrier,
             volume_size=volume_size,
             parent_snapshot_id=parent_snapshot_id,
             description=description,
         )
+
+    def _ec2_state(self, snapshot_id: str) -> str | None:
+        """EC2's state of a snapshot, ``None`` when EC2 cannot say.
+
+        Only a hint: a snapshot started moments ago may not be visible to EC2 yet, and
+        the caller may lack ``ec2:DescribeSnapshots``; neither should fail the upload.
+        """
+        try:
+            response = self._session.client("ec2").describe_snapshots(SnapshotIds=[snapshot_id])
+        except (ClientError, BotoCoreError) as exc:
+            log.debug("DescribeSnapshots %s: %s", snapshot_id, exc)
+            return None
+        states = [str(s.get("State")) for s in response.get("Snapshots", [])]
+        return states[0] if states else None
 
     @staticmethod
     def _start_request(
@@ -274,8 +325,17 @@ class EBS:
                 raise InvalidInput("timeout_minutes", "must be between 10 and 4320")
             request["Timeout"] = timeout_minutes
         token = client_token if client_token is not None else str(uuid.uuid4())
-        if not token or len(token) > 255 or any(c.isspace() for c in token):
-            raise InvalidInput("client_token", "1..255 characters, no spaces")
+        if (
+            not isinstance(token, str)
+            or not 1 <= len(token) <= MAX_CLIENT_TOKEN
+            or not token.isascii()
+            or not token.isprintable()
+            or any(c.isspace() for c in token)
+        ):
+            raise InvalidInput(
+                "client_token",
+                f"1 to {MAX_CLIENT_TOKEN} printable ASCII characters without spaces",
+            )
         request["ClientToken"] = token
         return request
 
@@ -307,18 +367,32 @@ class EBS:
         ``wait=True`` then waits for EC2 to report it ``completed``.
         ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
 
-        With ``parent_snapshot_id`` the snapshot is incremental: every non-zero block is
-        put, and zero blocks only where the parent holds data.
+        With ``parent_snapshot_id`` the snapshot is incremental, and AWS shows the
+        parent's block wherever the child writes nothing. So the parent's blocks are
+        listed first (ListSnapshotBlocks), every non-zero block of the image is put, a
+        zero block only where the parent holds one, and every block the parent holds
+        past the image's end (up to the volume's end) is written as zeros: the child
+        reads back as the image followed by zeros. The default ``volume_size`` is then
+        at least the parent's.
 
-        ``InvalidInput`` before any request for a missing file, a volume smaller than
-        the image, or ``parent_snapshot_id`` with ``encrypted``. Once the snapshot
-        exists, any error carries its id (``error.snapshot_id``, also logged); a
-        failed upload leaves the snapshot pending, and AWS cancels it at its timeout.
+        With your own ``client_token`` a rerun is safe: if StartSnapshot returns a
+        snapshot an earlier run completed, it is returned as is (``blocks_written`` 0)
+        without a block being sent; a pending one is resumed (every block put again).
 
-        Example::
+        Raises:
+            InvalidInput: before any request, for a missing file, a volume smaller than
+                the image, ``parent_snapshot_id`` with ``encrypted``, or a client token
+                that is not 1 to 64 printable ASCII characters.
+            AwskitError: once the snapshot exists, carrying its id
+                (``error.snapshot_id``, also logged); a failed upload leaves the snapshot
+                pending, and AWS cancels it at its timeout. Code ``SnapshotError`` when a
+                reused client token names a snapshot in the ``error`` state.
 
+        Example:
+            ```python
             snap = aws.ebs.upload("disk.img", tags={"team": "infra"}, wait=True)
             print(snap.snapshot_id, snap.blocks_written)
+            ```
         """
         workers = _concurrency(concurrency, self._session.max_concurrency)
         fd: int | None = None
@@ -344,6 +418,7 @@ class EBS:
         else:
             raise InvalidInput("source", "must be a path or a binary file object")
         try:
+            given_size = volume_size
             if volume_size is None:
                 if size is None:
                     raise InvalidInput(
@@ -361,10 +436,15 @@ class EBS:
                 timeout_minutes,
                 client_token,
             )
+            parent_blocks: BlockSet | None = None
+            if parent_snapshot_id is not None:
+                # An incremental snapshot shows the parent's block wherever it writes
+                # nothing: knowing exactly where the parent has blocks is what lets the
+                # upload write zeros there, and only there.
+                parent_size, parent_blocks = self._parent_blocks(parent_snapshot_id)
+                if given_size is None and parent_size > volume_size:
+                    volume_size = request["VolumeSize"] = parent_size
             total = size if size is not None else volume_size * GIB
-            keep: set[int] = set()
-            if parent_snapshot_id is not None and skip_zero_blocks:
-                keep = {block.index for block in self.blocks(parent_snapshot_id)}
             plan: Iterator[PlannedBlock] = (
                 plan_file(fd, total, sparse=regular)
                 if fd is not None
@@ -372,15 +452,26 @@ class EBS:
             )
             limiter = self._limiter(workers)
             try:
-                writer = self._start(request, limiter)
+                writer = self._start(request, limiter, rerun=client_token is not None)
             except BaseException:
                 self._release(limiter)
                 raise
+            if writer.status != "pending":
+                # A rerun with the client token of an upload that already completed:
+                # StartSnapshot hands back that snapshot, which takes no more blocks.
+                self._release(limiter)
+                snapshot = writer.complete()
+                return self._waited(snapshot) if wait else snapshot
             try:
                 with snapshot_errors(writer.snapshot_id):
                     write_all(
                         writer,
-                        to_write(plan, skip_zero_blocks=skip_zero_blocks, keep_zero=keep),
+                        to_write(
+                            plan,
+                            skip_zero_blocks=skip_zero_blocks,
+                            parent_blocks=parent_blocks,
+                            volume_blocks=block_count(volume_size),
+                        ),
                         concurrency=workers,
                         total_bytes=total,
                         progress=progress,
@@ -399,11 +490,23 @@ class EBS:
         finally:
             if fd is not None:
                 os.close(fd)
-        if wait:
-            with snapshot_errors(snapshot.snapshot_id):
-                self.wait(snapshot.snapshot_id)
-            return dataclasses.replace(snapshot, status="completed")
-        return snapshot
+        return self._waited(snapshot) if wait else snapshot
+
+    def _waited(self, snapshot: Snapshot) -> Snapshot:
+        with snapshot_errors(snapshot.snapshot_id):
+            self.wait(snapshot.snapshot_id)
+        return dataclasses.replace(snapshot, status="completed")
+
+    def _parent_blocks(self, snapshot_id: str) -> tuple[int, BlockSet]:
+        """The parent's volume size (GiB) and every block index it holds (its own and
+        those it inherits), over every page of ListSnapshotBlocks."""
+        held = BlockSet()
+        with snapshot_errors(None):
+            volume_size, pages = self._block_pages(snapshot_id, self._retrier())
+            for page in pages:
+                for block in page:
+                    held.add(block.index)
+        return volume_size, held
 
     # --- reading ------------------------------------------------------------------
 

@@ -4,6 +4,9 @@ Nothing here talks to AWS. An image is cut into 512 KiB blocks (block index = by
 offset / 524288); the last partial block is zero-padded; all-zero blocks are marked so
 the uploader can skip them; holes of sparse files are found with ``SEEK_DATA`` /
 ``SEEK_HOLE`` where the OS has them, so a sparse 100 GiB image is never read byte by byte.
+With a parent snapshot, [to_write][awskit.ebs.blocks.to_write] also writes zeros over
+every block of the parent the new image does not cover, so a child never shows its
+parent's bytes where the image has none.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import errno
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ __all__ = [
     "BLOCK_SIZE",
     "GIB",
     "MAX_VOLUME_SIZE",
+    "BlockSet",
     "PlannedBlock",
     "block_checksum",
     "block_count",
@@ -50,6 +55,63 @@ MAX_VOLUME_SIZE: int = 65536
 
 _ZERO = bytes(BLOCK_SIZE)
 _BytesLike = bytes | bytearray | memoryview
+_NONZERO_BYTE = re.compile(b"[^\x00]")
+
+
+class BlockSet:
+    """A set of block indexes kept as a bitmap: one bit per block.
+
+    A parent snapshot of 64 TiB has up to 134 million blocks; as a bitmap that is 16 MiB,
+    where a ``set`` of ints would take gigabytes.
+
+    Example:
+        ```python
+        held = BlockSet([0, 5, 9])
+        assert 5 in held and 6 not in held
+        assert list(held.from_index(4)) == [5, 9]
+        ```
+    """
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, indexes: Iterable[int] = ()) -> None:
+        self._bits = bytearray()
+        for index in indexes:
+            self.add(index)
+
+    def add(self, index: int) -> None:
+        """Add one block index (a non-negative int)."""
+        if index < 0:
+            raise ValueError(f"block index {index} is negative")
+        byte = index >> 3
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(byte + 1 - len(self._bits)))
+        self._bits[byte] |= 1 << (index & 7)
+
+    def __contains__(self, index: object) -> bool:
+        if not isinstance(index, int) or index < 0:
+            return False
+        byte = index >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] >> (index & 7) & 1)
+
+    def __len__(self) -> int:
+        return sum(bin(byte).count("1") for byte in self._bits if byte)
+
+    def __iter__(self) -> Iterator[int]:
+        return self.from_index(0)
+
+    def from_index(self, start: int, stop: int | None = None) -> Iterator[int]:
+        """The indexes in ``[start, stop)`` in ascending order (all from ``start`` on
+        when ``stop`` is ``None``); runs of absent blocks are skipped at memchr speed."""
+        start = max(start, 0)
+        end_byte = len(self._bits) if stop is None else min(len(self._bits), -(-stop // 8))
+        for match in _NONZERO_BYTE.finditer(self._bits, start >> 3, max(end_byte, start >> 3)):
+            byte = match.start()
+            bits = self._bits[byte]
+            for bit in range(8):
+                index = (byte << 3) + bit
+                if bits >> bit & 1 and index >= start and (stop is None or index < stop):
+                    yield index
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,19 +334,38 @@ def to_write(
     plan: Iterable[PlannedBlock],
     *,
     skip_zero_blocks: bool = True,
-    keep_zero: Iterable[int] = (),
+    parent_blocks: BlockSet | None = None,
+    volume_blocks: int | None = None,
 ) -> Iterator[tuple[PlannedBlock, bytes | None]]:
     """Pair each planned block with the bytes to put, or ``None`` to skip it.
 
-    Zero blocks are skipped when ``skip_zero_blocks``, except those listed in
-    ``keep_zero`` (blocks a parent snapshot holds data for: skipping them would let the
-    child inherit the parent's bytes).
+    Without a parent, zero blocks are skipped when ``skip_zero_blocks`` (an unwritten
+    block of a new snapshot reads as zeros).
+
+    With ``parent_blocks`` (the indexes the parent snapshot holds, from
+    ListSnapshotBlocks) the new snapshot is incremental, and AWS gives it the parent's
+    block wherever it writes nothing. So a zero block of the image is skipped only
+    where the parent holds no block, and once the image has ended every block the
+    parent holds below ``volume_blocks`` follows as zeros (``length`` 0: it covers no
+    byte of the image). The image's length need not be known in advance (a stream).
+
+    Example:
+        ```python
+        parent = BlockSet([0, 1, 2, 3])
+        plan = plan_stream(io.BytesIO(b"boot"))
+        [(b.index, d is not None) for b, d in to_write(plan, parent_blocks=parent)]
+        # [(0, True), (1, True), (2, True), (3, True)]: blocks 1..3 are zeros
+        ```
     """
-    keep = frozenset(keep_zero)
+    last = -1
     for block in plan:
+        last = block.index
         if block.data is not None:
             yield block, block.data
-        elif not skip_zero_blocks or block.index in keep:
+        elif not skip_zero_blocks or (parent_blocks is not None and block.index in parent_blocks):
             yield block, _ZERO
         else:
             yield block, None
+    if parent_blocks is not None:
+        for index in parent_blocks.from_index(last + 1, volume_blocks):
+            yield PlannedBlock(index, None, 0), _ZERO

@@ -16,7 +16,9 @@ class Snapshot:
     ``status`` is what AWS said last (``pending`` right after CompleteSnapshot, then
     ``completed`` once EC2 has processed it; see :meth:`awskit.ebs.EBS.wait`).
     ``blocks_written`` is the ``ChangedBlocksCount`` sent, ``checksum`` the LINEAR
-    aggregate (``None`` if nothing was written). ``block_size`` is always 524288.
+    aggregate (``None`` if nothing was written); both are 0 and ``None`` when a rerun
+    with the same client token found the snapshot already completed (that call wrote
+    nothing). ``block_size`` is always 524288.
     """
 
     snapshot_id: str

@@ -103,6 +103,17 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._blocks = block_count(volume_size)
         self._completed: Snapshot | None = None
+        if self.status != "pending":
+            # StartSnapshot answered a reused client token with a snapshot that is no
+            # longer pending: it takes no blocks, and there is nothing to complete.
+            self._completed = Snapshot(
+                snapshot_id=self.snapshot_id,
+                status=self.status,
+                volume_size=int(response.get("VolumeSize") or volume_size),
+                parent_snapshot_id=response.get("ParentSnapshotId", parent_snapshot_id),
+                description=response.get("Description", description),
+            )
+        self._completed_before = self._completed is not None
 
     def __repr__(self) -> str:
         return (
@@ -142,6 +153,13 @@ class SnapshotWriter:
             )
         if progress is not None and not 0 <= progress <= 100:
             raise InvalidInput("progress", "must be a percentage, 0..100")
+        if self._completed_before:
+            raise AwskitError(
+                f"snapshot {self.snapshot_id} is {self.status}: StartSnapshot returned it for "
+                "a client token already used, and it takes no more blocks",
+                code="SnapshotNotPending",
+                operation="PutSnapshotBlock",
+            )
         if self._completed is not None:
             raise InvalidInput("index", f"snapshot {self.snapshot_id} is already completed")
         body = bytes(data)
@@ -173,8 +191,10 @@ class SnapshotWriter:
         """CompleteSnapshot with ``ChangedBlocksCount`` and the LINEAR checksum.
 
         AWS checks both: a count or checksum that disagrees with what it received fails
-        the snapshot. Returns the :class:`Snapshot`; EC2 reports it ``completed`` a
-        little later (see :meth:`awskit.ebs.EBS.wait`).
+        the snapshot. Returns the [Snapshot][awskit.ebs.Snapshot]; EC2 reports it
+        ``completed`` a little later (see [EBS.wait][awskit.ebs.EBS.wait]). A writer
+        whose StartSnapshot returned an already completed snapshot (a reused client
+        token) sends nothing and returns that snapshot, ``blocks_written`` 0.
         """
         if self._completed is not None:
             return self._completed

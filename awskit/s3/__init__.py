@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
 from .._paging import Paged, token_pages
-from .bucket import Bucket, translated
+from .bucket import Bucket, find_bucket_region, is_aws_endpoint, presign_config, translated
 from .models import Body, BucketInfo, ObjectInfo, ObjectStream, Progress, PutResult
 from .rules import (
     DELETE_BATCH,
@@ -69,7 +69,8 @@ class S3:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._presigner: S3Client | None = None
+        self._presigners: dict[str | None, S3Client] = {}
+        self._regions: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -77,24 +78,40 @@ class S3:
         """The shared, typed boto3 client (escape hatch)."""
         return self._session.client("s3")
 
-    def _presigning_client(self) -> S3Client:
-        # botocore presigns with SigV2 in regions that once accepted it (us-east-1, ...)
-        # unless the client asks for SigV4, and S3 refuses SigV2 for every bucket created
-        # since June 2020. The shared client keeps its settings; this one only signs.
+    def _presigning_client(self, region: str | None = None) -> S3Client:
+        """A client that only signs, for ``region`` (the session's when ``None``); one
+        per region, made once: a botocore client costs milliseconds and memory, a
+        presigned URL nothing more once it exists."""
+        presigner = self._presigners.get(region)
+        if presigner is not None:
+            return presigner
+        # An endpoint from the environment (AWS_ENDPOINT_URL_S3) is as custom as one
+        # given to connect(): the shared client knows which one it got.
+        custom = not is_aws_endpoint(self.client.meta.endpoint_url)
+        config = presign_config(self._session.botocore_config(), custom_endpoint=custom)
         with self._lock:
-            if self._presigner is None:
-                from botocore.config import Config
-
-                session = self._session
-                config = session.botocore_config().merge(Config(signature_version="s3v4"))
+            presigner = self._presigners.get(region)
+            if presigner is None:
                 with aws_errors():
-                    self._presigner = session.session.client(
+                    presigner = self._session.session.client(
                         "s3",
-                        region_name=session.region,
-                        endpoint_url=session.endpoint_url,
+                        region_name=region or self._session.region or "us-east-1",
+                        endpoint_url=self._session.endpoint_url,
                         config=config,
                     )
-            return self._presigner
+                self._presigners[region] = presigner
+            return presigner
+
+    def _bucket_region(self, name: str) -> str | None:
+        """The region bucket ``name`` lives in, asked once per bucket and cached;
+        ``None`` (not cached) when S3 does not say."""
+        region = self._regions.get(name)
+        if region is None:
+            region = find_bucket_region(self.client, name)
+            if region is not None:
+                with self._lock:
+                    self._regions[name] = region
+        return region
 
     @property
     def _calls(self) -> S3Client:

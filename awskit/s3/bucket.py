@@ -13,7 +13,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import (
     InvalidInput,
@@ -21,6 +24,7 @@ from .._errors import (
     PartialFailure,
     TransportError,
     aws_errors,
+    logger,
     scrub,
     translates_errors,
 )
@@ -39,12 +43,22 @@ from .rules import (
 )
 
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_s3 import S3Client
     from s3transfer.futures import TransferFuture
 
     from . import S3
 
-__all__ = ["Bucket", "translated"]
+__all__ = [
+    "Bucket",
+    "find_bucket_region",
+    "is_aws_endpoint",
+    "presign_config",
+    "region_of_location",
+    "translated",
+]
+
+log = logger("awskit.s3")
 
 
 def translated(fetch: Callable[[Any], Page[Any]]) -> Callable[[Any], Page[Any]]:
@@ -58,6 +72,76 @@ def translated(fetch: Callable[[Any], Page[Any]]) -> Callable[[Any], Page[Any]]:
             return fetch(token)
 
     return wrapped
+
+
+def presign_config(base: Config, *, custom_endpoint: bool) -> Config:
+    """The botocore ``Config`` of a client that presigns URLs, from the session's ``base``.
+
+    Always SigV4: botocore presigns with SigV2 in regions that once accepted it
+    (us-east-1, ...) unless asked, and S3 refuses SigV2 for every bucket created since
+    June 2020. On AWS's own endpoints, the regional endpoint: botocore's ``auto``
+    addressing presigns virtual-hosted URLs on the legacy global endpoint
+    (``bucket.s3.amazonaws.com``), which regions opened since 2019 do not serve and
+    others answer with a redirect a presigned request cannot follow. ``virtual``
+    addressing gives ``https://bucket.s3.REGION.amazonaws.com/key`` where the name allows
+    (DNS-compatible, no dots: a dot breaks the TLS wildcard) and falls back to
+    ``https://s3.REGION.amazonaws.com/bucket/key``; ``us_east_1_regional_endpoint`` does
+    the same for us-east-1. A custom endpoint (moto, a local server, a VPC endpoint) is
+    kept as the session has it. An explicit ``addressing_style`` of ``path`` or
+    ``virtual`` in the session's config is honoured.
+    """
+    from botocore.config import Config
+
+    options: dict[str, Any] = dict(getattr(base, "s3", None) or {})
+    if not custom_endpoint:
+        if options.get("addressing_style") not in ("path", "virtual"):
+            options["addressing_style"] = "virtual"
+        options["us_east_1_regional_endpoint"] = "regional"
+    return base.merge(Config(signature_version="s3v4", s3=cast(Any, options)))
+
+
+def is_aws_endpoint(url: str) -> bool:
+    """Whether ``url`` is one of AWS's own S3 endpoints (not moto, a local server or a
+    VPC endpoint)."""
+    host = urlsplit(url).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+def region_of_location(constraint: str | None) -> str:
+    """The region a GetBucketLocation ``LocationConstraint`` names.
+
+    S3 answers null (an empty element) for us-east-1 and ``EU`` for the buckets made in
+    eu-west-1 under that old name.
+    """
+    if not constraint:
+        return "us-east-1"
+    return "eu-west-1" if constraint == "EU" else constraint
+
+
+def find_bucket_region(client: S3Client, name: str) -> str | None:
+    """The region of bucket ``name``, or ``None`` when S3 does not say.
+
+    HeadBucket carries ``x-amz-bucket-region`` on success and on the 301 and 403 it
+    answers for a bucket elsewhere or someone else's; GetBucketLocation is asked only
+    when it does not (it needs ``s3:GetBucketLocation`` and the owner's account).
+    """
+    try:
+        response: Any = client.head_bucket(Bucket=name)
+    except ClientError as exc:
+        response = exc.response
+    except BotoCoreError as exc:
+        log.info("HeadBucket %s: %s", name, exc)
+        response = {}
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    region = response.get("BucketRegion") or headers.get("x-amz-bucket-region")
+    if region:
+        return str(region)
+    try:
+        location = client.get_bucket_location(Bucket=name)
+    except (ClientError, BotoCoreError) as exc:
+        log.info("the region of bucket %s is unknown (%s): signing for the session's", name, exc)
+        return None
+    return region_of_location(location.get("LocationConstraint"))
 
 
 class Bucket:
@@ -235,16 +319,27 @@ class Bucket:
     def presigned_url(self, key: str, expires_in: int = 3600, method: str = "get_object") -> str:
         """A URL anyone can use, without credentials, for ``expires_in`` seconds.
 
-        No request is sent: the URL is signed locally, always with SigV4 (botocore would
-        use SigV2 in us-east-1, which S3 refuses for buckets made since 2020), with the
-        session's credentials (a URL cannot outlive temporary ones). ``method`` is one of
-        ``get_object``, ``put_object``, ``head_object`` or ``delete_object``; SigV4 URLs
-        last 1 second to 7 days.
+        The URL is signed locally with SigV4 and the session's credentials (a URL cannot
+        outlive temporary ones), for the bucket's own region: a SigV4 signature names its
+        region, and S3 refuses one signed for another. That region is asked once per
+        bucket (HeadBucket, else GetBucketLocation) and cached on the facade; when S3
+        does not say (no such bucket yet, no permission), the session's region is used.
+        The URL points at the regional endpoint:
+        ``https://bucket.s3.REGION.amazonaws.com/key`` where the bucket name is
+        DNS-compatible without dots, ``https://s3.REGION.amazonaws.com/bucket/key``
+        otherwise; a session with an ``endpoint_url`` keeps that endpoint. ``method``
+        is one of ``get_object``, ``put_object``, ``head_object`` or ``delete_object``;
+        SigV4 URLs last 1 second to 7 days.
 
-        Example::
+        Raises:
+            InvalidInput: a bad key, ``expires_in`` outside 1 s to 7 days, or an unknown
+                ``method``, before any request.
 
+        Example:
+            ```python
             url = bucket.presigned_url("test.jpg", expires_in=600)
             urllib.request.urlopen(url).read()
+            ```
         """
         check_key(key)
         if isinstance(expires_in, bool) or not isinstance(expires_in, int):
@@ -253,8 +348,9 @@ class Bucket:
             raise InvalidInput("expires_in", f"must be 1 to {MAX_PRESIGN_SECONDS} seconds")
         if method not in PRESIGN_METHODS:
             raise InvalidInput("method", f"one of {', '.join(sorted(PRESIGN_METHODS))}")
+        region = self._s3._bucket_region(self.name)
         with aws_errors():
-            return self._s3._presigning_client().generate_presigned_url(
+            return self._s3._presigning_client(region).generate_presigned_url(
                 method,
                 Params={"Bucket": self.name, "Key": key},
                 ExpiresIn=expires_in,
