@@ -854,8 +854,13 @@ def _string_converter(parse: Callable[[str], Any]) -> Converter:
 
 
 # datetime.fromisoformat reads every form awskit ever wrote, but before Python 3.11 not the
-# "+0000" and "Z" offsets that PynamoDB and others write.
-_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
+# "+0000" and "Z" offsets PynamoDB and others write, nor fractions of 1 to 5 digits.
+_DATETIME_FORMATS = tuple(
+    f"%Y-%m-%d{sep}%H:%M:%S{fraction}{zone}"
+    for sep in "T "
+    for fraction in (".%f", "")
+    for zone in ("%z", "")
+)
 
 
 def parse_datetime(text: str) -> _dt.datetime:
