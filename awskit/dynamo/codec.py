@@ -453,7 +453,9 @@ def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
         members: dict[str, AttributeValue] = {}
         size = 3
         for k, x in v.items():
-            k = _check_name(k)
+            # The common name (a short non-empty str) skips the call: this runs per write.
+            if type(k) is not str or not k or len(k) > _SHORT_NAME:
+                k = _check_name(k)
             try:
                 members[k], value_size = _sized(x, depth + 1)
             except _Unstorable as exc:
