@@ -272,7 +272,7 @@ def test_sets_lists_and_strings_like_values() -> None:
     assert to_attribute_value(uuid.UUID(int=1)) == {"S": "00000000-0000-0000-0000-000000000001"}
     assert to_attribute_value(dt.date(2024, 2, 29)) == {"S": "2024-02-29"}
     assert to_attribute_value(dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)) == {
-        "S": "2024-01-01T12:00:00+00:00"
+        "S": "2024-01-01T12:00:00.000000+0000"
     }
     assert to_attribute_value(Color.RED) == {"S": "red"}
     assert to_attribute_value(Level.HIGH) == {"N": "3"}
@@ -354,8 +354,13 @@ everything = st.builds(
     balance=decimals,
     active=st.booleans(),
     avatar=st.binary(max_size=16),
-    # ISO 8601 keeps the offset, not the zone name: fixed offsets round trip exactly.
-    created=st.datetimes(timezones=st.none() | offsets),
+    # Aware datetimes come back in UTC: the same instant, which is what == compares. The
+    # bounds keep every offset inside years 1 to 9999 once converted to UTC.
+    created=st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.none() | offsets,
+    ),
     birthday=st.dates(),
     alarm=st.times(),
     id=st.uuids(),
@@ -436,7 +441,7 @@ def test_model_fields_encode_as_documented() -> None:
     assert "maybe_address" not in item
     assert item["score"] == {"N": "0.1"}
     assert item["active"] == {"BOOL": False}
-    assert item["created"] == {"S": "2024-05-06T07:08:09.123456+00:00"}
+    assert item["created"] == {"S": "2024-05-06T07:08:09.123456+0000"}
     assert item["birthday"] == {"S": "1990-01-02"}
     assert item["alarm"] == {"S": "06:30:00"}
     assert item["color"] == {"S": "blue"}
@@ -804,3 +809,381 @@ def test_every_spelling_of_a_field_type_converts() -> None:
     assert back == value
     assert type(back.sequence[0]) is Decimal
     assert type(back.mapping["x"]) is float
+
+
+# --------------------------------------------------------------------------- issue 21
+
+
+def deep_map(levels: int) -> dict[str, Any]:
+    """``levels`` maps inside each other around a string (``{"n": {"n": ... "leaf"}}``)."""
+    value: Any = "leaf"
+    for _ in range(levels):
+        value = {"n": value}
+    return value
+
+
+def deep_list(levels: int) -> list[Any]:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_boto3_binary_is_bytes_everywhere() -> None:
+    from boto3.dynamodb.conditions import Attr
+    from boto3.dynamodb.types import Binary, TypeDeserializer
+
+    from awskit.dynamo.expressions import Expressions
+
+    assert to_attribute_value(Binary(b"\x01")) == {"B": b"\x01"}
+    assert to_attribute_value(Binary(bytearray(b"\x02"))) == {"B": b"\x02"}
+    assert sorted(to_attribute_value({Binary(b"a"), Binary(b"b")})["BS"]) == [b"a", b"b"]
+    # Binary(b"a") == b"a": the set holds one value, and DynamoDB refuses duplicates.
+    assert to_attribute_value({Binary(b"a"), b"a", b"c"}.union({b"a"}))["BS"] in (
+        [b"a", b"c"],
+        [b"c", b"a"],
+    )
+    ex = Expressions()
+    ex.condition(Attr("data").eq(Binary(b"\x00\xff")), field="condition")
+    assert list(ex.values.values()) == [{"B": b"\x00\xff"}]
+    # An item exactly as boto3's own reader hands it back is written back unchanged.
+    wire = {
+        "id": {"S": "a"},
+        "blob": {"B": b"\x00"},
+        "blobs": {"BS": [b"x", b"y"]},
+        "deep": {"M": {"l": {"L": [{"B": b"z"}, {"N": "1.5"}]}}},
+    }
+    read = {k: TypeDeserializer().deserialize(v) for k, v in wire.items()}
+    assert isinstance(read["blob"], Binary)
+    again = dump_item(read)
+    assert again["blob"] == {"B": b"\x00"}
+    assert sorted(again["blobs"]["BS"]) == [b"x", b"y"]
+    assert again["deep"] == wire["deep"]
+
+
+def test_nesting_stops_at_dynamodbs_32_levels_naming_the_path() -> None:
+    # Real DynamoDB stores 31 maps (or lists) inside each other and refuses 32: the
+    # top-level attribute is level 1, so the leaf of 31 maps sits at level 32.
+    assert dump_item({"data": deep_map(31)})["data"]["M"]["n"]["M"]
+    assert to_attribute_value(deep_list(31), field="v")
+    for value, path in [
+        (deep_map(32), "data" + ".n" * 31),
+        (deep_list(32), "data" + "[0]" * 31),
+        ({"a": [deep_map(31)]}, "data.a[0]" + ".n" * 29),
+    ]:
+        with pytest.raises(InvalidInput) as raised:
+            dump_item({"id": "x", "data": value})
+        assert raised.value.field == path
+        assert "32 levels" in raised.value.reason
+        with pytest.raises(InvalidInput) as raised:
+            to_attribute_value(value, field="data")
+        assert raised.value.field == path
+    tree = Node(name="0")
+    for i in range(40):
+        tree = Node(name=str(i), children=[tree])
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(tree)
+    assert raised.value.field.startswith("children[0].children[0]")
+
+
+def test_very_deep_and_cyclic_values_are_invalid_input_not_recursion_error() -> None:
+    cyclic: dict[str, Any] = {"a": 1}
+    cyclic["self"] = cyclic
+    loop: list[Any] = [1]
+    loop.append(loop)
+    for value in (deep_map(500), deep_list(5000), cyclic, loop, {"k": [cyclic]}):
+        with pytest.raises(InvalidInput) as raised:
+            dump_item({"id": "x", "data": value})
+        assert raised.value.field.startswith("data")
+        with pytest.raises(InvalidInput):
+            to_attribute_value(value)
+    node = Node(name="me")
+    node.children.append(node)
+    with pytest.raises(InvalidInput):
+        dump_item(node)
+
+
+def test_attribute_names_must_be_under_64_kb() -> None:
+    longest = "a" * 65535
+    assert longest in dump_item({longest: 1})
+    assert dump_item({"m": {longest: 1}})["m"]["M"][longest] == {"N": "1"}
+    for name in ("a" * 65536, "é" * 32768, "€" * 21846, "😀" * 16384):
+        assert len(name.encode()) >= 65536
+        with pytest.raises(InvalidInput) as raised:
+            dump_item({name: 1})
+        assert raised.value.field == "item"
+        assert "64 KB" in raised.value.reason
+        with pytest.raises(InvalidInput) as raised:
+            dump_item({"meta": {"inner": {name: 1}}})
+        assert raised.value.field == "meta.inner"
+        with pytest.raises(InvalidInput) as raised:
+            to_attribute_value({name: 1}, field="value")
+        assert raised.value.field == "value"
+    assert "é" * 32767 in dump_item({"é" * 32767: 1})
+
+    class Open(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow")
+        id: str
+
+    with pytest.raises(InvalidInput) as raised:
+        dump_item(Open.model_validate({"id": "x", "b" * 70000: 1}))
+    assert raised.value.field == "item"
+
+
+def test_datetimes_are_fixed_width_utc_so_text_order_is_time_order() -> None:
+    plus5 = dt.timezone(dt.timedelta(hours=5))
+    early = dt.datetime(2024, 1, 1, 10, 0, tzinfo=plus5)  # 05:00 UTC
+    late = dt.datetime(2024, 1, 1, 6, 0, tzinfo=dt.timezone.utc)
+    early_text = to_attribute_value(early)["S"]
+    late_text = to_attribute_value(late)["S"]
+    assert early_text == "2024-01-01T05:00:00.000000+0000"
+    assert late_text == "2024-01-01T06:00:00.000000+0000"
+    # isoformat() gave "2024-01-01T10:00:00+05:00" > "2024-01-01T06:00:00+00:00": wrong.
+    assert early_text < late_text
+    assert to_attribute_value(dt.datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=dt.timezone.utc)) == {
+        "S": "0001-01-01T00:00:00.000001+0000"
+    }
+    # Naive datetimes stay naive: the same fixed width, no offset.
+    assert to_attribute_value(dt.datetime(2024, 1, 1, 10)) == {"S": "2024-01-01T10:00:00.000000"}
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"when": dt.datetime(1, 1, 1, tzinfo=plus5)})
+    assert raised.value.field == "when"
+    assert "UTC" in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # awskit's own form, and PynamoDB's UTCDateTimeAttribute (the same text).
+        ("2024-01-01T05:00:00.000000+0000", dt.datetime(2024, 1, 1, 5, tzinfo=dt.timezone.utc)),
+        # What awskit wrote before (isoformat(), any offset) still reads.
+        (
+            "2024-01-01T10:00:00+05:00",
+            dt.datetime(2024, 1, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+        ),
+        ("2024-01-01T10:00:00.500000", dt.datetime(2024, 1, 1, 10, 0, 0, 500000)),
+        ("2024-01-01T10:00:00", dt.datetime(2024, 1, 1, 10)),
+        ("2024-01-01T05:00:00Z", dt.datetime(2024, 1, 1, 5, tzinfo=dt.timezone.utc)),
+        ("2024-01-01T05:00:00+0000", dt.datetime(2024, 1, 1, 5, tzinfo=dt.timezone.utc)),
+        ("2024-01-01", dt.datetime(2024, 1, 1)),
+    ],
+)
+def test_every_iso_form_reads_back(text: str, expected: dt.datetime) -> None:
+    back = load_item({"when": {"S": text}}, Painted_)
+    assert back.when == expected
+    assert (back.when.utcoffset() is None) == (expected.utcoffset() is None)
+
+
+class Painted_(pydantic.BaseModel):
+    when: dt.datetime
+
+
+utc_datetimes = st.datetimes(
+    min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=offsets
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(utc_datetimes, utc_datetimes)
+def test_text_order_is_time_order_and_every_datetime_round_trips(
+    a: dt.datetime, b: dt.datetime
+) -> None:
+    text_a, text_b = to_attribute_value(a)["S"], to_attribute_value(b)["S"]
+    assert (text_a < text_b) == (a < b)
+    assert (text_a == text_b) == (a == b)
+    assert load_item({"when": {"S": text_a}}, Painted_).when == a
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.datetimes(), st.datetimes())
+def test_naive_text_order_is_time_order(a: dt.datetime, b: dt.datetime) -> None:
+    text_a, text_b = to_attribute_value(a)["S"], to_attribute_value(b)["S"]
+    assert (text_a < text_b) == (a < b)
+    back = load_item({"when": {"S": text_a}}, Painted_).when
+    assert back == a
+    assert back.tzinfo is None
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        # 42 digits, one significant: DynamoDB trims trailing zeros, so it is storable.
+        (Decimal("1." + "0" * 41), "1"),
+        (Decimal("1.5" + "0" * 40), "1.5"),
+        (Decimal("-12.340" + "0" * 40), "-12.34"),
+        # Leading zeros are not significant either: 38 significant digits after them.
+        (Decimal("0.000" + "1" * 38), "0.000" + "1" * 38),
+        (Decimal("0.000" + "1" * 38 + "0" * 10), "0.000" + "1" * 38),
+        (Decimal("0000123.4500"), "123.4500"),
+        (Decimal("1" * 38 + "." + "0" * 5), "1" * 38),
+    ],
+)
+def test_decimal_digits_are_counted_as_significant_digits(value: Decimal, text: str) -> None:
+    av = to_attribute_value(value)
+    assert av == {"N": text}
+    assert Decimal(av["N"]) == value
+    from boto3.dynamodb.types import TypeDeserializer
+
+    assert TypeDeserializer().deserialize(av) == value
+
+
+def test_decimals_with_39_significant_digits_are_refused() -> None:
+    for value in (Decimal("0.000" + "1" * 39), Decimal("1" * 39 + "." + "0" * 5)):
+        with pytest.raises(InvalidInput) as raised:
+            to_attribute_value(value, field="n")
+        assert "38 significant digits" in raised.value.reason
+
+
+# Any value the codec accepts reads back through boto3's own TypeDeserializer as the same
+# value, but: numbers come back as Decimal (floats by their shortest repr: norm()), binary
+# as Binary (equal to its bytes), and an integer of more than 38 digits, trailing zeros
+# included, is sent in full (DynamoDB trims the zeros) where boto3's 38-digit reader traps.
+@settings(max_examples=200, deadline=None, suppress_health_check=SLOW_OK)
+@given(values)
+def test_boto3_reads_what_awskit_writes(value: Any) -> None:
+    from boto3.dynamodb.types import Binary, TypeDeserializer
+
+    av = to_attribute_value(value)
+
+    def digits_fit(v: Any) -> bool:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return len(str(abs(v))) <= 38
+        if isinstance(v, (list, set, frozenset)):
+            return all(digits_fit(x) for x in v)
+        if isinstance(v, dict):
+            return all(digits_fit(x) for x in v.values())
+        return True
+
+    if not digits_fit(value):
+        return
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Binary):
+            return bytes(v)
+        if isinstance(v, (set, frozenset)):
+            return frozenset(plain(x) for x in v)
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    assert norm(plain(TypeDeserializer().deserialize(av))) == norm(value)
+
+
+# --------------------------------------------------------------------------- TTL (issue 20.4)
+
+
+class Session_(pydantic.BaseModel):
+    id: str
+    expires: dt.datetime | None = None
+
+
+class EpochSession(pydantic.BaseModel):
+    id: str
+    expires: int
+
+
+def test_ttl_values_are_epoch_seconds() -> None:
+    from awskit.dynamo.codec import check_ttl_field, ttl_seconds, ttl_update
+
+    when = dt.datetime(2023, 11, 14, 22, 13, 20, 999999, tzinfo=dt.timezone.utc)
+    assert ttl_seconds(when) == 1700000000
+    assert ttl_seconds(when.astimezone(dt.timezone(dt.timedelta(hours=-8)))) == 1700000000
+    assert ttl_seconds(dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.timezone.utc)) == -1
+    assert ttl_seconds(1700000000) == 1700000000
+    assert ttl_seconds(1.5) == 1.5
+    for bad in (dt.datetime(2024, 1, 1), "1700000000", dt.date(2024, 1, 1), True):
+        with pytest.raises(InvalidInput) as raised:
+            ttl_seconds(bad, field="expires")
+        assert raised.value.field == "expires"
+    item = dump_item(Session_(id="a", expires=when), ttl_attribute="expires")
+    assert item == {"id": {"S": "a"}, "expires": {"N": "1700000000"}}
+    # The size counts the number written (2 significant digits), not the datetime.
+    assert item_size(item) == 2 + 1 + 7 + 2
+    back = load_item(item, Session_)
+    assert back.expires == when.replace(microsecond=0)
+    assert back.expires is not None and back.expires.tzinfo is not None
+    assert dump_item(Session_(id="a"), ttl_attribute="expires") == {"id": {"S": "a"}}
+    assert dump_item({"id": "a", "expires": when}, ttl_attribute="expires")["expires"] == {
+        "N": "1700000000"
+    }
+    with pytest.raises(InvalidInput) as raised:
+        dump_item({"id": "a", "expires": "tomorrow"}, ttl_attribute="expires")
+    assert raised.value.field == "expires"
+    assert ttl_update({"expires": when, "x": 1}, "expires") == {"expires": 1700000000, "x": 1}
+    assert ttl_update({"expires": None}, "expires") == {"expires": None}
+    with pytest.raises(InvalidInput) as raised:
+        ttl_update({"expires": dt.datetime(2024, 1, 1)}, "expires")
+    assert raised.value.field == "set.expires"
+
+    check_ttl_field(Session_, "expires")
+    check_ttl_field(EpochSession, "expires")
+    check_ttl_field(None, "anything")
+
+    class Wrong(pydantic.BaseModel):
+        id: str
+        expires: str
+        day: dt.date
+        flag: bool
+
+    for name in ("expires", "day", "flag", "missing"):
+        with pytest.raises(InvalidInput) as raised:
+            check_ttl_field(Wrong, name)
+        assert raised.value.field == "ttl_attribute"
+    with pytest.raises(InvalidInput):
+        check_ttl_field(Session_, "")
+
+
+def test_ttl_attribute_is_stored_as_epoch_seconds_through_moto(aws: awskit.Session) -> None:
+    sessions = aws.dynamo.create_table("sessions", Session_, hash_key="id", ttl_attribute="expires")
+    client = aws.dynamo.client
+    ttl = client.describe_time_to_live(TableName="sessions")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires"
+    when = dt.datetime(2030, 1, 1, 12, 30, 15, 250000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    sessions.put(Session_(id="a", expires=when))
+    raw = client.get_item(TableName="sessions", Key={"id": {"S": "a"}})["Item"]
+    assert raw["expires"] == {"N": str(int(when.timestamp()))}
+    got = sessions.get(id="a")
+    assert got is not None and got.expires == when.replace(microsecond=0)
+    assert got.expires is not None and got.expires.utcoffset() == dt.timedelta(0)
+
+    later = when + dt.timedelta(days=1)
+    sessions.update({"id": "a"}, set={"expires": later})
+    raw = client.get_item(TableName="sessions", Key={"id": {"S": "a"}})["Item"]
+    assert raw["expires"] == {"N": str(int(later.timestamp()))}
+    with sessions.batch_writer() as batch:
+        batch.put(Session_(id="b", expires=when))
+    raw = client.get_item(TableName="sessions", Key={"id": {"S": "b"}})["Item"]
+    assert raw["expires"] == {"N": str(int(when.timestamp()))}
+
+    # A table opened lazily knows its TTL attribute only when told.
+    reopened = aws.dynamo.table("sessions", Session_, ttl_attribute="expires")
+    reopened.put(Session_(id="c", expires=when))
+    raw = client.get_item(TableName="sessions", Key={"id": {"S": "c"}})["Item"]
+    assert raw["expires"]["N"] == str(int(when.timestamp()))
+    with pytest.raises(InvalidInput) as raised:
+        sessions.put(Session_(id="d", expires=dt.datetime(2030, 1, 1)))
+    assert raised.value.field == "expires"
+
+    plain = aws.dynamo.create_table("plain-ttl", hash_key="id", ttl_attribute="ttl")
+    plain.put({"id": "a", "ttl": when})
+    assert plain.get(id="a") == {"id": "a", "ttl": int(when.timestamp())}
+    with pytest.raises(InvalidInput):
+        plain.put({"id": "b", "ttl": "2030-01-01"})
+
+
+def test_a_ttl_attribute_that_cannot_expire_is_refused_before_any_request(
+    aws: awskit.Session,
+) -> None:
+    class Wrong(pydantic.BaseModel):
+        id: str
+        expires: str
+
+    for model, name in ((Wrong, "expires"), (Session_, "expiry")):
+        with pytest.raises(InvalidInput) as raised:
+            aws.dynamo.create_table("wrong", model, hash_key="id", ttl_attribute=name)
+        assert raised.value.field == "ttl_attribute"
+        with pytest.raises(InvalidInput):
+            aws.dynamo.table("wrong", model, ttl_attribute=name)
+    assert aws.dynamo.client.list_tables()["TableNames"] == []

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel
 
-from .._errors import InvalidInput, aws_errors
+from .._errors import aws_errors
 from .._paging import Paged, token_pages
 from .batch import BatchWriter
+from .codec import check_ttl_field
 from .schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
 from .table import InvalidItem, Table
 from .transact import (
@@ -150,11 +151,16 @@ class DynamoDB:
         datetime, UUID -> S; int, float, Decimal -> N; bytes -> B), or from ``key_types``
         (default ``S`` without a model). ``billing`` is ``"PAY_PER_REQUEST"`` or
         :class:`Provisioned`; ``indexes`` holds up to 20 :class:`GlobalIndex` and 5
-        :class:`LocalIndex`. ``ttl_attribute`` turns on expiry by that attribute (epoch
-        seconds), which needs an ACTIVE table, so it waits regardless of ``wait``.
+        :class:`LocalIndex`. ``ttl_attribute`` turns on expiry by that attribute, which
+        needs an ACTIVE table, so it waits regardless of ``wait``. DynamoDB expires items
+        only by a top-level Number of epoch seconds, so the table writes that attribute as
+        one: a ``datetime`` field (aware) is stored as epoch seconds and read back as an
+        aware UTC datetime; an int, float or Decimal field is taken as epoch seconds.
 
         Raises:
             AlreadyExists: a table of that name exists.
+            InvalidInput: ``ttl_attribute`` names a field that cannot hold epoch seconds
+                (``str``, ``date``, ...), or no field of a model that allows no extras.
 
         Example::
 
@@ -171,8 +177,8 @@ class DynamoDB:
             indexes=indexes,
             key_types=key_types,
         )
-        if ttl_attribute is not None and (not isinstance(ttl_attribute, str) or not ttl_attribute):
-            raise InvalidInput("ttl_attribute", "name the attribute holding the expiry time")
+        if ttl_attribute is not None:
+            check_ttl_field(model, ttl_attribute)
         with aws_errors():
             self._calls.create_table(**request)
             if wait or ttl_attribute is not None:
@@ -185,7 +191,7 @@ class DynamoDB:
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
                 )
         types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
-        return Table(
+        table: Table[Any] = Table(
             self,
             name,
             model,
@@ -193,27 +199,56 @@ class DynamoDB:
             key_types=types,
             version_field=version_field,
         )
+        table.ttl_attribute = ttl_attribute
+        return table
 
     @overload
     def table(
-        self, name: str, model: None = None, *, version_field: str | None = None
+        self,
+        name: str,
+        model: None = None,
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
     ) -> Table[dict[str, Any]]: ...
     @overload
-    def table(self, name: str, model: type[M], *, version_field: str | None = None) -> Table[M]: ...
     def table(
-        self, name: str, model: type[Any] | None = None, *, version_field: str | None = None
+        self,
+        name: str,
+        model: type[M],
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
+    ) -> Table[M]: ...
+    def table(
+        self,
+        name: str,
+        model: type[Any] | None = None,
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
     ) -> Table[Any]:
         """An existing table, lazily: nothing is sent until a method needs AWS.
 
         The key schema is read from ``DescribeTable`` once, on first need; a missing table
-        is :class:`~awskit.NotFound` then.
+        is :class:`~awskit.NotFound` then. Name the table's TTL attribute as
+        ``ttl_attribute`` (as given to
+        [create_table][awskit.dynamo.DynamoDB.create_table]) so that it is written as epoch
+        seconds: awskit does not ask AWS (``DescribeTimeToLive``) which attribute it is.
+
+        Raises:
+            InvalidInput: ``ttl_attribute`` names a field that cannot hold epoch seconds.
 
         Example::
 
             users = aws.dynamo.table("users", model=User)   # Table[User]
             plain = aws.dynamo.table("users")                # Table[dict[str, Any]]
         """
-        return Table(self, name, model, version_field=version_field)
+        if ttl_attribute is not None:
+            check_ttl_field(model, ttl_attribute)
+        table: Table[Any] = Table(self, name, model, version_field=version_field)
+        table.ttl_attribute = ttl_attribute
+        return table
 
     def tables(self) -> Iterator[Table[dict[str, Any]]]:
         """Every table of the account and region (``ListTables``, every page)."""

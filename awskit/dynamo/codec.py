@@ -6,7 +6,8 @@ the model field's own type; precision (38 significant digits) and range (1E-130 
 9.99...E+125) are checked here, so DynamoDB never sees a number it would reject and boto3's
 ``decimal.Rounded`` failure on values like ``1e100`` cannot happen.
 
-Speed matters: :func:`dump_item` and :func:`load_item` run on every item of every read and
+Speed matters: [dump_item][awskit.dynamo.codec.dump_item] and
+[load_item][awskit.dynamo.codec.load_item] run on every item of every read and
 write, so a model's field list and per-field read converters are computed once per class and
 cached, and values are dispatched on their exact type through a dict.
 """
@@ -25,17 +26,26 @@ from decimal import Decimal
 from typing import Any, TypeVar, overload
 
 import pydantic
+from boto3.dynamodb.types import Binary
 
 from .._errors import InvalidInput
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_ITEM_BYTES",
+    "MAX_NAME_BYTES",
+    "check_ttl_field",
+    "datetime_text",
     "dump_item",
+    "epoch_datetime",
     "from_attribute_value",
     "item_size",
     "key_of",
     "load_item",
+    "parse_datetime",
     "to_attribute_value",
+    "ttl_seconds",
+    "ttl_update",
 ]
 
 #: An item (attribute names plus values, by AWS's size rule) may be at most 400 KB.
@@ -52,6 +62,15 @@ _INT_LIMIT = 10 ** (_MAX_ADJUSTED + 1)
 # comparisons decide storability exactly.
 _FLOAT_MIN = 1e-130
 _FLOAT_LIMIT = 1e126
+
+#: DynamoDB nests documents at most 32 levels deep, the top-level attribute counted as level
+#: 1: a value may hold 31 maps or lists inside each other, and a 32nd is refused.
+MAX_DEPTH = 32
+#: Attribute names (top level and map keys) must be under 64 KB of UTF-8.
+MAX_NAME_BYTES = 64 * 1024 - 1
+# A name of at most this many characters is at most 65532 bytes of UTF-8 (4 bytes a
+# character at most), so only longer names need encoding to be measured.
+_SHORT_NAME = MAX_NAME_BYTES // 4
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 AttributeValue = dict[str, Any]
@@ -126,67 +145,102 @@ def _number_text_of_decimal(v: Decimal) -> str:
     text = str(v)
     # A text of at most 38 characters cannot hold more than 38 digits.
     if len(text) > _MAX_DIGITS:
-        digits = v.as_tuple().digits
+        sign, digits, exponent = v.as_tuple()
+        assert isinstance(exponent, int)  # finite, checked above
+        # Leading zeros are never in a Decimal's digits; trailing ones do not count either.
         significant = len(digits)
         while significant and digits[significant - 1] == 0:
             significant -= 1
         if significant > _MAX_DIGITS:
             raise _Unstorable("number has more than 38 significant digits")
+        if len(digits) > _MAX_DIGITS and exponent < 0:
+            # Fractional zeros past the 38th digit say nothing about the value, and boto3's
+            # reader (a 38-digit context trapping Rounded) refuses to read them.
+            kept = len(digits)
+            while kept > significant and exponent < 0:
+                kept -= 1
+                exponent += 1
+            text = str(Decimal((sign, digits[:kept], exponent)))
     return text
 
 
-def _enc_int(v: int) -> AttributeValue:
+def _enc_int(v: int, depth: int) -> AttributeValue:
     return {"N": _number_text_of_int(v)}
 
 
-def _enc_float(v: float) -> AttributeValue:
+def _enc_float(v: float, depth: int) -> AttributeValue:
     return {"N": _number_text_of_float(v)}
 
 
-def _enc_decimal(v: Decimal) -> AttributeValue:
+def _enc_decimal(v: Decimal, depth: int) -> AttributeValue:
     return {"N": _number_text_of_decimal(v)}
 
 
-def _enc_bool(v: bool) -> AttributeValue:
+def _enc_bool(v: bool, depth: int) -> AttributeValue:
     return {"BOOL": v}
 
 
-def _enc_none(v: None) -> AttributeValue:
+def _enc_none(v: None, depth: int) -> AttributeValue:
     return {"NULL": True}
 
 
-def _enc_bytes(v: bytes) -> AttributeValue:
+def _enc_bytes(v: bytes, depth: int) -> AttributeValue:
     return {"B": v}
 
 
-def _enc_bytearray(v: bytearray | memoryview) -> AttributeValue:
+def _enc_bytearray(v: bytearray | memoryview, depth: int) -> AttributeValue:
     return {"B": bytes(v)}
 
 
-def _enc_list(v: list[Any] | tuple[Any, ...]) -> AttributeValue:
+def _enc_binary(v: Binary, depth: int) -> AttributeValue:
+    # boto3's TypeDeserializer hands binary values back as Binary: users write them back.
+    value: bytes | bytearray = getattr(v, "value")  # noqa: B009 - the stubs omit .value
+    return {"B": bytes(value)}
+
+
+def _too_deep() -> _Unstorable:
+    return _Unstorable(
+        f"nested deeper than DynamoDB's {MAX_DEPTH} levels (or a map or list that holds itself)"
+    )
+
+
+def _check_name(k: object) -> str:
+    if type(k) is not str:
+        if not isinstance(k, str):
+            raise _Unstorable(f"map keys must be strings, not {type(k).__name__}")
+        k = str(k)
+    if not k:
+        raise _Unstorable("attribute names cannot be empty")
+    if len(k) > _SHORT_NAME and _utf8_len(k) > MAX_NAME_BYTES:
+        raise _Unstorable(
+            f"the attribute name {k[:20]!r}... is {_utf8_len(k)} bytes of UTF-8; DynamoDB "
+            f"takes names under 64 KB ({MAX_NAME_BYTES} bytes at most)"
+        )
+    return k
+
+
+def _enc_list(v: list[Any] | tuple[Any, ...], depth: int) -> AttributeValue:
+    if depth >= MAX_DEPTH:
+        raise _too_deep()
+    out = []
+    i = 0
     try:
-        return {"L": [_encode(x) for x in v]}
+        for i, x in enumerate(v):  # noqa: B007 - i names the failing element below
+            out.append(_encode(x, depth + 1))
     except _Unstorable as exc:
-        for i, x in enumerate(v):
-            try:
-                _encode(x)
-            except _Unstorable:
-                exc.path.append(f"[{i}]")
-                break
+        exc.path.append(f"[{i}]")
         raise
+    return {"L": out}
 
 
-def _enc_map(v: Mapping[Any, Any]) -> AttributeValue:
+def _enc_map(v: Mapping[Any, Any], depth: int) -> AttributeValue:
+    if depth >= MAX_DEPTH:
+        raise _too_deep()
     out: dict[str, AttributeValue] = {}
     for k, x in v.items():
-        if type(k) is not str:
-            if not isinstance(k, str):
-                raise _Unstorable(f"map keys must be strings, not {type(k).__name__}")
-            k = str(k)
-        if not k:
-            raise _Unstorable("attribute names cannot be empty")
+        k = _check_name(k)
         try:
-            out[k] = _encode(x)
+            out[k] = _encode(x, depth + 1)
         except _Unstorable as exc:
             exc.path.append(k)
             raise
@@ -196,7 +250,7 @@ def _enc_map(v: Mapping[Any, Any]) -> AttributeValue:
 _SET_TAGS = {"S": "SS", "N": "NS", "B": "BS"}
 
 
-def _enc_set(v: set[Any] | frozenset[Any]) -> AttributeValue:
+def _enc_set(v: set[Any] | frozenset[Any], depth: int) -> AttributeValue:
     if not v:
         raise _Unstorable("an empty set is not storable in DynamoDB (omit it or use None)")
     kinds = {type(x) for x in v}
@@ -205,8 +259,9 @@ def _enc_set(v: set[Any] | frozenset[Any]) -> AttributeValue:
     if kinds == {int}:
         return {"NS": [_number_text_of_int(x) for x in v]}
     # Anything else goes through the scalar encoder (floats, Decimal, bytes, UUID, Enum, ...)
-    # and every element must come out as the same one of S, N or B.
-    scalars = [_encode(x) for x in v]
+    # and every element must come out as the same one of S, N or B. Elements are scalars:
+    # a set adds no nesting level.
+    scalars = [_encode(x, depth) for x in v]
     tags = {tag for av in scalars for tag in av}
     if len(tags) != 1 or not tags <= _SET_TAGS.keys():
         found = ", ".join(sorted({k.__name__ for k in kinds}))
@@ -221,27 +276,71 @@ def _enc_set(v: set[Any] | frozenset[Any]) -> AttributeValue:
     return {_SET_TAGS[tag]: values}
 
 
-def _enc_datetime(v: _dt.date | _dt.time) -> AttributeValue:
+def datetime_text(v: _dt.datetime) -> str:
+    """The text awskit stores for a datetime: fixed width, so string order is time order.
+
+    An aware datetime is converted to UTC and written as ``%Y-%m-%dT%H:%M:%S.%f+0000``
+    (PynamoDB's ``UTCDateTimeAttribute`` form, so both read each other's tables); a naive
+    one is written the same way without the offset and read back naive. Years are always
+    four digits (``strftime`` would write year 1 as ``1``).
+
+    Raises:
+        InvalidInput: an aware datetime that falls outside years 1 to 9999 in UTC.
+
+    Example:
+        >>> import datetime as dt
+        >>> datetime_text(dt.datetime(2024, 1, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=5))))
+        '2024-01-01T05:00:00.000000+0000'
+        >>> datetime_text(dt.datetime(2024, 1, 1, 10))
+        '2024-01-01T10:00:00.000000'
+    """
+    try:
+        return _datetime_text(v)
+    except _Unstorable as exc:
+        raise InvalidInput("value", exc.reason) from None
+
+
+def _datetime_text(v: _dt.datetime) -> str:
+    suffix = ""
+    if v.utcoffset() is not None:
+        try:
+            v = v.astimezone(_dt.timezone.utc)
+        except OverflowError:
+            raise _Unstorable(f"{v.isoformat()} is outside years 1 to 9999 in UTC") from None
+        suffix = "+0000"
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}"
+        f".{v.microsecond:06d}{suffix}"
+    )
+
+
+def _enc_datetime(v: _dt.date | _dt.time, depth: int) -> AttributeValue:
+    if isinstance(v, _dt.datetime):
+        return {"S": _datetime_text(v)}
     return {"S": v.isoformat()}
 
 
-def _enc_uuid(v: uuid.UUID) -> AttributeValue:
+def _enc_uuid(v: uuid.UUID, depth: int) -> AttributeValue:
     return {"S": str(v)}
 
 
-def _enc_enum(v: enum.Enum) -> AttributeValue:
+def _enc_enum(v: enum.Enum, depth: int) -> AttributeValue:
     try:
-        return _encode(v.value)
+        return _encode(v.value, depth)
     except _Unstorable as exc:
         raise _Unstorable(f"the value of {v!r} is not storable: {exc.reason}") from None
 
 
-def _enc_model(v: pydantic.BaseModel) -> AttributeValue:
-    return {"M": _dump_model(v)[0]}
+def _enc_model(v: pydantic.BaseModel, depth: int) -> AttributeValue:
+    if depth >= MAX_DEPTH:
+        raise _too_deep()
+    return {"M": _dump_model(v, depth + 1)[0]}
 
 
-_ENCODERS: dict[type, Callable[[Any], AttributeValue]] = {
-    str: _enc_str,
+Encoder = Callable[[Any, int], AttributeValue]
+
+_ENCODERS: dict[type, Encoder] = {
+    str: lambda v, depth: _enc_str(v),
     int: _enc_int,
     float: _enc_float,
     bool: _enc_bool,
@@ -250,6 +349,7 @@ _ENCODERS: dict[type, Callable[[Any], AttributeValue]] = {
     bytes: _enc_bytes,
     bytearray: _enc_bytearray,
     memoryview: _enc_bytearray,
+    Binary: _enc_binary,
     list: _enc_list,
     tuple: _enc_list,
     dict: _enc_map,
@@ -263,15 +363,16 @@ _ENCODERS: dict[type, Callable[[Any], AttributeValue]] = {
 
 # Checked in order for subclasses (first match wins); Enum comes before str and int because
 # ``class Color(str, Enum)`` is both and must be stored by its value.
-_SUBCLASS_ENCODERS: tuple[tuple[type | tuple[type, ...], Callable[[Any], AttributeValue]], ...] = (
+_SUBCLASS_ENCODERS: tuple[tuple[type | tuple[type, ...], Encoder], ...] = (
     (enum.Enum, _enc_enum),
     (pydantic.BaseModel, _enc_model),
     (bool, _enc_bool),
-    (str, lambda v: _enc_str(str(v))),
-    (int, lambda v: _enc_int(int(v))),
-    (float, lambda v: _enc_float(float(v))),
-    (Decimal, lambda v: _enc_decimal(Decimal(v))),
-    (bytes, lambda v: _enc_bytes(bytes(v))),
+    (str, lambda v, depth: _enc_str(str(v))),
+    (int, lambda v, depth: _enc_int(int(v), depth)),
+    (float, lambda v, depth: _enc_float(float(v), depth)),
+    (Decimal, lambda v, depth: _enc_decimal(Decimal(v), depth)),
+    (bytes, lambda v, depth: _enc_bytes(bytes(v), depth)),
+    (Binary, _enc_binary),
     ((_dt.date, _dt.time), _enc_datetime),
     (uuid.UUID, _enc_uuid),
     ((set, frozenset), _enc_set),
@@ -280,7 +381,7 @@ _SUBCLASS_ENCODERS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Attribu
 )
 
 
-def _resolve_encoder(kind: type) -> Callable[[Any], AttributeValue]:
+def _resolve_encoder(kind: type) -> Encoder:
     for base, encoder in _SUBCLASS_ENCODERS:
         if issubclass(kind, base):
             # Benign race: two threads may both store the same encoder for a class.
@@ -289,11 +390,12 @@ def _resolve_encoder(kind: type) -> Callable[[Any], AttributeValue]:
     raise _Unstorable(f"a {kind.__module__}.{kind.__qualname__} is not storable in DynamoDB")
 
 
-def _encode(v: Any) -> AttributeValue:
+def _encode(v: Any, depth: int) -> AttributeValue:
+    """Encode ``v``, found at nesting level ``depth`` (a top-level attribute is level 1)."""
     encoder = _ENCODERS.get(type(v))
     if encoder is None:
         encoder = _resolve_encoder(type(v))
-    return encoder(v)
+    return encoder(v, depth)
 
 
 class _DumpPlan:
@@ -302,16 +404,17 @@ class _DumpPlan:
     __slots__ = ("fields",)
 
     def __init__(self, model: type[pydantic.BaseModel]) -> None:
-        self.fields = tuple(
-            (name, info.alias or name, _utf8_len(info.alias or name))
-            for name, info in model.model_fields.items()
-        )
+        fields = []
+        for name, info in model.model_fields.items():
+            attr = _check_name(info.alias or name)
+            fields.append((name, attr, _utf8_len(attr)))
+        self.fields = tuple(fields)
 
 
 _DUMP_PLANS: dict[type, _DumpPlan] = {}
 
 
-def _sized(v: Any) -> tuple[AttributeValue, int]:
+def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
     """Encode ``v`` and size it by AWS's rule in one pass: dump_item runs on every write.
 
     Gives what ``_encode`` gives (a test holds them equal), plus the size of the value.
@@ -330,12 +433,14 @@ def _sized(v: Any) -> tuple[AttributeValue, int]:
     if kind is bool:
         return {"BOOL": v}, 1
     if kind is list or kind is tuple:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
         values: list[AttributeValue] = []
         # A list costs 3 bytes plus 1 per element.
         size = 3
         for i, x in enumerate(v):
             try:
-                av, value_size = _sized(x)
+                av, value_size = _sized(x, depth + 1)
             except _Unstorable as exc:
                 exc.path.append(f"[{i}]")
                 raise
@@ -343,30 +448,32 @@ def _sized(v: Any) -> tuple[AttributeValue, int]:
             size += value_size + 1
         return {"L": values}, size
     if kind is dict:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
         members: dict[str, AttributeValue] = {}
         size = 3
         for k, x in v.items():
-            if type(k) is not str:
-                if not isinstance(k, str):
-                    raise _Unstorable(f"map keys must be strings, not {type(k).__name__}")
-                k = str(k)
-            if not k:
-                raise _Unstorable("attribute names cannot be empty")
+            # The common name (a short non-empty str) skips the call: this runs per write.
+            if type(k) is not str or not k or len(k) > _SHORT_NAME:
+                k = _check_name(k)
             try:
-                members[k], value_size = _sized(x)
+                members[k], value_size = _sized(x, depth + 1)
             except _Unstorable as exc:
                 exc.path.append(k)
                 raise
             size += _utf8_len(k) + value_size + 1
         return {"M": members}, size
     if isinstance(v, pydantic.BaseModel):
-        fields, size = _dump_model(v)
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
+        fields, size = _dump_model(v, depth + 1)
         return {"M": fields}, 3 + size + len(fields)
-    av = _encode(v)
+    av = _encode(v, depth)
     return av, _value_size(av)
 
 
-def _dump_model(obj: pydantic.BaseModel) -> tuple[Item, int]:
+def _dump_model(obj: pydantic.BaseModel, depth: int) -> tuple[Item, int]:
+    """Encode a model's fields, each at nesting level ``depth``."""
     kind = type(obj)
     plan = _DUMP_PLANS.get(kind)
     if plan is None:
@@ -379,7 +486,7 @@ def _dump_model(obj: pydantic.BaseModel) -> tuple[Item, int]:
         if v is None:
             continue
         try:
-            out[attr], value_size = _sized(v)
+            out[attr], value_size = _sized(v, depth)
         except _Unstorable as exc:
             exc.path.append(attr)
             raise
@@ -389,8 +496,9 @@ def _dump_model(obj: pydantic.BaseModel) -> tuple[Item, int]:
         for attr, v in extra.items():
             if v is None:
                 continue
+            attr = _check_name(attr)
             try:
-                out[attr], value_size = _sized(v)
+                out[attr], value_size = _sized(v, depth)
             except _Unstorable as exc:
                 exc.path.append(attr)
                 raise
@@ -401,15 +509,18 @@ def _dump_model(obj: pydantic.BaseModel) -> tuple[Item, int]:
 def to_attribute_value(value: Any, *, field: str = "value") -> dict[str, Any]:
     """Encode one Python value as a DynamoDB AttributeValue (botocore's shape: ``B`` as bytes).
 
-    str -> S; int, float, Decimal -> N (38 digits, 1E-130..9.99E+125, floats by shortest
-    repr); bool -> BOOL; bytes -> B; sets of str/numbers/bytes -> SS/NS/BS; list and tuple ->
-    L; dict and pydantic models -> M; datetime, date, time -> ISO 8601; UUID -> str; Enum ->
-    its value; None -> NULL.
+    str -> S; int, float, Decimal -> N (38 significant digits, 1E-130..9.99E+125, floats by
+    shortest repr); bool -> BOOL; bytes and boto3's ``Binary`` -> B; sets of
+    str/numbers/bytes -> SS/NS/BS; list and tuple -> L; dict and pydantic models -> M;
+    datetime -> fixed-width ISO 8601 text, in UTC when aware
+    ([datetime_text][awskit.dynamo.codec.datetime_text]); date, time -> ISO 8601; UUID ->
+    str; Enum -> its value; None -> NULL.
 
     Raises:
         InvalidInput: the value (or the part of it named in ``.field``, e.g. ``value.tags[2]``)
             cannot be stored: NaN, Infinity, too many digits, out of range, an empty set, a
-            mixed set, a non-string map key or an unsupported type.
+            mixed set, a non-string map key, a name of 64 KB or more, nesting deeper than
+            DynamoDB's 32 levels (a value that holds itself included) or an unsupported type.
 
     Example:
         >>> to_attribute_value(0.1)
@@ -418,21 +529,133 @@ def to_attribute_value(value: Any, *, field: str = "value") -> dict[str, Any]:
         {'M': {'tags': {'SS': ['a']}, 'n': {'NULL': True}}}
     """
     try:
-        return _encode(value)
+        return _encode(value, 1)
     except _Unstorable as exc:
         raise InvalidInput(exc.field(field), exc.reason) from None
 
 
-def dump_item(obj: pydantic.BaseModel | Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+# --------------------------------------------------------------------------- TTL
+
+
+def ttl_seconds(value: Any, *, field: str = "ttl_attribute") -> int | float | Decimal:
+    """The number DynamoDB's TTL reads for ``value``: seconds since 1970-01-01 UTC.
+
+    DynamoDB expires an item only by a top-level Number of epoch seconds; any other type in
+    the TTL attribute is silently ignored, and the item never expires. An aware datetime
+    gives its whole seconds (the fraction is dropped: DynamoDB reads seconds); an int,
+    float or Decimal is taken as epoch seconds already.
+
+    Raises:
+        InvalidInput: a naive datetime (its zone is unknown, so its instant is), or any
+            other type (str, date, bool, ...).
+
+    Example:
+        >>> import datetime as dt
+        >>> ttl_seconds(dt.datetime(2023, 11, 14, 22, 13, 20, 999, tzinfo=dt.timezone.utc))
+        1700000000
+    """
+    if isinstance(value, _dt.datetime):
+        if value.utcoffset() is None:
+            raise InvalidInput(
+                field,
+                "a naive datetime has no time zone, so no instant to expire at: give an aware "
+                "one, e.g. datetime.now(timezone.utc) + timedelta(days=30)",
+            )
+        return (value - _EPOCH) // _dt.timedelta(seconds=1)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return value
+    raise InvalidInput(
+        field,
+        f"DynamoDB's TTL reads only epoch seconds: give an aware datetime or a number, "
+        f"not {type(value).__name__}",
+    )
+
+
+#: Field types a TTL attribute may have: stored as epoch seconds, read back as the type.
+_TTL_TYPES = (_dt.datetime, int, float, Decimal)
+
+
+def check_ttl_field(model: type[pydantic.BaseModel] | None, ttl_attribute: str) -> None:
+    """Refuse a ``ttl_attribute`` that names no field of ``model`` fit to hold an expiry time.
+
+    The field (by alias, else name) must be a ``datetime``, ``int``, ``float`` or
+    ``Decimal`` (or ``X | None``); a model allowing extra attributes may leave it out.
+
+    Raises:
+        InvalidInput: ``ttl_attribute`` is not a non-empty string, the field's type cannot
+            hold epoch seconds (a ``str`` or ``date`` field would never expire), or the model
+            has no such field and allows no extra attributes.
+
+    Example:
+        >>> import datetime as dt, pydantic
+        >>> class Session(pydantic.BaseModel):
+        ...     id: str
+        ...     expires: dt.datetime
+        >>> check_ttl_field(Session, "expires")
+    """
+    if not isinstance(ttl_attribute, str) or not ttl_attribute:
+        raise InvalidInput("ttl_attribute", "name the attribute holding the expiry time")
+    if model is None:
+        return
+    for name, info in model.model_fields.items():
+        if (info.alias or name) != ttl_attribute:
+            continue
+        base = _base_type(info.annotation)
+        if base is bool or not (isinstance(base, type) and issubclass(base, _TTL_TYPES)):
+            raise InvalidInput(
+                "ttl_attribute",
+                f"{model.__name__}.{name} is {info.annotation!r}; DynamoDB's TTL reads only "
+                "epoch seconds: make it a datetime (stored as epoch seconds) or a number",
+            )
+        return
+    if model.model_config.get("extra") != "allow":
+        raise InvalidInput("ttl_attribute", f"{model.__name__} has no field {ttl_attribute!r}")
+
+
+def ttl_update(
+    values: Mapping[str, Any] | None, ttl_attribute: str | None, *, field: str = "set"
+) -> Mapping[str, Any] | None:
+    """``values`` (an update's ``set``) with the TTL attribute given as epoch seconds.
+
+    Raises:
+        InvalidInput: the TTL attribute's value is no datetime or number
+            ([ttl_seconds][awskit.dynamo.codec.ttl_seconds]).
+
+    Example:
+        >>> import datetime as dt
+        >>> ttl_update({"expires": dt.datetime(1970, 1, 2, tzinfo=dt.timezone.utc)}, "expires")
+        {'expires': 86400}
+    """
+    if ttl_attribute is None or not values or values.get(ttl_attribute) is None:
+        return values
+    seconds = ttl_seconds(values[ttl_attribute], field=f"{field}.{ttl_attribute}")
+    return {**values, ttl_attribute: seconds}
+
+
+def _raw_attribute(obj: pydantic.BaseModel | Mapping[str, Any], attr: str) -> Any:
+    if not isinstance(obj, pydantic.BaseModel):
+        return obj.get(attr)
+    for name, info in type(obj).model_fields.items():
+        if (info.alias or name) == attr:
+            return obj.__dict__.get(name)
+    return (obj.__pydantic_extra__ or {}).get(attr)
+
+
+def dump_item(
+    obj: pydantic.BaseModel | Mapping[str, Any], *, ttl_attribute: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Encode a model (by field alias, else name) or a mapping as a DynamoDB item.
 
-    Top-level ``None`` values are omitted (DynamoDB has no "absent" value; :func:`load_item`
-    gives them back as ``None``); inside lists and maps ``None`` is NULL.
+    Top-level ``None`` values are omitted (DynamoDB has no "absent" value;
+    [load_item][awskit.dynamo.codec.load_item] gives them back as ``None``); inside lists
+    and maps ``None`` is NULL. The attribute named by ``ttl_attribute`` is stored as a
+    Number of epoch seconds ([ttl_seconds][awskit.dynamo.codec.ttl_seconds]), the only form
+    DynamoDB's TTL acts on; a ``datetime`` field reads it back as an aware UTC datetime.
 
     Raises:
         InvalidInput: ``.field`` names the attribute (``address.zip``, ``tags[2]``) that
             cannot be stored, or is ``"item"`` when the item exceeds 400 KB by AWS's size
-            rule (:func:`item_size`).
+            rule ([item_size][awskit.dynamo.codec.item_size]).
 
     Example:
         >>> dump_item({"username": "jane", "age": 30, "nickname": None})
@@ -440,7 +663,7 @@ def dump_item(obj: pydantic.BaseModel | Mapping[str, Any]) -> dict[str, dict[str
     """
     try:
         if isinstance(obj, pydantic.BaseModel):
-            out, size = _dump_model(obj)
+            out, size = _dump_model(obj, 1)
         elif isinstance(obj, Mapping):
             out = {}
             size = 0
@@ -450,7 +673,11 @@ def dump_item(obj: pydantic.BaseModel | Mapping[str, Any]) -> dict[str, dict[str
                 if v is None:
                     continue
                 try:
-                    out[k], value_size = _sized(v)
+                    k = _check_name(k)
+                except _Unstorable as exc:
+                    raise InvalidInput("item", exc.reason) from None
+                try:
+                    out[k], value_size = _sized(v, 1)
                 except _Unstorable as exc:
                     exc.path.append(k)
                     raise
@@ -460,7 +687,12 @@ def dump_item(obj: pydantic.BaseModel | Mapping[str, Any]) -> dict[str, dict[str
                 "item", f"expected a pydantic model or a mapping, not {type(obj).__name__}"
             )
     except _Unstorable as exc:
-        raise InvalidInput(exc.field(""), exc.reason) from None
+        raise InvalidInput(exc.field("") or "item", exc.reason) from None
+    if ttl_attribute is not None and ttl_attribute in out:
+        seconds = ttl_seconds(_raw_attribute(obj, ttl_attribute), field=ttl_attribute)
+        number = to_attribute_value(seconds, field=ttl_attribute)
+        size += _value_size(number) - _value_size(out[ttl_attribute])
+        out[ttl_attribute] = number
     if size > MAX_ITEM_BYTES:
         raise InvalidInput(
             "item", f"the item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES} (400 KB)"
@@ -623,6 +855,82 @@ def _string_converter(parse: Callable[[str], Any]) -> Converter:
     return convert
 
 
+# datetime.fromisoformat reads every form awskit ever wrote, but before Python 3.11 not the
+# "+0000" and "Z" offsets PynamoDB and others write, nor fractions of 1 to 5 digits.
+_DATETIME_FORMATS = tuple(
+    f"%Y-%m-%d{sep}%H:%M:%S{fraction}{zone}"
+    for sep in "T "
+    for fraction in (".%f", "")
+    for zone in ("%z", "")
+)
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    """Read a datetime stored as text: any ISO 8601 form, PynamoDB's included.
+
+    Reads awskit's fixed-width UTC form, the ``isoformat()`` text (with any offset) that
+    awskit wrote before, and PynamoDB's ``%Y-%m-%dT%H:%M:%S.%f+0000``; text without an
+    offset gives a naive datetime.
+
+    Raises:
+        ValueError: the text is not a datetime.
+
+    Example:
+        >>> parse_datetime("2024-01-01T05:00:00.000000+0000")
+        datetime.datetime(2024, 1, 1, 5, 0, tzinfo=datetime.timezone.utc)
+    """
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for form in _DATETIME_FORMATS:
+        try:
+            return _dt.datetime.strptime(text, form)
+        except ValueError:
+            continue
+    raise ValueError(f"not an ISO 8601 datetime: {text[:40]!r}")
+
+
+def epoch_datetime(text: str) -> _dt.datetime:
+    """The aware UTC datetime of a number of seconds since the epoch (a TTL attribute).
+
+    Raises:
+        ValueError: the number is no datetime Python can hold (years 1 to 9999).
+
+    Example:
+        >>> epoch_datetime("1700000000")
+        datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.timezone.utc)
+    """
+    seconds = Decimal(text)
+    if not seconds.is_finite():
+        raise ValueError(f"not a number of seconds: {text!r}")
+    whole = int(seconds)
+    micro = int((seconds - whole) * 1_000_000)
+    try:
+        return _EPOCH + _dt.timedelta(seconds=whole, microseconds=micro)
+    except OverflowError:
+        raise ValueError(f"{text} seconds since 1970 is outside years 1 to 9999") from None
+
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _datetime_converter(av: Mapping[str, Any]) -> Any:
+    text = av.get("S")
+    parse = parse_datetime
+    if text is None:
+        # A TTL attribute holds epoch seconds (see dump_item's ttl_attribute).
+        text = av.get("N")
+        parse = epoch_datetime
+        if text is None:
+            return _plain(av)
+    try:
+        return parse(text)
+    except ValueError:
+        # Left to the model's validation, which reports the field and the value.
+        return text
+
+
 def _enum_converter(kind: type[enum.Enum]) -> Converter:
     def convert(av: Mapping[str, Any]) -> Any:
         value = _plain(av)
@@ -719,7 +1027,7 @@ _SCALAR_CONVERTERS: dict[Any, Converter] = {
     int: _number_converter(_to_int),
     float: _number_converter(float),
     Decimal: _number_converter(Decimal),
-    _dt.datetime: _string_converter(_dt.datetime.fromisoformat),
+    _dt.datetime: _datetime_converter,
     _dt.date: _string_converter(_dt.date.fromisoformat),
     _dt.time: _string_converter(_dt.time.fromisoformat),
     uuid.UUID: _string_converter(uuid.UUID),

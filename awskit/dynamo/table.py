@@ -24,7 +24,14 @@ from .._errors import (
     aws_errors,
 )
 from .._paging import Page, Paged
-from .codec import dump_item, from_attribute_value, key_of, load_item, to_attribute_value
+from .codec import (
+    dump_item,
+    from_attribute_value,
+    key_of,
+    load_item,
+    to_attribute_value,
+    ttl_update,
+)
 from .expressions import Expressions, read_request, start_key_of
 from .schema import KeySchema
 
@@ -90,6 +97,10 @@ class Table(Generic[T]):
     ``version_field`` turns on optimistic locking: :meth:`put` and :meth:`update` add a
     condition that the stored version is the one the caller holds, and increment it.
     """
+
+    #: The attribute DynamoDB's TTL reads (set by ``create_table``/``table``): written as
+    #: epoch seconds (see [dump_item][awskit.dynamo.codec.dump_item]).
+    ttl_attribute: str | None = None
 
     def __init__(
         self,
@@ -220,7 +231,7 @@ class Table(Generic[T]):
     def _item(self, item: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(item, (BaseModel, Mapping)):
             raise InvalidInput("item", f"expected a model or a mapping, not {item!r}")
-        av_item = dump_item(item)
+        av_item = dump_item(item, ttl_attribute=self.ttl_attribute)
         for name in self.key_schema.names:
             if name not in av_item:
                 raise InvalidInput("item", f"missing key attribute {name!r}")
@@ -382,6 +393,7 @@ class Table(Generic[T]):
                     raise InvalidInput(field, f"{path!r} cannot be updated here")
         if self.version_field is not None and held is not None:
             condition, _ = self._versioned(condition, held)
+        set = ttl_update(set, self.ttl_attribute)
         ex = Expressions()
         request: dict[str, Any] = {"TableName": self.name, "Key": av_key}
         if condition is not None:
