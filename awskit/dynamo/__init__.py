@@ -178,15 +178,10 @@ class DynamoDB:
                     TableName=name,
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
                 )
-        types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
-        return Table(
-            self,
-            name,
-            model,
-            key_schema=KeySchema(hash_key, range_key),
-            key_types=types,
-            version_field=version_field,
-        )
+        table = Table(self, name, model, version_field=version_field)
+        # The request has DescribeTable's shape: no describe needed for keys and indexes.
+        table._learn(request)
+        return table
 
     @overload
     def table(
