@@ -421,6 +421,11 @@ def test_an_item_that_fails_the_model_names_table_and_key(
     assert list(orders.query(Key("customer_id").eq("bad"), projection=["amount"])) == [
         {"amount": "lots"}
     ]
+    # delete removes it, then says the old item did not fit; nothing is lost.
+    with pytest.raises(InvalidItem, match="deleted") as deleted:
+        orders.delete(customer_id="bad", order_id="o1")
+    assert deleted.value.item["amount"] == "lots"
+    assert stored(aws, {"customer_id": "bad", "order_id": "o1"}) is None
 
 
 # -- property tests of the validators --------------------------------------------------------
