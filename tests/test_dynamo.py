@@ -428,8 +428,12 @@ def test_update_reserved_words_paths_sets_and_numbers(aws: awskit.Session) -> No
         things.update({"id": "a"}, add={"x": "text"})
     with pytest.raises(awskit.InvalidInput):
         things.update({"id": "a"}, set={"tags": set()})
-    # An update of an absent key creates the item, as UpdateItem does.
-    assert things.update({"id": "b"}, set={"n": 1}) == {"id": "b", "n": 1}
+    # An update of an absent key is NotFound (nothing written) unless upsert=True asks
+    # for UpdateItem's own behaviour, creating the item.
+    with pytest.raises(awskit.NotFound):
+        things.update({"id": "b"}, set={"n": 1})
+    assert things.get(id="b") is None
+    assert things.update({"id": "b"}, set={"n": 1}, upsert=True) == {"id": "b", "n": 1}
 
 
 def test_condition_failed_carries_the_current_item(seeded: Table[User]) -> None:

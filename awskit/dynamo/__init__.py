@@ -190,15 +190,9 @@ class DynamoDB:
                     TableName=name,
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
                 )
-        types = {a["AttributeName"]: a["AttributeType"] for a in request["AttributeDefinitions"]}
-        table: Table[Any] = Table(
-            self,
-            name,
-            model,
-            key_schema=KeySchema(hash_key, range_key),
-            key_types=types,
-            version_field=version_field,
-        )
+        table: Table[Any] = Table(self, name, model, version_field=version_field)
+        # The request has DescribeTable's shape: no describe needed for keys and indexes.
+        table._learn(request)
         table.ttl_attribute = ttl_attribute
         return table
 

@@ -107,7 +107,13 @@ class BatchWriter(Generic[T]):
     # -- producer side -------------------------------------------------------------------
 
     def put(self, item: T | Mapping[str, Any]) -> None:
-        """Queue ``item`` to be written whole (it replaces an earlier write of its key)."""
+        """Queue ``item`` to be written whole (it replaces an earlier write of its key).
+
+        Raises:
+            InvalidInput: the item cannot be written (a key missing, empty, too long or of
+                the wrong type; a value DynamoDB cannot store; over 400 KB). It is refused
+                here, so it never fails the batch it would have joined.
+        """
         av_item = self._table._item(item)
         size = item_size(av_item)
         write = _Write(
@@ -118,9 +124,13 @@ class BatchWriter(Generic[T]):
         )
         self._add(write)
 
-    def delete(self, key: Mapping[str, Any]) -> None:
-        """Queue the deletion of the item with this key."""
-        av_key, _ = self._table._key(key)
+    def delete(self, key: Mapping[str, Any] | None = None, /, **key_kwargs: Any) -> None:
+        """Queue the deletion of the item with this key (a mapping, or keywords).
+
+        Raises:
+            InvalidInput: the key does not fit the table (checked now, not at flush).
+        """
+        av_key, _ = self._table._key(self._table._key_arg(key, key_kwargs))
         self._add(_Write(key_id(av_key, self._names), {"DeleteRequest": {"Key": av_key}}, 0, key))
 
     def _key_names(self) -> tuple[str, str | None]:

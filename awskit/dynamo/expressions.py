@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
@@ -142,7 +143,8 @@ class Expressions:
             raise InvalidInput("remove", "expected a list of attribute paths, not one string")
         removes.extend(claim(path, "remove") for path in remove)
         for path, value in (add or {}).items():
-            if not isinstance(value, (int, float, builtins.set, frozenset)) or isinstance(
+            # ADD takes any number: int, float and Decimal alike.
+            if not isinstance(value, (int, float, Decimal, builtins.set, frozenset)) or isinstance(
                 value, bool
             ):
                 raise InvalidInput(f"add.{path}", "ADD takes a number or a non-empty set")

@@ -9,10 +9,11 @@ over every page (:class:`awskit._paging.Paged`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
 from pydantic import BaseModel, ValidationError
@@ -21,6 +22,7 @@ from .._errors import (
     AwskitError,
     ConditionFailed,
     InvalidInput,
+    NotFound,
     aws_errors,
 )
 from .._paging import Page, Paged
@@ -34,6 +36,14 @@ from .codec import (
 )
 from .expressions import Expressions, read_request, start_key_of
 from .schema import KeySchema
+from .validate import (
+    check_key_condition,
+    check_key_values,
+    check_update,
+    decode_partial,
+    missing_for_upsert,
+    required_attributes,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -42,7 +52,7 @@ if TYPE_CHECKING:
     from .batch import BatchWriter
     from .transact import TransactAction
 
-__all__ = ["InvalidItem", "KeyId", "Table", "key_id"]
+__all__ = ["IndexInfo", "InvalidItem", "KeyId", "Table", "key_id"]
 
 T = TypeVar("T")
 
@@ -65,6 +75,23 @@ class InvalidItem(AwskitError):
         self.table = table
         self.key = key
         self.item = item
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """A secondary index as DescribeTable tells it: kind, key, and what it projects."""
+
+    name: str
+    kind: Literal["global", "local"]
+    key_schema: KeySchema
+    projection: str
+    non_key_attributes: tuple[str, ...] = ()
+
+    def projected(self, table_key: KeySchema) -> set[str] | None:
+        """Attribute names an item read from this index holds; ``None`` for every one."""
+        if self.projection == "ALL":
+            return None
+        return {*table_key.names, *self.key_schema.names, *self.non_key_attributes}
 
 
 def key_id(av_key: Mapping[str, Mapping[str, Any]], names: Sequence[str]) -> KeyId:
@@ -122,6 +149,7 @@ class Table(Generic[T]):
         self.version_field = version_field
         self._key_schema = key_schema
         self._key_types: dict[str, str] = dict(key_types or {})
+        self._indexes: dict[str, IndexInfo] | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -147,11 +175,45 @@ class Table(Generic[T]):
         return table
 
     def _learn(self, table: Mapping[str, Any]) -> None:
+        """Keep the key schema, key types and indexes of a DescribeTable (or CreateTable)."""
         schema = {k["KeyType"]: k["AttributeName"] for k in table.get("KeySchema", ())}
         types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        indexes: dict[str, IndexInfo] = {}
+        members = (("global", "GlobalSecondaryIndexes"), ("local", "LocalSecondaryIndexes"))
+        for kind, member in members:
+            for index in table.get(member) or ():
+                keys = {k["KeyType"]: k["AttributeName"] for k in index.get("KeySchema", ())}
+                projection = index.get("Projection") or {}
+                indexes[index["IndexName"]] = IndexInfo(
+                    index["IndexName"],
+                    cast(Literal["global", "local"], kind),
+                    KeySchema(keys["HASH"], keys.get("RANGE")),
+                    str(projection.get("ProjectionType", "ALL")),
+                    tuple(projection.get("NonKeyAttributes") or ()),
+                )
         with self._lock:
             self._key_schema = KeySchema(schema["HASH"], schema.get("RANGE"))
             self._key_types = types
+            self._indexes = indexes
+
+    def index(self, name: str) -> IndexInfo:
+        """What DynamoDB says of the secondary index ``name`` (DescribeTable, once).
+
+        Raises:
+            InvalidInput: the table has no index of that name.
+        """
+        if not isinstance(name, str) or not name:
+            raise InvalidInput("index", f"name an index of table {self.name!r}, not {name!r}")
+        indexes = self._indexes
+        if indexes is None or name not in indexes:
+            # Read again: the index may have been added since the table was described.
+            self.describe()
+            indexes = self._indexes or {}
+        if name not in indexes:
+            raise InvalidInput(
+                "index", f"table {self.name!r} has no index {name!r} (it has {sorted(indexes)})"
+            )
+        return indexes[name]
 
     @property
     def key_schema(self) -> KeySchema:
@@ -201,7 +263,7 @@ class Table(Generic[T]):
                 raise InvalidInput(field, f"the item has no key attribute {missing[0]!r}")
             version = item.get(self.version_field) if self.version_field else None
             av_key = key_of(item, schema.hash_key, schema.range_key)
-            self._check_types(av_key, field)
+            check_key_values(av_key, schema, self._key_types, field)
             return av_key, from_attribute_value(version) if version is not None else None
         if not isinstance(key, Mapping):
             raise InvalidInput(field, f"expected a mapping of key attributes, not {key!r}")
@@ -216,26 +278,29 @@ class Table(Generic[T]):
             if key.get(name) is None:
                 raise InvalidInput(field, f"missing key attribute {name!r}")
             av_key[name] = to_attribute_value(key[name], field=f"{field}.{name}")
-        self._check_types(av_key, field)
+        check_key_values(av_key, schema, self._key_types, field)
         return av_key, key.get(self.version_field) if self.version_field else None
 
-    def _check_types(self, av_key: Mapping[str, Mapping[str, Any]], field: str) -> None:
-        for name, value in av_key.items():
-            want = self._key_types.get(name)
-            (kind,) = value
-            if want is not None and kind != want:
-                raise InvalidInput(
-                    f"{field}.{name}", f"key attribute {name!r} is of type {want}, not {kind}"
-                )
+    def _key_arg(self, key: Any, key_kwargs: Mapping[str, Any]) -> Any:
+        """The key given as one mapping (or item) or as keywords, never both."""
+        if key is not None and key_kwargs:
+            raise InvalidInput("key", "give the key as one mapping or as keywords, not both")
+        if key is None and not key_kwargs:
+            raise InvalidInput("key", "give the key, as a mapping or as keywords")
+        return key if key is not None else key_kwargs
 
     def _item(self, item: Any) -> dict[str, dict[str, Any]]:
         if not isinstance(item, (BaseModel, Mapping)):
             raise InvalidInput("item", f"expected a model or a mapping, not {item!r}")
         av_item = dump_item(item, ttl_attribute=self.ttl_attribute)
-        for name in self.key_schema.names:
+        schema = self.key_schema
+        for name in schema.names:
             if name not in av_item:
                 raise InvalidInput("item", f"missing key attribute {name!r}")
-        self._check_types({n: av_item[n] for n in self.key_schema.names}, "item")
+        # Index key attributes too: DynamoDB refuses an item whose index key is empty or of
+        # the wrong type.
+        keys = {n: av_item[n] for n in self._key_types if n in av_item}
+        check_key_values(keys, schema, self._key_types, "item")
         return av_item
 
     def load(self, av_item: Mapping[str, Any]) -> T:
@@ -359,9 +424,7 @@ class Table(Generic[T]):
             user = users.get(username="janedoe", last_name="Doe")
             user = users.get({"username": "janedoe", "last_name": "Doe"}, consistent=True)
         """
-        if key is not None and key_kwargs:
-            raise InvalidInput("key", "give the key as one mapping or as keywords, not both")
-        av_key, _ = self._key(key if key is not None else key_kwargs)
+        av_key, _ = self._key(self._key_arg(key, key_kwargs))
         response = self._calls.get_item(TableName=self.name, Key=av_key, ConsistentRead=consistent)
         item = response.get("Item")
         return None if item is None else self.load(item)
@@ -375,12 +438,21 @@ class Table(Generic[T]):
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
         condition: ConditionBase | None = None,
+        upsert: bool = False,
     ) -> dict[str, Any]:
-        """The ``Update`` request (validated, versioned), without sending it."""
+        """The ``Update`` request (validated against the model, versioned), without sending it.
+
+        Without ``upsert`` the request carries ``attribute_exists(<hash key>)``, so it never
+        creates an item; with it, the update must write every field the model requires.
+        """
         av_key, held = self._key(key, allow_version=True)
-        protected = set_of(self.key_schema.names)
+        schema = self.key_schema
+        protected = set_of(schema.names)
         if self.version_field is not None:
             protected.add(self.version_field)
+        if isinstance(remove, str):
+            raise InvalidInput("remove", "expected a list of attribute paths, not one string")
+        remove = list(remove)
         clauses = (
             ("set", set or {}),
             ("remove", remove),
@@ -391,8 +463,27 @@ class Table(Generic[T]):
             for path in paths:
                 if isinstance(path, str) and path.split(".")[0].split("[")[0] in protected:
                     raise InvalidInput(field, f"{path!r} cannot be updated here")
+        if not isinstance(upsert, bool):
+            raise InvalidInput("upsert", f"expected True or False, not {upsert!r}")
+        model = cast("type[BaseModel] | None", self.model)
+        if model is not None:
+            checked = check_update(model, set=set, remove=remove, add=add, delete=delete)
+            set, remove, add, delete = checked.set, checked.remove, checked.add, checked.delete
+            if upsert:
+                given = [*schema.names, *([self.version_field] if self.version_field else [])]
+                missing = missing_for_upsert(model, checked, given)
+                if missing:
+                    raise InvalidInput(
+                        "upsert",
+                        f"an update that may create the item must set every field "
+                        f"{model.__name__} requires; missing {missing}",
+                    )
         if self.version_field is not None and held is not None:
             condition, _ = self._versioned(condition, held)
+        if not upsert:
+            exists = Attr(schema.hash_key).exists()
+            condition = exists if condition is None else condition & exists
+        # After the model's check: TTL datetimes become the epoch seconds TTL acts on.
         set = ttl_update(set, self.ttl_attribute)
         ex = Expressions()
         request: dict[str, Any] = {"TableName": self.name, "Key": av_key}
@@ -406,33 +497,80 @@ class Table(Generic[T]):
 
     def update(
         self,
-        key: Any,
+        key: Any = None,
+        /,
         set: Mapping[str, Any] | None = None,
         remove: Iterable[str] = (),
         add: Mapping[str, Any] | None = None,
         delete: Mapping[str, Any] | None = None,
         condition: ConditionBase | None = None,
+        *,
+        upsert: bool = False,
+        **key_kwargs: Any,
     ) -> T:
-        """Change some attributes of one item (``UpdateItem``) and return the new item.
+        """Change some attributes of one existing item (``UpdateItem``); returns the new item.
 
         ``set`` assigns values (``None`` removes the attribute), ``remove`` deletes
-        attributes, ``add`` adds to a number or a set, ``delete`` takes elements out of a
-        set. Paths may be dotted (``"address.state"``) or indexed (``"tags[0]"``); every
-        name travels as a placeholder, so reserved words are safe. ``key`` is the key as a
-        mapping or an item; with a ``version_field``, a version in ``key`` is checked and
-        the stored version is always incremented. If no item has this key, one is created.
+        attributes, ``add`` adds to a number (any number, ``Decimal`` included) or a set,
+        ``delete`` takes elements out of a set. Paths may be dotted (``"address.state"``) or
+        indexed (``"tags[0]"``); every name travels as a placeholder, so reserved words are
+        safe. Give the key as keywords, as a mapping, or as an item; with a
+        ``version_field``, a version in ``key`` is checked and the stored version is always
+        incremented.
 
-        Example::
+        With a model, everything is checked against it before sending: a path the model
+        does not have (unless it allows extra fields), a value its field refuses (a bool or
+        text for a number, ``"lots"`` for a float, a constraint broken), and the removal of
+        a required field are [InvalidInput][awskit.InvalidInput]; values are written as
+        the model validated them.
 
-            users.update({"username": "janedoe", "last_name": "Doe"}, set={"age": 26})
+        DynamoDB's UpdateItem creates a missing item from the update alone, which the model
+        could not read; awskit sends ``attribute_exists`` on the hash key instead, so an
+        absent item is [NotFound][awskit.NotFound] and nothing is written. ``upsert=True``
+        lets the update create the item, and then requires it to set every field the model
+        requires.
+
+        Raises:
+            InvalidInput: the key or an update clause does not fit the table or its model.
+            NotFound: no item has this key (and ``upsert`` is False).
+            ConditionFailed: ``condition`` (or the version check) was false; ``.item`` is
+                the current item.
+
+        Example:
+            ```python
+            users.update(username="janedoe", last_name="Doe", set={"age": 26})
+            users.update({"username": "janedoe", "last_name": "Doe"}, add={"logins": 1})
+            users.update(username="newbie", last_name="Roe", upsert=True,
+                         set={"first_name": "New", "age": 1, "account_type": "trial"})
+            ```
         """
         request = self.update_request(
-            key, set=set, remove=remove, add=add, delete=delete, condition=condition
+            self._key_arg(key, key_kwargs),
+            set=set,
+            remove=remove,
+            add=add,
+            delete=delete,
+            condition=condition,
+            upsert=upsert,
         )
-        response = self._write(
-            self._calls.update_item,
-            {**_on_failure(request), "ReturnValues": "ALL_NEW"},
-        )
+        try:
+            response = self._write(
+                self._calls.update_item,
+                {**_on_failure(request), "ReturnValues": "ALL_NEW"},
+            )
+        except ConditionFailed as exc:
+            # The condition includes attribute_exists(hash key): no current item means the
+            # item is absent, whatever the caller's own condition said.
+            if upsert or exc.item is not None:
+                raise
+            key_repr = {k: from_attribute_value(v) for k, v in request["Key"].items()}
+            raise NotFound(
+                f"no item {key_repr!r} in table {self.name!r} to update "
+                "(update(..., upsert=True) creates one)",
+                code=exc.code,
+                operation=exc.operation,
+                request_id=exc.request_id,
+            ) from exc
         return self.load(response["Attributes"])
 
     def delete_request(self, key: Any, condition: ConditionBase | None = None) -> dict[str, Any]:
@@ -447,35 +585,125 @@ class Table(Generic[T]):
             request.update(ex.request())
         return request
 
-    def delete(self, key: Any, condition: ConditionBase | None = None) -> T | None:
+    def delete(
+        self,
+        key: Any = None,
+        /,
+        condition: ConditionBase | None = None,
+        **key_kwargs: Any,
+    ) -> T | None:
         """Delete one item (``DeleteItem``); returns the item that was there, or ``None``.
 
-        With a ``version_field``, a version in ``key`` must match the stored one.
+        Give the key as keywords, as a mapping, or as an item. With a ``version_field``, a
+        version in ``key`` must match the stored one.
 
-        Example::
+        Raises:
+            InvalidItem: the item was deleted, but the old item does not fit the model
+                (``.item`` holds it as plain values, so nothing is lost).
 
+        Example:
+            ```python
+            old = users.delete(username="janedoe", last_name="Doe")
             old = users.delete({"username": "janedoe", "last_name": "Doe"})
+            ```
         """
-        request = self.delete_request(key, condition)
+        request = self.delete_request(self._key_arg(key, key_kwargs), condition)
         response = self._write(
             self._calls.delete_item,
             {**_on_failure(request), "ReturnValues": "ALL_OLD"},
         )
         old = response.get("Attributes")
-        return None if old is None else self.load(old)
+        if old is None:
+            return None
+        try:
+            return self.load(old)
+        except InvalidItem as exc:
+            exc.message = f"deleted, but {exc.message}"
+            exc.args = (exc.message,)
+            raise
 
     # -- many items ----------------------------------------------------------------------
 
-    def _pages(self, call: Any, request: dict[str, Any], start_key: Any, limit: Any) -> Paged[T]:
-        def fetch(token: Any) -> Page[T]:
+    def _pages(
+        self,
+        call: Any,
+        request: dict[str, Any],
+        start_key: Any,
+        limit: Any,
+        load: Callable[[Mapping[str, Any]], Any],
+    ) -> Paged[Any]:
+        def fetch(token: Any) -> Page[Any]:
             page_request = request if token is None else {**request, "ExclusiveStartKey": token}
             response = call(**page_request)
             return Page(
-                [self.load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
+                [load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
             )
 
         return Paged(fetch, limit=limit, start_token=start_key_of(start_key))
 
+    def _read_index(self, index: str | None, consistent: bool) -> IndexInfo | None:
+        info = self.index(index) if index is not None else None
+        if info is not None and consistent and info.kind == "global":
+            raise InvalidInput(
+                "consistent",
+                f"{index!r} is a global secondary index: DynamoDB reads those only eventually "
+                "consistent",
+            )
+        return info
+
+    def _reader(
+        self, index: str | None, consistent: bool, projection: Iterable[str] | None
+    ) -> Callable[[Mapping[str, Any]], Any]:
+        """How the items of a read are decoded, after checking the index is used rightly.
+
+        Raises:
+            InvalidInput: ``consistent`` on a global index (DynamoDB refuses it), or a read
+                of whole model items from an index that does not project what the model
+                requires.
+        """
+        info = self._read_index(index, consistent)
+        model = cast("type[BaseModel] | None", self.model)
+        if projection is not None:
+            return lambda av_item: decode_partial(model, av_item)
+        if info is not None and model is not None:
+            projected = info.projected(self.key_schema)
+            missing = [a for a in required_attributes(model) if a not in (projected or ())]
+            if projected is not None and missing:
+                raise InvalidInput(
+                    "index",
+                    f"index {index!r} projects {info.projection} and its items lack "
+                    f"{missing}, which {model.__name__} requires; pass projection=[...] "
+                    "to read them as dicts",
+                )
+        return self.load
+
+    @overload
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[T]: ...
+    @overload
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        *,
+        projection: Iterable[str],
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[dict[str, Any]]: ...
     def query(
         self,
         key_condition: ConditionBase,
@@ -487,7 +715,7 @@ class Table(Generic[T]):
         projection: Iterable[str] | None = None,
         page_size: int | None = None,
         start_key: Mapping[str, Any] | None = None,
-    ) -> Paged[T]:
+    ) -> Paged[Any]:
         """Items whose key matches ``key_condition``, across every page (``Query``).
 
         ``limit`` is the number of items wanted (``None``: all); ``page_size`` is how many
@@ -495,11 +723,28 @@ class Table(Generic[T]):
         pages whose ``next_token`` is DynamoDB's ``LastEvaluatedKey``; pass it back as
         ``start_key`` to resume.
 
-        Example::
+        The key condition is checked against the key schema (of the table, or of
+        ``index``) before sending: only key attributes, values of the key's type, no empty
+        values. ``consistent=True`` on a global secondary index is refused, as DynamoDB
+        refuses it.
 
+        With ``projection``, items are partial: they come back as dicts holding only the
+        projected attributes, each value as its model field's type (``Paged[dict[str,
+        Any]]``). Without it, a query of a ``KEYS_ONLY`` or ``INCLUDE`` index that lacks
+        fields the model requires is refused before sending (pass ``projection``).
+
+        Example:
+            ```python
             for user in users.query(Key("username").eq("johndoe"), filter=Attr("age").lt(30)):
                 ...
+            ages = users.query(Key("username").eq("johndoe"), projection=["username", "age"])
+            ```
         """
+        schema = self.key_schema
+        if index is not None:
+            schema = self.index(index).key_schema
+        check_key_condition(key_condition, schema, self._key_types)
+        load = self._reader(index, consistent, projection)
         request = read_request(
             self.name,
             key_condition=key_condition,
@@ -512,8 +757,33 @@ class Table(Generic[T]):
         )
         if reverse:
             request["ScanIndexForward"] = False
-        return self._pages(self._calls.query, request, start_key, limit)
+        return self._pages(self._calls.query, request, start_key, limit, load)
 
+    @overload
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        segments: int = 1,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        projection: None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[T]: ...
+    @overload
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        segments: int = 1,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        *,
+        projection: Iterable[str],
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> Paged[dict[str, Any]]: ...
     def scan(
         self,
         filter: ConditionBase | None = None,
@@ -524,19 +794,22 @@ class Table(Generic[T]):
         projection: Iterable[str] | None = None,
         page_size: int | None = None,
         start_key: Mapping[str, Any] | None = None,
-    ) -> Paged[T]:
+    ) -> Paged[Any]:
         """Every item (matching ``filter``), across every page (``Scan``).
 
         ``segments > 1`` scans that many segments in parallel, on at most the session's
         ``max_concurrency`` threads; items then arrive in no particular order and a
-        parallel scan cannot be resumed with ``start_key``.
+        parallel scan cannot be resumed with ``start_key``. ``projection`` and ``index``
+        behave as in [query][awskit.dynamo.Table.query]: partial items are dicts.
 
-        Example::
-
+        Example:
+            ```python
             young = list(users.scan(Attr("age").lt(27) & Attr("address.state").eq("CA")))
+            ```
         """
         if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
             raise InvalidInput("segments", "between 1 and 1,000,000 segments")
+        load = self._reader(index, consistent, projection)
         request = read_request(
             self.name,
             filter=filter,
@@ -547,7 +820,7 @@ class Table(Generic[T]):
             limit=limit,
         )
         if segments == 1:
-            return self._pages(self._calls.scan, request, start_key, limit)
+            return self._pages(self._calls.scan, request, start_key, limit, load)
         if start_key is not None:
             raise InvalidInput("start_key", "a parallel scan cannot be resumed")
         from .scan import parallel_scan
@@ -557,7 +830,7 @@ class Table(Generic[T]):
             request,
             segments=segments,
             workers=min(segments, self._dynamo.session.max_concurrency),
-            load=self.load,
+            load=load,
             limit=limit,
         )
 
@@ -571,6 +844,7 @@ class Table(Generic[T]):
 
         Unlike :attr:`item_count` this is exact and current, and costs a read of the table.
         """
+        self._read_index(index, consistent)
         request = read_request(
             self.name,
             filter=filter,

@@ -59,7 +59,12 @@ class TransactPut:
 
 @dataclass(frozen=True)
 class TransactUpdate:
-    """Update the item with ``key`` (see :meth:`Table.update`), if ``condition`` holds."""
+    """Update the existing item with ``key``, if ``condition`` holds.
+
+    Validated against the table's model as [Table.update][awskit.dynamo.Table.update] is;
+    without ``upsert`` an absent item cancels the transaction (``ConditionalCheckFailed``
+    with no current item).
+    """
 
     key: Any
     set: Mapping[str, Any] | None = None
@@ -68,6 +73,7 @@ class TransactUpdate:
     delete: Mapping[str, Any] | None = None
     condition: ConditionBase | None = None
     table: Table[Any] | None = None
+    upsert: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ def _request(action: TransactAction, table: Table[Any]) -> tuple[str, dict[str, 
             add=action.add,
             delete=action.delete,
             condition=action.condition,
+            upsert=action.upsert,
         )
         return "Update", request
     if isinstance(action, TransactDelete):

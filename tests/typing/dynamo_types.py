@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from typing_extensions import assert_type
 
 import awskit
-from awskit._paging import Page
+from awskit._paging import Page, Paged
 from awskit.dynamo import Attr, BatchWriter, Key, KeySchema, Provisioned, Table, TransactPut
 
 
@@ -44,6 +44,16 @@ def typed_items(users: Table[User], plain: Table[dict[str, Any]]) -> None:
     key = {"username": "janedoe", "last_name": "Doe"}
     assert_type(users.update(key, set={"age": 26}), User)
     assert_type(users.delete(key), User | None)
+    assert_type(users.update(username="janedoe", last_name="Doe", set={"age": 26}), User)
+    assert_type(users.update(key, set={"age": 1}, upsert=True), User)
+    assert_type(users.delete(username="janedoe", last_name="Doe"), User | None)
+    assert_type(plain.update(id="x", set={"n": 1}), dict[str, Any])
+    assert_type(plain.delete(id="x"), dict[str, Any] | None)
+    partial = users.query(Key("username").eq("johndoe"), projection=["username", "age"])
+    assert_type(partial, Paged[dict[str, Any]])
+    assert_type(users.query(Key("username").eq("johndoe"), index="by-age"), Paged[User])
+    assert_type(next(users.scan(projection=["age"])), dict[str, Any])
+    assert_type(users.scan(index="by-age"), Paged[User])
     for user in users.query(Key("username").eq("johndoe")):
         assert_type(user, User)
     assert_type(next(users.scan(Attr("age").lt(27))), User)
@@ -63,6 +73,7 @@ def typed_writer(users: Table[User]) -> None:
         assert_type(batch, BatchWriter[User])
         batch.put(User(username="a", last_name="b", age=1))
         batch.delete({"username": "a", "last_name": "b"})
+        batch.delete(username="a", last_name="b")
 
 
 def errors(exc: awskit.ConditionFailed) -> Any:
