@@ -17,7 +17,9 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -30,7 +32,6 @@ from pydantic import (
     Field,
     Strict,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -41,7 +42,6 @@ from .._errors import AwskitError, InvalidInput
 
 __all__ = [
     "ANOMALY_COMPARISONS",
-    "FROM_AWS",
     "Alarm",
     "AlarmHistoryItem",
     "AlarmState",
@@ -332,14 +332,24 @@ Whole = Annotated[int, BeforeValidator(_whole)]
 #: A bool field that refuses ``"false"``, ``0`` and friends.
 Flag = Annotated[bool, Strict()]
 
-#: The validation context under which models read what AWS sent: rules that only guard
-#: what awskit sends (periods, statistics, name characters, how many queries return data)
-#: are not applied, so an alarm AWS holds is never refused for them.
-FROM_AWS: dict[str, Any] = {"from_aws": True}
+# Set while models read what AWS sent: rules that only guard what awskit sends (periods,
+# statistics, name characters, how many queries return data) are then not applied, so an
+# alarm AWS holds is never refused for them. A ContextVar rather than pydantic's validation
+# context, which does not reach validators through _Model's own __init__.
+_READING_AWS: ContextVar[bool] = ContextVar("awskit_cloudwatch_reading_aws", default=False)
 
 
-def _from_aws(info: ValidationInfo) -> bool:
-    return isinstance(info.context, dict) and info.context.get("from_aws") is True
+@contextmanager
+def _reading_aws() -> Iterator[None]:
+    token = _READING_AWS.set(True)
+    try:
+        yield
+    finally:
+        _READING_AWS.reset(token)
+
+
+def _from_aws() -> bool:
+    return _READING_AWS.get()
 
 
 def _invalid(model: type[BaseModel], exc: ValidationError) -> InvalidInput:
@@ -400,13 +410,13 @@ class _AlarmBase(_Model):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, value: str, info: ValidationInfo) -> str:
-        return value if _from_aws(info) else _check_name("name", value)
+    def _name(cls, value: str) -> str:
+        return value if _from_aws() else _check_name("name", value)
 
     @field_validator("alarm_actions", "ok_actions", "insufficient_data_actions")
     @classmethod
-    def _actions(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        if _from_aws(info):
+    def _actions(cls, value: list[str]) -> list[str]:
+        if _from_aws():
             return value
         if len(value) > 5:
             raise ValueError(f"at most 5 actions, got {len(value)}")
@@ -538,8 +548,8 @@ class Alarm(_AlarmBase):
 
     @field_validator("extended_statistic")
     @classmethod
-    def _extended(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not _from_aws(info) and not is_extended_statistic(value):
+    def _extended(cls, value: str | None) -> str | None:
+        if value is not None and not _from_aws() and not is_extended_statistic(value):
             raise InvalidInput(
                 "extended_statistic", "must be a percentile-style statistic such as p99 or tm90"
             )
@@ -547,23 +557,23 @@ class Alarm(_AlarmBase):
 
     @field_validator("period")
     @classmethod
-    def _period(cls, value: int, info: ValidationInfo) -> int:
-        return value if _from_aws(info) else check_period("period", value)
+    def _period(cls, value: int) -> int:
+        return value if _from_aws() else check_period("period", value)
 
     @field_validator("dimensions")
     @classmethod
-    def _dimensions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        return value if _from_aws(info) else check_dimensions("dimensions", value)
+    def _dimensions(cls, value: dict[str, str]) -> dict[str, str]:
+        return value if _from_aws() else check_dimensions("dimensions", value)
 
     @field_validator("metric_name")
     @classmethod
-    def _metric_name(cls, value: str, info: ValidationInfo) -> str:
-        return value if _from_aws(info) else check_metric_name("metric_name", value)
+    def _metric_name(cls, value: str) -> str:
+        return value if _from_aws() else check_metric_name("metric_name", value)
 
     @field_validator("namespace")
     @classmethod
-    def _namespace(cls, value: str, info: ValidationInfo) -> str:
-        return value if _from_aws(info) else check_metric_namespace("namespace", value)
+    def _namespace(cls, value: str) -> str:
+        return value if _from_aws() else check_metric_namespace("namespace", value)
 
     @field_validator("comparison")
     @classmethod
@@ -576,10 +586,10 @@ class Alarm(_AlarmBase):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Self:
+    def _consistent(self) -> Self:
         if (self.statistic is None) == (self.extended_statistic is None):
             raise InvalidInput("statistic", "give exactly one of statistic or extended_statistic")
-        if not _from_aws(info):
+        if not _from_aws():
             if self.evaluate_low_sample_count_percentile and self.extended_statistic is None:
                 raise InvalidInput(
                     "evaluate_low_sample_count_percentile", "only applies to percentile statistics"
@@ -659,8 +669,8 @@ class MetricQuery(_Model):
 
     @field_validator("id")
     @classmethod
-    def _id(cls, value: str, info: ValidationInfo) -> str:
-        if not _from_aws(info) and not _QUERY_ID.fullmatch(value):
+    def _id(cls, value: str) -> str:
+        if not _from_aws() and not _QUERY_ID.fullmatch(value):
             raise InvalidInput(
                 "id", "must start with a lowercase letter, then letters, digits or '_'"
             )
@@ -668,39 +678,39 @@ class MetricQuery(_Model):
 
     @field_validator("stat", mode="before")
     @classmethod
-    def _stat(cls, value: object, info: ValidationInfo) -> object:
-        if value is None or (_from_aws(info) and isinstance(value, str)):
+    def _stat(cls, value: object) -> object:
+        if value is None or (_from_aws() and isinstance(value, str)):
             return value
         return check_statistic("stat", value)
 
     @field_validator("period")
     @classmethod
-    def _period(cls, value: int | None, info: ValidationInfo) -> int | None:
-        return value if value is None or _from_aws(info) else check_period("period", value)
+    def _period(cls, value: int | None) -> int | None:
+        return value if value is None or _from_aws() else check_period("period", value)
 
     @field_validator("dimensions")
     @classmethod
-    def _dimensions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        return value if _from_aws(info) else check_dimensions("dimensions", value)
+    def _dimensions(cls, value: dict[str, str]) -> dict[str, str]:
+        return value if _from_aws() else check_dimensions("dimensions", value)
 
     @field_validator("metric_name")
     @classmethod
-    def _metric_name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or _from_aws(info):
+    def _metric_name(cls, value: str | None) -> str | None:
+        if value is None or _from_aws():
             return value
         return check_metric_name("metric_name", value)
 
     @field_validator("namespace")
     @classmethod
-    def _namespace(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or _from_aws(info):
+    def _namespace(cls, value: str | None) -> str | None:
+        if value is None or _from_aws():
             return value
         return check_metric_namespace("namespace", value)
 
     @field_validator("expression")
     @classmethod
-    def _expression(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not _from_aws(info) and len(value) > 2048:
+    def _expression(cls, value: str | None) -> str | None:
+        if value is not None and not _from_aws() and len(value) > 2048:
             raise InvalidInput("expression", "must be at most 2048 characters")
         return value
 
@@ -748,7 +758,8 @@ class MetricQuery(_Model):
             UnreadableResponse: the structure is not a metric query at all.
         """
         try:
-            return cls.model_validate(_query_fields(item), context=FROM_AWS)
+            with _reading_aws():
+                return cls(**_query_fields(item))
         except (ValidationError, InvalidInput, TypeError, KeyError, AttributeError) as exc:
             raise UnreadableResponse(
                 f"a MetricDataQuery AWS returned cannot be read: {exc}", raw=item
@@ -758,7 +769,7 @@ class MetricQuery(_Model):
 def _known(enum: type[Enum], value: object) -> object:
     """``value`` if ``enum`` has it, else None: what AWS added since awskit was written
     reads as unknown (the item's ``raw`` keeps it) rather than failing the whole read."""
-    return value if value in {member.value for member in enum} else None
+    return value if isinstance(value, str) and value in {m.value for m in enum} else None
 
 
 def _query_fields(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -864,9 +875,9 @@ class MetricMathAlarm(_AlarmBase):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Self:
+    def _consistent(self) -> Self:
         returning = _check_queries(self.metrics)
-        if _from_aws(info):
+        if _from_aws():
             return self
         if len(returning) != 1:
             raise InvalidInput(
@@ -1033,12 +1044,12 @@ class AnomalyAlarm(_AlarmBase):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Self:
+    def _consistent(self) -> Self:
         returning = _check_queries(self.metrics)
         band = next((q for q in self.metrics if q.id == self.threshold_metric_id), None)
         if band is None:
             raise InvalidInput("threshold_metric_id", "must be the id of one of the metrics")
-        if _from_aws(info):
+        if _from_aws():
             return self
         if band.expression is None or "ANOMALY_DETECTION_BAND(" not in band.expression.upper():
             raise InvalidInput(
@@ -1203,7 +1214,7 @@ PutAlarm = Alarm | MetricMathAlarm | AnomalyAlarm | CompositeAlarm
 def _finite(value: Any) -> float | None:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
@@ -1315,7 +1326,8 @@ def alarm_from_aws(item: Mapping[str, Any], composite: bool = False) -> AnyAlarm
     raw = dict(item)
     try:
         model, fields = _alarm_fields(item, composite)
-        return model.model_validate({**_present(fields), "raw": raw}, context=FROM_AWS)
+        with _reading_aws():
+            return model(**{**_present(fields), "raw": raw})
     except (ValidationError, InvalidInput, TypeError, KeyError, AttributeError) as exc:
         state = item.get("StateValue")
         return UnknownAlarm(
