@@ -316,6 +316,7 @@ def test_every_kind_and_every_oddity_is_listed(stub: Stubber, offline: awskit.Se
     assert isinstance(unknown, UnknownAlarm)
     assert "comparison" in unknown.reason and unknown.state is AlarmState.OK
     assert unknown.raw["ComparisonOperator"] == "GreaterThanPredictedThreshold"
+    assert len({unknown, unknown}) == 1  # hashable, raw notwithstanding
     no_rule = listed["no-rule"]
     assert isinstance(no_rule, UnknownAlarm) and no_rule.composite
     assert isinstance(listed["web-down"], CompositeAlarm)

@@ -11,6 +11,7 @@ item, as the kind it is (``raw`` keeps AWS's item) or as the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -1191,8 +1192,8 @@ class UnknownAlarm:
     """
 
     name: str
-    raw: dict[str, Any]
-    reason: str
+    raw: dict[str, Any] = dataclasses.field(compare=False, hash=False, repr=False)
+    reason: str = ""
     composite: bool = False
     arn: str | None = None
     description: str | None = None
