@@ -14,8 +14,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 import awskit
-from awskit._paging import Cursor
 from awskit._local import DUMMY_CREDENTIALS
+from awskit._paging import Cursor
 from awskit.cloudwatch import (
     Alarm,
     AlarmHistoryItem,
