@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
@@ -488,22 +488,42 @@ class Queue(Generic[T]):
         self._change_visibility([str(data["ReceiptHandle"]) for data in raw], 0)
 
     def _change_visibility(self, receipt_handles: Sequence[str], seconds: int) -> list[str]:
-        """Best effort: the handles whose visibility did change."""
+        """Best effort, under the retry rule: the handles whose visibility did change.
+
+        Never raises: a message whose change failed keeps its current visibility (and is
+        redelivered when that ends), which the callers (the heartbeat, a release) accept.
+        """
         changed: list[str] = []
         for start in range(0, len(receipt_handles), MAX_BATCH_ENTRIES):
             chunk = receipt_handles[start : start + MAX_BATCH_ENTRIES]
-            try:
+
+            def attempt(left: list[int], chunk: Sequence[str] = chunk) -> list[int]:
                 answer = self.client.change_message_visibility_batch(
                     QueueUrl=self.url,
                     Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                        for i, handle in enumerate(chunk)
+                        {"Id": str(i), "ReceiptHandle": chunk[i], "VisibilityTimeout": seconds}
+                        for i in left
                     ],
                 )
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("%s: ChangeMessageVisibilityBatch failed: %s", self.name, exc)
-                continue
-            changed.extend(chunk[int(ok["Id"])] for ok in answer.get("Successful", []))
+                retry = dict.fromkeys(left)
+                for ok in answer.get("Successful", []):
+                    retry.pop(int(ok["Id"]), None)
+                    changed.append(chunk[int(ok["Id"])])
+                for bad in answer.get("Failed", []):
+                    if bad.get("SenderFault"):
+                        # Deleted or expired meanwhile (ReceiptHandleIsInvalid): nothing to do.
+                        retry.pop(int(bad["Id"]), None)
+                return list(retry)
+
+            try:
+                self._session.retry.drain(list(range(len(chunk))), attempt, what="changes")
+            except Exception as exc:
+                log.warning(
+                    "%s: ChangeMessageVisibilityBatch to %d s failed: %s",
+                    self.name,
+                    seconds,
+                    translate_any(exc, "ChangeMessageVisibilityBatch"),
+                )
         return changed
 
     @translates_errors
