@@ -335,6 +335,12 @@ class _Consumer(Generic[T]):
     # -- the deleter
 
     def deleter(self) -> None:
+        try:
+            self._delete_loop()
+        except BaseException as exc:  # surfaced by run() like a worker's
+            self.fail(exc)
+
+    def _delete_loop(self) -> None:
         streak = 0
         closing = False
         while not closing:
@@ -362,14 +368,18 @@ class _Consumer(Generic[T]):
         self._deletes.put(None)
 
     def _delete(self, batch: list[Message[T]]) -> bool:
-        """Delete handled messages; False when a failure that may pass got in the way."""
+        """Delete handled messages; False when a failure that may pass got in the way.
+
+        Any other failure stops the run (it is raised once the workers have stopped).
+        """
         try:
             result = self.queue.delete_messages(batch)
         except Exception as exc:
             self._undeleted(batch, exc)
-            if not transient(exc):
-                self.fail(exc)
-            return False
+            if transient(exc):
+                return False
+            self.fail(exc)
+            return True
         self.heartbeat.drop([batch[r.index] for r in result.sent])
         self.count("succeeded", len(result.sent))
         if not result.failed:
