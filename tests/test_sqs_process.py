@@ -179,7 +179,7 @@ def test_process_extends_a_redelivered_message_first_received_13_hours_ago(
 def test_a_success_is_deleted_at_once_not_after_slow_messages_of_its_batch(
     aws: awskit.Session,
 ) -> None:
-    queue = aws.sqs.create_queue("slow-batch", visibility_timeout=2)
+    queue = aws.sqs.create_queue("slow-batch", visibility_timeout=3)
     queue.send_many(["quick", "slow"])
     handled: Counter[str] = Counter()
     seen_by_others: list[list[str]] = []
@@ -187,7 +187,7 @@ def test_a_success_is_deleted_at_once_not_after_slow_messages_of_its_batch(
     def handler(msg: Message[str]) -> None:
         handled[msg.body] += 1
         if msg.body == "slow":
-            time.sleep(3.2)  # past the 2 s visibility timeout
+            time.sleep(4.0)  # past the 3 s visibility timeout
             # What another consumer would receive now: the success, had it not been
             # deleted yet (the old loop deleted it after the whole batch).
             seen_by_others.append([m.body for m in queue.receive(10, visibility_timeout=0)])
@@ -204,14 +204,14 @@ def test_a_success_is_deleted_at_once_not_after_slow_messages_of_its_batch(
 def test_a_success_stays_hidden_while_its_delete_is_slow(
     aws: awskit.Session, moto_endpoint: LocalEndpoint, fast_retry: awskit.RetryPolicy
 ) -> None:
-    queue = aws.sqs.create_queue("slow-delete", visibility_timeout=2)
+    queue = aws.sqs.create_queue("slow-delete", visibility_timeout=3)
     queue.send("done")
     other = make_session(moto_endpoint.url, fast_retry).sqs.get_queue("slow-delete")
     seen_by_others: list[list[str]] = []
 
     def slow_delete(request: AWSPreparedRequest, **_: Any) -> None:
         if not seen_by_others:
-            time.sleep(3.2)  # the delete takes longer than the visibility timeout
+            time.sleep(4.0)  # the delete takes longer than the 3 s visibility timeout
             seen_by_others.append([m.body for m in other.receive(10, visibility_timeout=0)])
 
     handled: list[str] = []
