@@ -445,3 +445,39 @@ def test_300_messages_through_5xx_and_dropped_connections(
     undeleted = sum(run.undeleted for run in runs)
     assert succeeded + undeleted == sum(handled.values())
     assert sum(run.failed + run.invalid for run in runs) == 0
+
+
+# -- the cause of the flaky process() counts ------------------------------------------------------
+
+
+def test_the_embedded_endpoint_hands_a_message_to_one_receive_at_a_time(
+    aws: awskit.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto checked "visible?" and marked a message received without a lock: two receives
+    # at once both took it, and process() counted 13 successes for 12 messages. Widening
+    # that window makes the race certain; awskit.local()'s endpoint must still hand the
+    # message to one receive.
+    from moto.sqs import models
+
+    mark_received = models.Message.mark_received
+
+    def slow_mark_received(self: Any, visibility_timeout: int | None = None) -> None:
+        time.sleep(0.2)
+        mark_received(self, visibility_timeout)
+
+    monkeypatch.setattr(models.Message, "mark_received", slow_mark_received)
+    queue = aws.sqs.create_queue("once")
+    queue.send("only")
+    start = threading.Barrier(4)
+    got: list[str] = []
+
+    def receive() -> None:
+        start.wait()
+        got.extend(m.body for m in queue.receive(10))
+
+    threads = [threading.Thread(target=receive) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == ["only"]
