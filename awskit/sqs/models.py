@@ -96,11 +96,17 @@ class BatchResult:
 
 @dataclass
 class ProcessStats:
-    """Counts of one :meth:`Queue.process` run."""
+    """Counts of one :meth:`Queue.process` run; each handling is counted once.
+
+    ``succeeded``: handled and deleted. ``failed``: the handler raised. ``invalid``: the
+    body failed the model. ``undeleted``: handled, but the delete failed after every retry;
+    such a message comes back after its visibility timeout and is handled again.
+    """
 
     succeeded: int = 0
     failed: int = 0
     invalid: int = 0
+    undeleted: int = 0
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
@@ -488,22 +488,42 @@ class Queue(Generic[T]):
         self._change_visibility([str(data["ReceiptHandle"]) for data in raw], 0)
 
     def _change_visibility(self, receipt_handles: Sequence[str], seconds: int) -> list[str]:
-        """Best effort: the handles whose visibility did change."""
+        """Best effort, under the retry rule: the handles whose visibility did change.
+
+        Never raises: a message whose change failed keeps its current visibility (and is
+        redelivered when that ends), which the callers (the heartbeat, a release) accept.
+        """
         changed: list[str] = []
         for start in range(0, len(receipt_handles), MAX_BATCH_ENTRIES):
             chunk = receipt_handles[start : start + MAX_BATCH_ENTRIES]
-            try:
+
+            def attempt(left: list[int], chunk: Sequence[str] = chunk) -> list[int]:
                 answer = self.client.change_message_visibility_batch(
                     QueueUrl=self.url,
                     Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                        for i, handle in enumerate(chunk)
+                        {"Id": str(i), "ReceiptHandle": chunk[i], "VisibilityTimeout": seconds}
+                        for i in left
                     ],
                 )
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("%s: ChangeMessageVisibilityBatch failed: %s", self.name, exc)
-                continue
-            changed.extend(chunk[int(ok["Id"])] for ok in answer.get("Successful", []))
+                retry = dict.fromkeys(left)
+                for ok in answer.get("Successful", []):
+                    retry.pop(int(ok["Id"]), None)
+                    changed.append(chunk[int(ok["Id"])])
+                for bad in answer.get("Failed", []):
+                    if bad.get("SenderFault"):
+                        # Deleted or expired meanwhile (ReceiptHandleIsInvalid): nothing to do.
+                        retry.pop(int(bad["Id"]), None)
+                return list(retry)
+
+            try:
+                self._session.retry.drain(list(range(len(chunk))), attempt, what="changes")
+            except Exception as exc:
+                log.warning(
+                    "%s: ChangeMessageVisibilityBatch to %d s failed: %s",
+                    self.name,
+                    seconds,
+                    translate_any(exc, "ChangeMessageVisibilityBatch"),
+                )
         return changed
 
     @translates_errors
@@ -626,21 +646,54 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue with ``workers`` threads until stopped; see :mod:`awskit.sqs.process`.
+        """Consume the queue with ``workers`` threads until told to stop.
 
-        Each worker long-polls a batch, runs ``handler(message)`` on each message, and
-        deletes the successes in one batch. A handler that raises leaves its message for
-        redelivery (after ``failure_backoff(receive_count)`` seconds when given, else
-        after the visibility timeout); a body that fails the model is counted ``invalid``
-        and left for the dead-letter queue, never deleted. While a handler runs past half
-        the visibility timeout, a heartbeat extends it (never past SQS's 12 hour cap).
-        Stops on SIGINT/SIGTERM (handlers installed only on the main thread), after
-        ``max_messages`` messages, or with ``stop_when_empty`` on an empty receive.
+        Each worker long-polls a batch and runs ``handler(message)`` on each message in
+        turn. A success is deleted at once, batched with other successes waiting (not held
+        behind slower messages of its receive), and kept hidden until its delete is done.
+        A handler that raises leaves its message for redelivery (after
+        ``failure_backoff(receive_count)`` seconds when given, else after the visibility
+        timeout); a body that fails the model is counted ``invalid`` and left for the
+        dead-letter queue, never deleted. While a message is in hand, a heartbeat extends
+        its visibility once half the timeout is gone, up to the 12 hours SQS allows after
+        each receive.
 
-        Example::
+        On a FIFO queue, a failed (or invalid) message stops the rest of its group from
+        that receive: they are neither handled nor deleted, but made visible again at
+        once; SQS delivers nothing of a group while one of its messages is in flight, so
+        they come back after the failed one, in order.
 
-            stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
-            print(stats.succeeded, stats.failed, stats.invalid)
+        A failure that outlives botocore's and the session's
+        [RetryPolicy][awskit.RetryPolicy] attempts but may pass with time (throttling, a
+        5xx, a dropped connection, a timeout) never ends the run: the worker backs off by
+        the policy and goes on. A success whose delete failed that way is counted
+        ``undeleted`` and comes back after its visibility timeout. Any other error (the
+        queue was deleted: [NotFound][awskit.NotFound]; access denied) stops every worker
+        and is raised. Stops on SIGINT/SIGTERM (handlers installed only on the main
+        thread; untouched messages are handed back), after ``max_messages`` messages, or
+        with ``stop_when_empty`` on an empty receive.
+
+        Args:
+            handler: Called with each [Message][awskit.sqs.Message]; raising fails it.
+            workers: Threads receiving and handling.
+            wait_seconds: Long-poll time of each receive (0-20).
+            stop_when_empty: End on the first receive that returns nothing.
+            max_messages: End after receiving this many messages (``None``: no limit).
+            visibility_timeout: Seconds each receive hides its messages (default: the
+                queue's own).
+            failure_backoff: Seconds to hide a failed message, from its receive count.
+
+        Returns:
+            [ProcessStats][awskit.sqs.ProcessStats]: succeeded, failed, invalid, undeleted.
+
+        Raises:
+            InvalidInput: A wrong argument, before any request.
+            AwskitError: A failure no wait can mend (``NotFound``, ``AccessDenied``).
+
+        ```python
+        stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
+        print(stats.succeeded, stats.failed, stats.invalid)
+        ```
         """
         from .process import run
 
