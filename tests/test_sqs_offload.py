@@ -560,3 +560,67 @@ def test_s3_down_on_receive_gives_the_messages_back_and_raises(
     # Made visible again at once, despite the 60 s asked for: the next receive has it.
     [msg] = queue.receive()
     assert msg.body == "t" * BIG and msg.receive_count == 2
+
+
+def test_a_malformed_pointer_is_payload_unavailable(
+    aws: awskit.Session, reports: Queue[Report]
+) -> None:
+    aws.sqs.client.send_message(
+        QueueUrl=reports.url,
+        MessageBody='{"title": "not a pointer", "text": ""}',
+        MessageAttributes={SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": "38"}},
+    )
+    [msg] = reports.receive()
+    with pytest.raises(PayloadUnavailable, match="no S3 pointer") as info:
+        msg.body  # noqa: B018
+    assert info.value.pointer is None and msg.pointer is None
+
+
+def test_a_payload_that_is_not_utf8_is_a_mismatch(
+    aws: awskit.Session, reports: Queue[Report]
+) -> None:
+    aws.s3.bucket(BUCKET).put("bad", b"\xff\xfe")
+    aws.sqs.client.send_message(
+        QueueUrl=reports.url,
+        MessageBody=S3Pointer(BUCKET, "bad").to_json(),
+        MessageAttributes={SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": "2"}},
+    )
+    [msg] = reports.receive()
+    with pytest.raises(PayloadMismatch, match="UTF-8"):
+        msg.body  # noqa: B018
+
+
+def test_payloads_can_be_encrypted_with_a_kms_key(aws: awskit.Session, bucket: str) -> None:
+    key_id = aws.session.client("kms", endpoint_url=aws.endpoint_url).create_key()["KeyMetadata"][
+        "KeyId"
+    ]
+    queue = aws.sqs.create_queue("secret", offload=S3Offload(bucket, kms_key_id=key_id))
+    queue.send("s" * BIG)
+    [msg] = queue.receive()
+    assert msg.pointer is not None and msg.body == "s" * BIG
+    head = aws.s3.client.head_object(Bucket=BUCKET, Key=msg.pointer.key)
+    assert head["ServerSideEncryption"] == "aws:kms" and key_id in head["SSEKMSKeyId"]
+
+
+def test_a_payload_that_cannot_be_deleted_is_logged_not_raised(
+    fault_proxy: FaultProxy,
+    aws: awskit.Session,
+    bucket: str,
+    sleeps: SleepRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    aws.sqs.create_queue("q")
+    faulty = one_shot(fault_proxy.url, sleeps)
+    queue = faulty.sqs.get_queue("q", offload=S3Offload(bucket))
+    queue.send("d" * BIG)
+    queue.send("e" * BIG)
+    fault_proxy.add("5xx", service="s3", operation="DeleteObjects")
+    first, second = queue.receive()
+    first.delete()
+    assert queue.delete_messages([second]).ok
+    assert aws.sqs.get_queue("q").attributes.approximate_number_of_messages_not_visible == 0
+    leftovers = [r.getMessage() for r in caplog.records if "could not be" in r.getMessage()]
+    assert len(leftovers) == 2
+    assert {f"s3://{BUCKET}/{key}" for key in s3_keys(aws)} == {
+        text.split("payload ")[1].split(" could")[0] for text in leftovers
+    }
