@@ -624,3 +624,16 @@ def test_a_payload_that_cannot_be_deleted_is_logged_not_raised(
     assert {f"s3://{BUCKET}/{key}" for key in s3_keys(aws)} == {
         text.split("payload ")[1].split(" could")[0] for text in leftovers
     }
+
+
+def test_a_message_whose_bucket_is_gone_is_still_deleted(
+    aws: awskit.Session, reports: Queue[Report], caplog: pytest.LogCaptureFixture
+) -> None:
+    reports.send(big_report())
+    aws.s3.delete_bucket(BUCKET, empty=True)
+    [msg] = reports.receive()
+    with pytest.raises(PayloadUnavailable):
+        msg.body  # noqa: B018
+    msg.delete()  # the user decided: the message goes, the payload is reported
+    assert reports.attributes.approximate_number_of_messages_not_visible == 0
+    assert any("NoSuchBucket" in r.getMessage() for r in caplog.records)
