@@ -21,6 +21,7 @@ from .._errors import (
     translate_any,
     translates_errors,
 )
+from .._retry import outlasted
 from .codec import (
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
@@ -43,6 +44,15 @@ from .models import (
     SendResult,
     T,
 )
+from .offload import (
+    Payload,
+    PayloadStore,
+    S3Offload,
+    check_reserved,
+    divert,
+    report_leftovers,
+    with_reserved_names,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -62,10 +72,27 @@ _TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 class _Entry:
     """A checked, encoded outgoing message and what SQS must answer for it."""
 
-    __slots__ = ("attrs_md5", "body_md5", "group", "id", "index", "out", "request", "size")
+    __slots__ = (
+        "attrs_md5",
+        "body_md5",
+        "group",
+        "id",
+        "index",
+        "out",
+        "payload",
+        "request",
+        "size",
+    )
 
-    def __init__(self, index: int, out: OutgoingMessage[Any], request: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        index: int,
+        out: OutgoingMessage[Any],
+        request: dict[str, Any],
+        payload: Payload | None = None,
+    ) -> None:
         self.index = index
+        self.payload = payload
         self.id = str(index)
         self.out = out
         self.request = request
@@ -102,10 +129,19 @@ class Queue(Generic[T]):
             msg.delete()
     """
 
-    def __init__(self, session: Session, url: str, model: type[BaseModel] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        url: str,
+        model: type[BaseModel] | None = None,
+        offload: S3Offload | None = None,
+    ) -> None:
         self._session = session
         self.url = url
         self.model = model
+        #: Where bodies over its threshold go (see [S3Offload][awskit.sqs.S3Offload]).
+        self.offload = offload
+        self._payloads = PayloadStore(session)
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
@@ -186,6 +222,7 @@ class Queue(Generic[T]):
     def _prepare(self, out: OutgoingMessage[Any], index: int) -> _Entry:
         request: dict[str, Any] = {"MessageBody": self._encode_body(out.body)}
         attributes = encode_attributes(out.attributes)
+        check_reserved(attributes)
         if attributes:
             request["MessageAttributes"] = attributes
         if out.delay_seconds is not None:
@@ -211,12 +248,14 @@ class Queue(Generic[T]):
                 raise InvalidInput("group_id", "only FIFO queues take a message group id")
             if out.dedup_id is not None:
                 raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
-        entry = _Entry(index, out, request)
+        payload = divert(self.offload, request) if self.offload is not None else None
+        entry = _Entry(index, out, request, payload)
         if entry.size > MAX_MESSAGE_BYTES:
+            hint = "" if self.offload is not None else " (offload=S3Offload(...) sends more)"
             raise InvalidInput(
                 "body",
                 f"message {index} is {entry.size} bytes with its attributes; "
-                f"SQS takes at most {MAX_MESSAGE_BYTES}",
+                f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
             )
         return entry
 
@@ -244,6 +283,9 @@ class Queue(Generic[T]):
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
         )
+        if entry.payload is not None and self.offload is not None:
+            # Stored first: a message must never point at a payload that is not there.
+            self._payloads.put(entry.payload, self.offload)
         results: list[SendResult] = []
         problem = ""
 
@@ -266,6 +308,10 @@ class Queue(Generic[T]):
         # it on a standard queue (SQS is at-least-once), never lose it.
         try:
             self._session.retry.drain([entry], attempt, what="messages")
+        except ClientError:
+            # SQS refused the message outright: nothing points at its payload.
+            self._discard_payloads([entry])
+            raise
         except PartialFailure as exc:
             if exc.last_error is not None and not problem:
                 raise translate_any(exc.last_error, "SendMessage") from exc.last_error
@@ -357,6 +403,53 @@ class Queue(Generic[T]):
                 stopped.setdefault(entries[failure.index].group, failure)
 
     def _send_batch(
+        self, batch: Sequence[_Entry]
+    ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        stored, unstored, store_error = self._store_payloads(batch)
+        if not stored:
+            return [], unstored, store_error
+        sent, failed, error = self._send_stored(stored)
+        # Only a refusal is certain: after a timeout SQS may hold the message after all.
+        refused = {failure.index for failure in failed if failure.sender_fault}
+        self._discard_payloads(entry for entry in stored if entry.index in refused)
+        return sent, unstored + failed, error or store_error
+
+    def _store_payloads(
+        self, batch: Sequence[_Entry]
+    ) -> tuple[list[_Entry], list[BatchFailure], BaseException | None]:
+        """Store each entry's S3 payload; entries whose payload failed are not sent."""
+        if self.offload is None or all(entry.payload is None for entry in batch):
+            return list(batch), [], None
+        stored: list[_Entry] = []
+        failed: list[BatchFailure] = []
+        error: BaseException | None = None
+        for entry in batch:
+            if entry.payload is None:
+                stored.append(entry)
+                continue
+            try:
+                self._payloads.put(entry.payload, self.offload)
+            except Exception as exc:
+                code, reason = failure_reason(exc)
+                failed.append(
+                    entry.failure(
+                        code, f"payload not stored in S3, not sent: {reason}", not outlasted(exc)
+                    )
+                )
+                error = error or exc
+            else:
+                stored.append(entry)
+        return stored, failed, error
+
+    def _discard_payloads(self, entries: Iterable[_Entry]) -> None:
+        """Delete the payloads of messages SQS certainly did not take."""
+        pointers = [entry.payload.pointer for entry in entries if entry.payload is not None]
+        if pointers:
+            for pointer, reason in self._payloads.delete(pointers):
+                log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
+
+    def _send_stored(
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
         by_id = {entry.id: entry for entry in batch}
@@ -453,8 +546,7 @@ class Queue(Generic[T]):
             "WaitTimeSeconds": wait_seconds,
             "MessageSystemAttributeNames": ["All"],
         }
-        if names:
-            request["MessageAttributeNames"] = names
+        request["MessageAttributeNames"] = with_reserved_names(names)
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = check_visibility(visibility_timeout)
         answer = self._calls.receive_message(**request)
@@ -476,7 +568,30 @@ class Queue(Generic[T]):
                 corrupt.append(data)
         if corrupt:
             self._release(corrupt)
+        self._load_payloads(good)
         return good
+
+    def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
+        """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
+
+        A payload that is gone or wrong stays with its message, raised when its body is
+        read; a failure that may pass with time gives the whole receive back to SQS (made
+        visible again) and is raised, so that no message is handed out half-read.
+        """
+        try:
+            for message in messages:
+                message._load_payload(self._payloads.get)
+        except BaseException:
+            self._change_visibility([m.receipt_handle for m in messages], 0)
+            raise
+
+    def _drop_payloads(self, messages: Iterable[Message[Any]]) -> None:
+        """After their messages were deleted, delete their payloads if ``offload`` says so."""
+        if self.offload is None or not self.offload.delete_payloads:
+            return
+        pointers = [message.pointer for message in messages if message.pointer is not None]
+        if pointers:
+            report_leftovers(self.name, self._payloads.delete(pointers))
 
     def _release(self, raw: Sequence[Mapping[str, Any]]) -> None:
         log.warning(
@@ -574,6 +689,8 @@ class Queue(Generic[T]):
                 errors.append(error)
         result.sent.sort(key=lambda r: r.index)
         result.failed.sort(key=lambda f: f.index)
+        by_index = dict(items)
+        self._drop_payloads(by_index[r.index] for r in result.sent)
         if errors and not result.sent:
             # Nothing was deleted, so nothing is hidden by raising what refused every batch.
             raise translate_any(errors[0], "DeleteMessageBatch") from errors[0]
@@ -604,7 +721,7 @@ class Queue(Generic[T]):
                 result.sent.append(
                     SendResult(
                         message.message_id,
-                        md5_of_body(message.raw_body),
+                        md5_of_body(message.sqs_body),
                         message.sequence_number,
                         index,
                     )
