@@ -230,7 +230,7 @@ def _error_paths() -> list[tuple[str, Callable[[awskit.Session, str], object]]]:
         return Queue(aws, f"{url}/123456789012/q")
 
     def batch_write(aws: awskit.Session, url: str) -> None:
-        with aws.dynamo.table("t").batch_writer() as batch:
+        with aws.dynamo.table("tbl").batch_writer() as batch:
             batch.put({"id": "1"})
 
     return [
@@ -240,7 +240,7 @@ def _error_paths() -> list[tuple[str, Callable[[awskit.Session, str], object]]]:
         ("sqs receive", lambda aws, url: queue(aws, url).receive()),
         ("sqs purge", lambda aws, url: queue(aws, url).purge()),
         ("dynamo tables", lambda aws, url: list(aws.dynamo.tables())),
-        ("dynamo get", lambda aws, url: aws.dynamo.table("t").get(id="1")),
+        ("dynamo get", lambda aws, url: aws.dynamo.table("tbl").get(id="1")),
         ("dynamo batch_writer", batch_write),
         ("cloudwatch put_metrics", lambda aws, url: aws.cloudwatch.put_metrics(
             "A", [MetricDatum(name="m", value=1.0)])),
@@ -363,3 +363,104 @@ def test_dynamodb_resume_tokens_skip_nothing_and_repeat_nothing(
         i["n"] for i in table.query(Key("g").eq("a"), start_key=token, **kwargs)
     ]  # fmt: skip
     assert handed + rest == everything
+
+
+# -- nothing from botocore leaves; multi-request calls say what was done ---------------------------
+
+
+def dropping(aws: awskit.Session, proxy: FaultProxy, service: str, operation: str) -> None:
+    """From the first answered ``operation`` on, drop every later one (after-call hook)."""
+    added: list[bool] = []
+
+    def drop_from_now_on(**_: Any) -> None:
+        if not added:
+            added.append(True)
+            proxy.add("drop", service=service, operation=operation)
+
+    client = aws.client("cloudwatch" if service == "cloudwatch" else service)
+    client.meta.events.register(f"after-call.*.{operation}", drop_from_now_on)
+
+
+@pytest.fixture
+def brittle_aws(fault_proxy: FaultProxy, sleeps: SleepRecorder) -> awskit.Session:
+    """Through the proxy, with the policy's attempts cut to two so failures end quickly."""
+    return make_session(fault_proxy.url, awskit.RetryPolicy(max_attempts=2, sleep=sleeps))
+
+
+def test_put_metrics_says_which_entries_were_not_sent_when_the_connection_drops(
+    brittle_aws: awskit.Session, fault_proxy: FaultProxy
+) -> None:
+    data = [MetricDatum(name="M", value=1.0, dimensions={"N": str(i)}) for i in range(1500)]
+    dropping(brittle_aws, fault_proxy, "cloudwatch", "PutMetricData")
+    with pytest.raises(awskit.PartialFailure) as info:
+        brittle_aws.cloudwatch.put_metrics("App", data)
+    assert [e["Dimensions"][0]["Value"] for e in info.value.failed] == [
+        str(i) for i in range(1000, 1500)
+    ]
+    assert isinstance(info.value.last_error, awskit.TransportError)
+    assert info.value.last_error.operation == "PutMetricData"
+
+
+def test_delete_alarms_says_which_alarms_remain_when_the_connection_drops(
+    brittle_aws: awskit.Session, fault_proxy: FaultProxy, moto_endpoint: LocalEndpoint
+) -> None:
+    direct = make_session(moto_endpoint.url, awskit.RetryPolicy())
+    names = [f"alarm-{n:03}" for n in range(150)]
+    for name in names:
+        direct.cloudwatch.client.put_metric_alarm(
+            AlarmName=name, ComparisonOperator="GreaterThanThreshold", EvaluationPeriods=1,
+            MetricName="CPU", Namespace="App", Period=60, Statistic="Average", Threshold=1.0,
+        )  # fmt: skip
+    dropping(brittle_aws, fault_proxy, "cloudwatch", "DeleteAlarms")
+    with pytest.raises(awskit.PartialFailure) as info:
+        brittle_aws.cloudwatch.delete_alarms(names)
+    left = sorted(
+        a["AlarmName"] for a in direct.cloudwatch.client.describe_alarms()["MetricAlarms"]
+    )
+    assert sorted(info.value.failed) == left
+    assert len(left) == 50
+    assert isinstance(info.value.last_error, awskit.TransportError)
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "call"),
+    [
+        ("dynamodb", "Scan", lambda aws, tmp: list(aws.dynamo.table("tbl").scan(segments=3))),
+        ("s3", "PutObject", lambda aws, tmp: aws.s3.bucket("bkt").upload_file(__file__, "k")),
+        ("s3", "GetObject", lambda aws, tmp: aws.s3.bucket("bkt").download_file("k", tmp / "f")),
+        ("s3", "GetObject", lambda aws, tmp: aws.s3.bucket("bkt").get("k")),
+        (
+            "sqs",
+            "DeleteMessageBatch",
+            lambda aws, tmp: aws.sqs.get_queue("q").delete_messages(
+                aws.sqs.get_queue("q").receive()
+            ),
+        ),
+        (
+            "ebs",
+            "ListSnapshotBlocks",
+            lambda aws, tmp: list(aws.ebs.blocks("snap-0123456789abcdef0")),
+        ),
+    ],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_a_connection_that_keeps_dropping_leaves_as_an_awskit_error(
+    brittle_aws: awskit.Session,
+    fault_proxy: FaultProxy,
+    moto_endpoint: LocalEndpoint,
+    tmp_path: Any,
+    service: str,
+    operation: str,
+    call: Callable[[awskit.Session, Any], object],
+) -> None:
+    direct = make_session(moto_endpoint.url, awskit.RetryPolicy())
+    table = direct.dynamo.create_table("tbl", hash_key="id")
+    table.put({"id": "1"})
+    direct.s3.create_bucket("bkt").put("k", b"data" * 1000)
+    direct.sqs.create_queue("q").send("m")
+    fault_proxy.add("drop", service=service, operation=operation)
+    with pytest.raises(awskit.AwskitError) as info:
+        call(brittle_aws, tmp_path)
+    assert isinstance(info.value, awskit.TransportError), repr(info.value)
+    assert info.value.operation == operation
+    assert fault_proxy.injected["drop"] >= 2
