@@ -105,6 +105,18 @@ class AwskitError(Exception):
             f"operation={self.operation!r}, request_id={self.request_id!r})"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other constructor arguments (InvalidInput's field and reason):
+        # rebuild from the state, so errors cross process pools and pickles intact.
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AwskitError], args: tuple[Any, ...], state: dict[str, Any]) -> AwskitError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class NotFound(AwskitError):
     """The queue, table, bucket, key, snapshot or alarm does not exist."""

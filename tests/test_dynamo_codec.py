@@ -1187,3 +1187,25 @@ def test_a_ttl_attribute_that_cannot_expire_is_refused_before_any_request(
         with pytest.raises(InvalidInput):
             aws.dynamo.table("wrong", model, ttl_attribute=name)
     assert aws.dynamo.client.list_tables()["TableNames"] == []
+
+
+class Tagged(pydantic.BaseModel):
+    id: str
+    tags: set[str]
+    labels: frozenset[int] = pydantic.Field(default_factory=frozenset)
+    maybe: set[str] | None = None
+
+
+def test_empty_sets_at_the_top_are_left_out_and_read_back_empty() -> None:
+    item = dump_item(Tagged(id="a", tags=set(), maybe=set()))
+    # DynamoDB stores no empty set: it is omitted, as None is, never refused.
+    assert item == {"id": {"S": "a"}}
+    back = load_item(item, Tagged)
+    assert back == Tagged(id="a", tags=set(), labels=frozenset(), maybe=None)
+    assert dump_item({"id": "b", "tags": frozenset()}) == {"id": {"S": "b"}}
+    full = Tagged(id="c", tags={"x"}, labels=frozenset({1}), maybe={"y"})
+    assert load_item(dump_item(full), Tagged) == full
+    # Inside a list or map there is nothing to omit: still refused, naming the place.
+    with pytest.raises(InvalidInput) as info:
+        dump_item({"id": "d", "nested": {"inner": set()}})
+    assert info.value.field == "nested.inner"
