@@ -126,9 +126,8 @@ def _number_text_of_float(v: float) -> str:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     text = repr(v)
     if "e" in text:
-        # "1e-07" -> "1E-7", DynamoDB's documented form. Keeping the exponent (rather than
-        # Decimal's "30000000000000000") makes an integral float such as 3e+16 read back as
-        # a float, not an int, from a plain table.
+        # "1e-07" -> "1E-7", DynamoDB's documented form (DynamoDB normalises the text it
+        # stores, so a plain read of an integral float such as 3e+16 gives an int).
         mantissa, _, exponent = text.partition("e")
         text = f"{mantissa}E{int(exponent):+d}"
     return text
@@ -780,6 +779,11 @@ def _plain_number(text: str) -> int | float | Decimal:
         return int(text)
     except ValueError:
         pass
+    # DynamoDB normalises number text ("3E+16" is stored as "30000000000000000", "1.0" as
+    # "1"): an integral number reads as int whatever text an emulator kept, as from AWS.
+    number = Decimal(text)
+    if number == number.to_integral_value():
+        return int(number)
     value = float(text)
     if math.isfinite(value):
         shortest = repr(value)
