@@ -51,10 +51,11 @@ def _atomic_sqs_receives() -> None:
     """
     from moto.sqs import models
 
-    if getattr(models.SQSBackend.receive_message, "_awskit_atomic", False):
+    receive = getattr(models.SQSBackend, "receive_message", None)
+    wait = getattr(models.Queue, "wait_for_messages", None)
+    if receive is None or wait is None or getattr(receive, "_awskit_atomic", False):
+        # Patched already, or a moto whose internals moved: serve as moto does.
         return
-    receive = models.SQSBackend.receive_message
-    wait = models.Queue.wait_for_messages
 
     def receive_message(self: Any, *args: Any, **kwargs: Any) -> Any:
         with _receive_lock:
