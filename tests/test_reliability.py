@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
+from botocore.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,9 +39,15 @@ from tests.faults import FaultProxy
 
 
 def test_single_calls_outlive_throttling_that_outlasts_botocore(
-    faulty_aws: awskit.Session, fault_proxy: FaultProxy, sleeps: SleepRecorder
+    fault_proxy: FaultProxy, sleeps: SleepRecorder
 ) -> None:
-    """60% throttling: botocore alone gives up on ~1 call in 5; the one rule on none."""
+    """60% throttling on every call: botocore allowed one attempt, so every throttle outlasts
+    it and only the one rule can save the call (botocore's own backoff would sleep for real)."""
+    faulty_aws = make_session(
+        fault_proxy.url,
+        awskit.RetryPolicy(max_attempts=30, sleep=sleeps),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
     table = faulty_aws.dynamo.create_table("single", hash_key="id")
     queue = faulty_aws.sqs.create_queue("single")
     bucket = faulty_aws.s3.create_bucket("single")
@@ -66,9 +73,9 @@ def test_single_calls_outlive_throttling_that_outlasts_botocore(
     for message in received:
         message.change_visibility(30)
         message.delete()
-    assert fault_proxy.injected["throttle"] > 20
-    # Some calls outlived botocore's three attempts: the one rule tried them again.
-    assert sleeps.calls
+    # Every throttle reached the one rule, which backed off (recorded, not slept) and retried.
+    assert fault_proxy.injected["throttle"] > 100
+    assert len(sleeps.calls) == fault_proxy.injected["throttle"]
 
 
 def test_a_transient_failure_of_a_batch_is_retried_while_attempts_remain(
