@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import inspect
 import json
@@ -88,7 +89,14 @@ class Options:
     def out(self) -> Console:
         from rich.console import Console
 
-        return Console(highlight=False, soft_wrap=False)
+        class Stdout(Console):
+            def on_broken_pipe(self) -> None:
+                # rich would exit 1 on its own; the command decides (receive --delete
+                # must know its output was not read before it deletes anything).
+                self.quiet = True
+                raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+        return Stdout(highlight=False, soft_wrap=False)
 
     @functools.cached_property
     def err(self) -> Console:
