@@ -494,3 +494,50 @@ def test_progress_bar_of_a_download_on_a_terminal(
     assert "download big.bin" in shown and "2.0/2.0 MB" in shown
     assert target.stat().st_size == 2_000_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin"]
+
+
+def answer_on_a_terminal(args: list[str], reply: bytes) -> tuple[int, str]:
+    """Run ``awskit ARGS`` with a terminal on stdin and stderr; type ``reply`` at its prompt."""
+    import pty
+
+    main, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "awskit", *args], stdin=secondary, stdout=secondary, stderr=secondary,
+        cwd=ROOT, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "xterm"},
+    )  # fmt: skip
+    os.close(secondary)
+    shown = b""
+    while b"[y/N]" not in shown:
+        chunk = os.read(main, 4096)
+        assert chunk, shown
+        shown += chunk
+    os.write(main, reply)
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    return process.wait(timeout=60), shown.decode(errors="replace")
+
+
+def test_delete_asks_at_a_terminal(aws: awskit.Session, moto_endpoint: LocalEndpoint) -> None:
+    aws.dynamo.create_table("users", hash_key="username")
+    args = ["dynamo", "delete", "users", *endpoint_args(moto_endpoint.url)]
+    code, shown = answer_on_a_terminal(args, b"n\n")
+    assert code == 1 and "Delete table users and its items (about 0)?" in shown
+    assert "nothing was deleted" in shown
+    assert aws.dynamo.table("users").status == "ACTIVE"
+    code, shown = answer_on_a_terminal(args, b"y\n")
+    assert code == 0 and "deleted table users" in shown
+    with pytest.raises(awskit.NotFound):
+        aws.dynamo.table("users").describe()
+
+    aws.s3.create_bucket("my-bucket").put("k", b"v")
+    code, shown = answer_on_a_terminal(
+        ["s3", "rb", "s3://my-bucket", "--force", *endpoint_args(moto_endpoint.url)], b"y\n"
+    )
+    assert code == 0 and "removed bucket s3://my-bucket and 1 object(s)" in shown
