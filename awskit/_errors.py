@@ -65,6 +65,7 @@ __all__ = [
     "from_botocore",
     "logger",
     "note_operation",
+    "plain_message",
     "register_secrets",
     "scrub",
     "translate",
@@ -298,12 +299,24 @@ def logger(name: str) -> logging.Logger:
 # -- translation ----------------------------------------------------------------------
 
 
-def _plain_message(message: str, status: int, code: str) -> str:
-    """AWS's message, or one line in place of an HTML error page (a proxy's, a 5xx)."""
-    head = message.lstrip()[:15].lower()
-    if head.startswith(("<!doctype", "<html")):
-        return f"HTTP {status} {code}: the endpoint answered with an HTML error page"
-    return scrub(message)
+_MARKUP = re.compile(r"<\s*(?:!doctype|html|head|body|title|h1|p|div)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_message(message: str, status: int | None = None) -> str:
+    """An error message as one line of text, scrubbed: an HTML error page becomes its title.
+
+    Some endpoints (moto, proxies, load balancers) answer errors with a web page instead of
+    an AWS error document; botocore then hands over the page as the message.
+    """
+    if not _MARKUP.search(message):
+        return " ".join(scrub(message).split())
+    title = _TITLE.search(message)
+    text = " ".join(_TAG.sub(" ", title.group(1) if title else "").split())
+    if status and not text.startswith(str(status)):
+        text = f"{status} {text}".strip()
+    return f"HTTP {text or 'error page'} (an HTML page, not an AWS error)"
 
 
 def error_code(exc: ClientError) -> str:
@@ -324,9 +337,7 @@ def translate(exc: ClientError) -> AwskitError:
         "request_id": meta.get("RequestId") or meta.get("HTTPHeaders", {}).get("x-amz-request-id"),
     }
     status = int(meta.get("HTTPStatusCode") or 0)
-    message = _plain_message(
-        str(error.get("Message") or error.get("message") or code), status, code
-    )
+    message = plain_message(str(error.get("Message") or error.get("message") or code), status)
     _scrub_in_place(exc)
     if codes & _NOT_FOUND:
         return NotFound(message, **kwargs)

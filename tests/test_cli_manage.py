@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 import typer
+from botocore.exceptions import ClientError
 from typer.testing import CliRunner
 
 import awskit
+import awskit._errors
 from awskit._local import LocalEndpoint
 from awskit.cli import app
 from awskit.cli._files import replace_atomically, stdin_text
@@ -404,10 +406,23 @@ def test_an_html_error_page_is_one_line_of_text(cli: Cli) -> None:
     assert "HTTP 500 Internal Server Error" in line and "ListSnapshotBlocks" in line
 
 
-def test_a_validation_error_from_aws_is_exit_2(cli: Cli, aws: awskit.Session) -> None:
+def test_a_validation_error_is_exit_2(cli: Cli, aws: awskit.Session) -> None:
     aws.dynamo.create_table("users", hash_key="username")
+    # awskit checks the key condition against the key schema before AWS would refuse it.
     line = one_error_line(cli("dynamo", "query", "users", "age = 3"), 2)
-    assert "ValidationException" in line
+    assert "age" in line and "not a key" in line
+
+
+def test_a_validation_error_from_aws_is_exit_2() -> None:
+    from awskit.cli._app import describe_error
+
+    refused = ClientError(
+        {"Error": {"Code": "ValidationException", "Message": "One or more parameter values "
+                   "were invalid"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+        "Query",
+    )  # fmt: skip
+    line, code = describe_error(awskit._errors.translate(refused))
+    assert code == 2 and "ValidationException" in line
 
 
 def test_an_error_line_never_shows_a_secret(

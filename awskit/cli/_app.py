@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from .._errors import plain_message, scrub
 from ._parse import to_jsonable
 
 if TYPE_CHECKING:
@@ -244,40 +245,20 @@ VALIDATION_CODES = frozenset(
     }
 )
 
-_MARKUP = re.compile(r"<\s*(?:!doctype|html|head|body|title|h1|p|div)\b", re.IGNORECASE)
-_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-# An access key id in any text: AWS never needs to show one back to the user.
-_ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
-
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
 def _scrub(text: str) -> str:
-    """``text`` without access key ids or the secrets of this process's environment."""
-    text = _ACCESS_KEY.sub("[access key id]", text)
+    """``text`` without credentials: awskit's scrubbing, and this environment's secrets
+    (an error can come before any client has taught the scrubber the session's own)."""
+    text = scrub(text)
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         secret = os.environ.get(name)
         if secret and len(secret) >= 8:
             text = text.replace(secret, "[secret]")
     return text
-
-
-def plain_message(message: str, status: int | None = None) -> str:
-    """An error message as one line of text: an HTML error page becomes its title.
-
-    Some endpoints (moto, proxies, load balancers) answer errors with a web page instead
-    of an AWS error document; botocore then hands over the page as the message.
-    """
-    if not _MARKUP.search(message):
-        return _one_line(message)
-    title = _TITLE.search(message)
-    text = _one_line(_TAG.sub(" ", title.group(1) if title else ""))
-    if status is not None and not text.startswith(str(status)):
-        text = f"{status} {text}".strip()
-    return f"HTTP {text or 'error page'} (an HTML page, not an AWS error)"
 
 
 def _http_status(exc: BaseException) -> int | None:
