@@ -388,7 +388,8 @@ def failure_reason(exc: BaseException | None) -> tuple[str, str]:
 
 
 def _is_urllib3_error(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith("urllib3")
+    # aiohttp is to aiobotocore (awskit.aio) what urllib3 is to botocore.
+    return type(exc).__module__.startswith(("urllib3", "aiohttp"))
 
 
 def _is_urllib3_timeout(exc: BaseException) -> bool:
