@@ -21,6 +21,7 @@ __all__ = [
     "BatchResult",
     "InvalidMessage",
     "Message",
+    "MessageBase",
     "OutgoingMessage",
     "ProcessStats",
     "QueueAttributes",
@@ -76,7 +77,7 @@ class BatchFailure:
         """The original body (send), or the raw body of the message (delete)."""
         if isinstance(self.entry, OutgoingMessage):
             return self.entry.body
-        if isinstance(self.entry, Message):
+        if isinstance(self.entry, MessageBase):
             return self.entry.raw_body
         return self.entry
 
@@ -194,15 +195,9 @@ class QueueAttributes(BaseModel):
 _UNSET: Any = object()
 
 
-class Message(Generic[T]):
-    """One received message. ``body`` is validated against the queue's model on first read.
-
-    Example::
-
-        for msg in queue.receive(attribute_names=["Author"]):
-            print(msg.body, msg.attributes.get("Author"))
-            msg.delete()
-    """
+class MessageBase(Generic[T]):
+    """What a received message is, whichever API received it ([Message][awskit.sqs.Message]
+    blocks on ``delete()``; ``awskit.aio``'s message awaits it)."""
 
     __slots__ = (
         "_body",
@@ -218,7 +213,7 @@ class Message(Generic[T]):
 
     def __init__(
         self,
-        queue: Queue[T],
+        queue: Any,
         model: type[BaseModel] | None,
         data: Mapping[str, Any],
         received_at: dt.datetime,
@@ -282,10 +277,23 @@ class Message(Generic[T]):
         """``SequenceNumber`` (FIFO queues)."""
         return self.system_attributes.get("SequenceNumber")
 
+
+class Message(MessageBase[T]):
+    """One received message. ``body`` is validated against the queue's model on first read.
+
+    Example::
+
+        for msg in queue.receive(attribute_names=["Author"]):
+            print(msg.body, msg.attributes.get("Author"))
+            msg.delete()
+    """
+
+    __slots__ = ()
+
     @property
     def queue(self) -> Queue[T]:
         """The queue it came from."""
-        return self._queue
+        return cast("Queue[T]", self._queue)
 
     def delete(self) -> None:
         """Delete it from the queue (its receipt handle must still be current)."""
