@@ -11,7 +11,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from .._errors import (
-    InvalidInput,
     PartialFailure,
     logger,
     translate_any,
@@ -19,8 +18,6 @@ from .._errors import (
 )
 from .codec import (
     MAX_BATCH_ENTRIES,
-    check_visibility,
-    fifo_batches,
     pack_batches,
 )
 from .models import (
@@ -36,11 +33,13 @@ from .models import (
 )
 from .sending import (
     DeleteBatch,
+    FifoGroups,
     SendBatch,
     SendOne,
     encode_body,
     finish_batches,
     prepare,
+    receive_request,
     split_intact,
     unique_messages,
 )
@@ -236,22 +235,9 @@ class Queue(Generic[T]):
     def _send_fifo(
         self, entries: Sequence[_Entry], result: BatchResult, errors: list[BaseException]
     ) -> None:
-        stopped: dict[str, BatchFailure] = {}
-        for batch in fifo_batches(entries, lambda e: e.group, lambda e: e.size):
-            todo: list[_Entry] = []
-            for entry in batch:
-                first = stopped.get(entry.group)
-                if first is None:
-                    todo.append(entry)
-                else:
-                    result.failed.append(
-                        entry.failure(
-                            "GroupStopped",
-                            f"not sent: message {first.index} of group {entry.group!r} failed "
-                            "before it and FIFO order would break",
-                            False,
-                        )
-                    )
+        groups = FifoGroups(entries)
+        for batch in groups.batches():
+            todo = groups.todo(batch, result.failed)
             if not todo:
                 continue
             sent, failed, error = self._send_batch(todo)
@@ -259,8 +245,7 @@ class Queue(Generic[T]):
             result.failed.extend(failed)
             if error is not None:
                 errors.append(error)
-            for failure in failed:
-                stopped.setdefault(entries[failure.index].group, failure)
+            groups.record(failed)
 
     def _send_batch(
         self, batch: Sequence[_Entry]
@@ -300,21 +285,9 @@ class Queue(Generic[T]):
             for msg in queue.receive(max_messages=10, attribute_names=["Author"]):
                 print(msg.body, msg.attributes.get("Author"))
         """
-        if isinstance(max_messages, bool) or not 1 <= max_messages <= MAX_BATCH_ENTRIES:
-            raise InvalidInput("max_messages", "must be from 1 to 10")
-        if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
-            raise InvalidInput("wait_seconds", "must be from 0 to 20")
-        names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
-        request: dict[str, Any] = {
-            "QueueUrl": self.url,
-            "MaxNumberOfMessages": max_messages,
-            "WaitTimeSeconds": wait_seconds,
-            "MessageSystemAttributeNames": ["All"],
-        }
-        if names:
-            request["MessageAttributeNames"] = names
-        if visibility_timeout is not None:
-            request["VisibilityTimeout"] = check_visibility(visibility_timeout)
+        request = receive_request(
+            self.url, max_messages, wait_seconds, visibility_timeout, attribute_names
+        )
         answer = self._calls.receive_message(**request)
         return self._deliveries(answer.get("Messages", []))
 

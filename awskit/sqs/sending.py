@@ -26,10 +26,13 @@ from .._errors import (
     translate_any,
 )
 from .codec import (
+    MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
     REFUSED_CHARACTERS,
     check_delay,
+    check_visibility,
     encode_attributes,
+    fifo_batches,
     md5_of_attributes,
     md5_of_body,
     message_size,
@@ -39,12 +42,16 @@ from .models import BatchFailure, BatchResult, MessageBase, OutgoingMessage, Sen
 __all__ = [
     "DeleteBatch",
     "Entry",
+    "FifoGroups",
     "SendBatch",
     "SendOne",
     "VisibilityBatch",
     "encode_body",
+    "finish_batches",
     "prepare",
+    "receive_request",
     "split_intact",
+    "unique_messages",
 ]
 
 log = logger("awskit.sqs")
@@ -375,3 +382,65 @@ def split_intact(
         )
         (good if intact else corrupt).append(data)
     return good, corrupt
+
+
+class FifoGroups:
+    """FIFO sending order: batches of at most one message a group, and groups stopped by a
+    failure (the rest of a group is reported ``GroupStopped``, never sent out of order)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = entries
+        self._stopped: dict[str, BatchFailure] = {}
+
+    def batches(self) -> list[list[Entry]]:
+        """The batches to send, one after another (see ``fifo_batches``)."""
+        return fifo_batches(self.entries, lambda e: e.group, lambda e: e.size)
+
+    def todo(self, batch: Sequence[Entry], failed: list[BatchFailure]) -> list[Entry]:
+        """What of ``batch`` to send; the messages of stopped groups go to ``failed``."""
+        todo: list[Entry] = []
+        for entry in batch:
+            first = self._stopped.get(entry.group)
+            if first is None:
+                todo.append(entry)
+            else:
+                failed.append(
+                    entry.failure(
+                        "GroupStopped",
+                        f"not sent: message {first.index} of group {entry.group!r} failed "
+                        "before it and FIFO order would break",
+                        False,
+                    )
+                )
+        return todo
+
+    def record(self, failed: Iterable[BatchFailure]) -> None:
+        """Stop the groups of messages that failed for good."""
+        for failure in failed:
+            self._stopped.setdefault(self.entries[failure.index].group, failure)
+
+
+def receive_request(
+    url: str,
+    max_messages: int,
+    wait_seconds: int,
+    visibility_timeout: int | None,
+    attribute_names: Sequence[str],
+) -> dict[str, Any]:
+    """The checked ``ReceiveMessage`` request (see [Queue.receive][awskit.sqs.Queue.receive])."""
+    if isinstance(max_messages, bool) or not 1 <= max_messages <= MAX_BATCH_ENTRIES:
+        raise InvalidInput("max_messages", "must be from 1 to 10")
+    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
+        raise InvalidInput("wait_seconds", "must be from 0 to 20")
+    names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
+    request: dict[str, Any] = {
+        "QueueUrl": url,
+        "MaxNumberOfMessages": max_messages,
+        "WaitTimeSeconds": wait_seconds,
+        "MessageSystemAttributeNames": ["All"],
+    }
+    if names:
+        request["MessageAttributeNames"] = names
+    if visibility_timeout is not None:
+        request["VisibilityTimeout"] = check_visibility(visibility_timeout)
+    return request
