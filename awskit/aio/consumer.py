@@ -14,6 +14,7 @@ end the receiving; handlers in hand finish and their successes are deleted. Canc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import threading
 import time
@@ -194,10 +195,8 @@ class Consumer(Generic[T]):
             await sleep(seconds)
             return
         # Wakes as soon as the run is told to stop: SIGTERM never waits out a backoff.
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.stop.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
 
     async def _handle(self, message: Message[T], slots: asyncio.Semaphore) -> None:
         try:

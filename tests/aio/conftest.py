@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-if os.environ.get("AWSKIT_REQUIRE_AIO"):
-    import aiobotocore.session
-else:
-    aiobotocore = pytest.importorskip("aiobotocore")
-    import aiobotocore.session
+if not os.environ.get("AWSKIT_REQUIRE_AIO"):
+    pytest.importorskip("aiobotocore")
+
+import aiobotocore.session
 
 import awskit
 import awskit.aio
