@@ -399,6 +399,10 @@ class Table(Generic[T]):
         """
         request = self.put_request(item, condition)
         self._write(self._calls.put_item, _on_failure(request))
+        return self.written(item, request)
+
+    def written(self, item: T, request: Mapping[str, Any]) -> T:
+        """``item`` as ``request`` wrote it: with a ``version_field``, a copy with the new one."""
         if self.version_field is None:
             return item
         new = from_attribute_value(request["Item"][self.version_field])
@@ -559,19 +563,28 @@ class Table(Generic[T]):
                 {**_on_failure(request), "ReturnValues": "ALL_NEW"},
             )
         except ConditionFailed as exc:
-            # The condition includes attribute_exists(hash key): no current item means the
-            # item is absent, whatever the caller's own condition said.
-            if upsert or exc.item is not None:
+            error = self.update_failed(exc, request, upsert)
+            if error is exc:
                 raise
-            key_repr = {k: from_attribute_value(v) for k, v in request["Key"].items()}
-            raise NotFound(
-                f"no item {key_repr!r} in table {self.name!r} to update "
-                "(update(..., upsert=True) creates one)",
-                code=exc.code,
-                operation=exc.operation,
-                request_id=exc.request_id,
-            ) from exc
+            raise error from exc
         return self.load(response["Attributes"])
+
+    def update_failed(
+        self, exc: ConditionFailed, request: Mapping[str, Any], upsert: bool
+    ) -> AwskitError:
+        """What a failed condition of an update means: the item is absent, or ``exc``."""
+        # The condition includes attribute_exists(hash key): no current item means the
+        # item is absent, whatever the caller's own condition said.
+        if upsert or exc.item is not None:
+            return exc
+        key_repr = {k: from_attribute_value(v) for k, v in request["Key"].items()}
+        return NotFound(
+            f"no item {key_repr!r} in table {self.name!r} to update "
+            "(update(..., upsert=True) creates one)",
+            code=exc.code,
+            operation=exc.operation,
+            request_id=exc.request_id,
+        )
 
     def delete_request(self, key: Any, condition: ConditionBase | None = None) -> dict[str, Any]:
         """The ``Delete`` request (validated, versioned), without sending it."""
@@ -612,6 +625,10 @@ class Table(Generic[T]):
             self._calls.delete_item,
             {**_on_failure(request), "ReturnValues": "ALL_OLD"},
         )
+        return self.deleted(response)
+
+    def deleted(self, response: Mapping[str, Any]) -> T | None:
+        """The old item of a ``DeleteItem`` answer (``ReturnValues=ALL_OLD``), or ``None``."""
         old = response.get("Attributes")
         if old is None:
             return None
