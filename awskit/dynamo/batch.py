@@ -114,15 +114,7 @@ class BatchWriter(Generic[T]):
                 the wrong type; a value DynamoDB cannot store; over 400 KB). It is refused
                 here, so it never fails the batch it would have joined.
         """
-        av_item = self._table._item(item)
-        size = item_size(av_item)
-        write = _Write(
-            key_id(key_of(av_item, *self._key_names()), self._names),
-            {"PutRequest": {"Item": av_item}},
-            size,
-            item,
-        )
-        self._add(write)
+        self._add(put_write(self._table, item, self._names))
 
     def delete(self, key: Mapping[str, Any] | None = None, /, **key_kwargs: Any) -> None:
         """Queue the deletion of the item with this key (a mapping, or keywords).
@@ -130,12 +122,7 @@ class BatchWriter(Generic[T]):
         Raises:
             InvalidInput: the key does not fit the table (checked now, not at flush).
         """
-        av_key, _ = self._table._key(self._table._key_arg(key, key_kwargs))
-        self._add(_Write(key_id(av_key, self._names), {"DeleteRequest": {"Key": av_key}}, 0, key))
-
-    def _key_names(self) -> tuple[str, str | None]:
-        schema = self._table.key_schema
-        return schema.hash_key, schema.range_key
+        self._add(delete_write(self._table, key, key_kwargs, self._names))
 
     def _add(self, write: _Write) -> None:
         with self._cond:
@@ -303,6 +290,26 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
             code="PartialFailure",
         )
     return [found[i] for i in ids if i in found]
+
+
+def put_write(table: Table[Any], item: Any, names: Sequence[str]) -> _Write:
+    """The checked put of ``item``, keyed by ``names`` (``overwrite_by_pkeys`` or the key)."""
+    av_item = table._item(item)
+    schema = table.key_schema
+    return _Write(
+        key_id(key_of(av_item, schema.hash_key, schema.range_key), names),
+        {"PutRequest": {"Item": av_item}},
+        item_size(av_item),
+        item,
+    )
+
+
+def delete_write(
+    table: Table[Any], key: Any, key_kwargs: Mapping[str, Any], names: Sequence[str]
+) -> _Write:
+    """The checked delete of the item with ``key`` (or ``key_kwargs``)."""
+    av_key, _ = table._key(table._key_arg(key, key_kwargs))
+    return _Write(key_id(av_key, names), {"DeleteRequest": {"Key": av_key}}, 0, key)
 
 
 def read_batch_get(
