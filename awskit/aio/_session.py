@@ -173,7 +173,7 @@ class Session:
                 with aws_errors():
                     client = await self._stack.enter_async_context(
                         self.session.create_client(
-                            service_name,  # type: ignore[call-overload]
+                            service_name,  # type: ignore[call-overload, unused-ignore]
                             region_name=self._region,
                             endpoint_url=self.endpoint_url,
                             config=self.botocore_config(),

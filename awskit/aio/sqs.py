@@ -93,7 +93,7 @@ class SQS:
             name, model, dead_letter_arn=None if arn is None else lambda: arn, **options
         )
         calls = await self._session.calls("sqs")
-        answer = await calls.create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type]
+        answer = await calls.create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type, unused-ignore]
         return Queue(self._session, answer["QueueUrl"], model)
 
     @overload

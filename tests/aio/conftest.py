@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-if not os.environ.get("AWSKIT_REQUIRE_AIO"):
-    pytest.importorskip("aiobotocore")
-
-import aiobotocore.session
-
 import awskit
 import awskit.aio
 from awskit._local import DUMMY_CREDENTIALS, LocalEndpoint
+
+
+def require_aio() -> None:
+    """Skip the calling test module without aiobotocore, unless it is required here."""
+    if not os.environ.get("AWSKIT_REQUIRE_AIO"):
+        pytest.importorskip("aiobotocore")
 
 
 class AsyncSleeps:
@@ -42,6 +43,8 @@ Connect = Callable[..., awskit.aio.Session]
 
 
 def aio_session(url: str, sleeps: AsyncSleeps, **kwargs: Any) -> awskit.aio.Session:
+    import aiobotocore.session
+
     core = aiobotocore.session.AioSession()
     core.set_credentials(
         DUMMY_CREDENTIALS["aws_access_key_id"], DUMMY_CREDENTIALS["aws_secret_access_key"]

@@ -11,8 +11,10 @@ from pydantic import BaseModel
 
 import awskit
 from awskit.dynamo import Attr, Key
-from tests.aio.conftest import AsyncSleeps, Connect, aio_session
+from tests.aio.conftest import AsyncSleeps, Connect, aio_session, require_aio
 from tests.faults import FaultProxy
+
+require_aio()
 
 R = TypeVar("R")
 

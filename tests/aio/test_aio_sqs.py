@@ -12,8 +12,10 @@ from pydantic import BaseModel
 import awskit
 import awskit.aio
 from awskit.sqs import BatchResult, OutgoingMessage, ProcessStats, SendResult
-from tests.aio.conftest import AsyncSleeps, Connect, aio_session
+from tests.aio.conftest import AsyncSleeps, Connect, aio_session, require_aio
 from tests.faults import FaultProxy
+
+require_aio()
 
 
 class Job(BaseModel):
