@@ -21,10 +21,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic
 
-from .._errors import AwskitError, InvalidInput, logger
+from .._errors import AwskitError, logger
 from .._retry import classify, outlasted
-from ..sqs.codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS, check_visibility
+from ..sqs.codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS
 from ..sqs.models import InvalidMessage, ProcessStats, T
+from ..sqs.process import check_run
 
 if TYPE_CHECKING:
     from .sqs import Message, Queue
@@ -75,16 +76,9 @@ class Consumer(Generic[T]):
         failure_backoff: Callable[[int], int] | None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidInput("concurrency", "must be a positive integer")
-        if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
-            raise InvalidInput("wait_seconds", "must be from 0 to 20")
-        if max_messages is not None and (isinstance(max_messages, bool) or max_messages < 0):
-            raise InvalidInput("max_messages", "must be None or a non-negative integer")
-        if visibility_timeout is not None:
-            check_visibility(visibility_timeout)
-        if not callable(handler):
-            raise InvalidInput("handler", "must be an async callable taking one Message")
+        check_run(
+            handler, "concurrency", concurrency, wait_seconds, max_messages, visibility_timeout
+        )
         self.queue = queue
         self.handler = handler
         self.concurrency = concurrency

@@ -33,6 +33,7 @@ from ..dynamo.batch import (
     _Write,
     delete_write,
     next_batch,
+    not_written,
     put_write,
     read_batch_get,
     unprocessed_writes,
@@ -594,12 +595,7 @@ class BatchWriter(Generic[T]):
         failed, self._failed = self._failed, []
         last_error, self._last_error = self._last_error, None
         if failed:
-            raise PartialFailure(
-                f"{len(failed)} writes to table {self._table.name!r} not done after every retry",
-                failed=[w.original for w in failed],
-                last_error=last_error,
-                code="PartialFailure",
-            )
+            raise not_written(self._table.name, failed, last_error)
 
     async def __aenter__(self) -> BatchWriter[T]:
         return self

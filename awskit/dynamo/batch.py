@@ -209,12 +209,7 @@ class BatchWriter(Generic[T]):
             failed, self._failed = self._failed, []
             last_error, self._last_error = self._last_error, None
         if failed:
-            raise PartialFailure(
-                f"{len(failed)} writes to table {self._table.name!r} not done after every retry",
-                failed=[w.original for w in failed],
-                last_error=last_error,
-                code="PartialFailure",
-            )
+            raise not_written(self._table.name, failed, last_error)
 
     def close(self) -> None:
         """Flush, then release the writer's threads."""
@@ -290,6 +285,18 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
             code="PartialFailure",
         )
     return [found[i] for i in ids if i in found]
+
+
+def not_written(
+    table: str, failed: Sequence[_Write], last_error: BaseException | None
+) -> PartialFailure:
+    """The error listing, as given, the writes not done after every retry."""
+    return PartialFailure(
+        f"{len(failed)} writes to table {table!r} not done after every retry",
+        failed=[w.original for w in failed],
+        last_error=last_error,
+        code="PartialFailure",
+    )
 
 
 def put_write(table: Table[Any], item: Any, names: Sequence[str]) -> _Write:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "backoff_by_receive_count",
+    "check_run",
     "run",
 ]
 
@@ -234,16 +235,7 @@ def run(
     clock: Callable[[], float] = time.monotonic,
 ) -> ProcessStats:
     """Run the consumer loop; see :meth:`awskit.sqs.Queue.process`."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInput("workers", "must be a positive integer")
-    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
-        raise InvalidInput("wait_seconds", "must be from 0 to 20")
-    if max_messages is not None and (isinstance(max_messages, bool) or max_messages < 0):
-        raise InvalidInput("max_messages", "must be None or a non-negative integer")
-    if visibility_timeout is not None:
-        check_visibility(visibility_timeout)
-    if not callable(handler):
-        raise InvalidInput("handler", "must be callable with one Message")
+    check_run(handler, "workers", workers, wait_seconds, max_messages, visibility_timeout)
     timeout = (
         visibility_timeout
         if visibility_timeout is not None
@@ -294,6 +286,27 @@ def run(
     if consumer.errors:
         raise consumer.errors[0]
     return consumer.stats
+
+
+def check_run(
+    handler: object,
+    field: str,
+    parallel: int,
+    wait_seconds: int,
+    max_messages: int | None,
+    visibility_timeout: int | None,
+) -> None:
+    """Check a consumer's arguments (``field`` names ``workers`` or ``concurrency``)."""
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise InvalidInput(field, "must be a positive integer")
+    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
+        raise InvalidInput("wait_seconds", "must be from 0 to 20")
+    if max_messages is not None and (isinstance(max_messages, bool) or max_messages < 0):
+        raise InvalidInput("max_messages", "must be None or a non-negative integer")
+    if visibility_timeout is not None:
+        check_visibility(visibility_timeout)
+    if not callable(handler):
+        raise InvalidInput("handler", "must be callable with one Message")
 
 
 def backoff_by_receive_count(base: int = 10, cap: int = 900) -> Callable[[int], int]:
