@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
@@ -31,13 +31,18 @@ from .models import (
     SendResult,
     T,
 )
+from .offload import PayloadStore, S3Offload, S3Pointer, report_leftovers
 from .sending import (
     DeleteBatch,
     FifoGroups,
+    Outcome,
     SendBatch,
     SendOne,
+    StoreFirst,
+    VisibilityBatch,
     encode_body,
     finish_batches,
+    payloads_to_drop,
     prepare,
     receive_request,
     split_intact,
@@ -70,10 +75,19 @@ class Queue(Generic[T]):
             msg.delete()
     """
 
-    def __init__(self, session: Session, url: str, model: type[BaseModel] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        url: str,
+        model: type[BaseModel] | None = None,
+        offload: S3Offload | None = None,
+    ) -> None:
         self._session = session
         self.url = url
         self.model = model
+        #: Where bodies over its threshold go (see [S3Offload][awskit.sqs.S3Offload]).
+        self.offload = offload
+        self._payloads = PayloadStore(session)
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
@@ -139,6 +153,7 @@ class Queue(Generic[T]):
             body=self._encode_body(out.body),
             fifo=self.fifo,
             content_dedup=self._content_based_dedup,
+            offload=self.offload,
         )
 
     @translates_errors
@@ -165,6 +180,9 @@ class Queue(Generic[T]):
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
         )
+        if entry.payload is not None and self.offload is not None:
+            # Stored first: a message must never point at a payload that is not there.
+            self._payloads.put(entry.payload, self.offload)
         plan = SendOne(entry, self.name)
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
@@ -173,6 +191,10 @@ class Queue(Generic[T]):
 
         try:
             self._session.retry.drain([entry], attempt, what="messages")
+        except ClientError:
+            # SQS refused the message outright: nothing points at its payload.
+            self._discard_payloads([entry.payload.pointer] if entry.payload is not None else [])
+            raise
         except PartialFailure as exc:
             raise plan.gave_up(exc) from exc.last_error or exc
         return plan.results[0]
@@ -250,6 +272,28 @@ class Queue(Generic[T]):
     def _send_batch(
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        plan = StoreFirst(batch)
+        if self.offload is not None:
+            for entry, payload in plan.to_store():
+                try:
+                    self._payloads.put(payload, self.offload)
+                except Exception as exc:
+                    plan.not_stored(entry, exc)
+        ready = plan.ready()
+        if not ready:
+            return plan.outcome()
+        outcome = self._send_stored(ready)
+        self._discard_payloads(plan.refused(outcome))
+        return plan.outcome(outcome)
+
+    def _discard_payloads(self, pointers: Sequence[S3Pointer]) -> None:
+        """Delete the payloads of messages SQS certainly did not take."""
+        if pointers:
+            for pointer, reason in self._payloads.delete(pointers):
+                log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
+
+    def _send_stored(self, batch: Sequence[_Entry]) -> Outcome:
         plan = SendBatch(batch, self.name)
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
@@ -296,7 +340,29 @@ class Queue(Generic[T]):
         good, corrupt = split_intact(raw)
         if corrupt:
             self._release(corrupt)
-        return [Message(self, self.model, data, now) for data in good]
+        messages: list[Message[T]] = [Message(self, self.model, data, now) for data in good]
+        self._load_payloads(messages)
+        return messages
+
+    def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
+        """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
+
+        A payload that is gone or wrong stays with its message, raised when its body is
+        read; a failure that may pass with time gives the whole receive back to SQS (made
+        visible again) and is raised, so that no message is handed out half-read.
+        """
+        try:
+            for message in messages:
+                message._load_payload(self._payloads.get)
+        except BaseException:
+            self._change_visibility([m.receipt_handle for m in messages], 0)
+            raise
+
+    def _drop_payloads(self, messages: Iterable[MessageBase[Any]]) -> None:
+        """After their messages were deleted, delete their payloads if ``offload`` says so."""
+        pointers = payloads_to_drop(self.offload, messages)
+        if pointers:
+            report_leftovers(self.name, self._payloads.delete(pointers))
 
     def _release(self, raw: Sequence[Mapping[str, Any]]) -> None:
         log.warning(
@@ -308,22 +374,31 @@ class Queue(Generic[T]):
         self._change_visibility([str(data["ReceiptHandle"]) for data in raw], 0)
 
     def _change_visibility(self, receipt_handles: Sequence[str], seconds: int) -> list[str]:
-        """Best effort: the handles whose visibility did change."""
+        """Best effort, under the retry rule: the handles whose visibility did change.
+
+        Never raises: a message whose change failed keeps its current visibility (and is
+        redelivered when that ends), which the callers (the heartbeat, a release) accept.
+        """
         changed: list[str] = []
         for start in range(0, len(receipt_handles), MAX_BATCH_ENTRIES):
-            chunk = receipt_handles[start : start + MAX_BATCH_ENTRIES]
-            try:
+            plan = VisibilityBatch(receipt_handles[start : start + MAX_BATCH_ENTRIES], seconds)
+
+            def attempt(left: list[int], plan: VisibilityBatch = plan) -> list[int]:
                 answer = self.client.change_message_visibility_batch(
-                    QueueUrl=self.url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                        for i, handle in enumerate(chunk)
-                    ],
+                    QueueUrl=self.url, Entries=plan.entries(left)
                 )
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("%s: ChangeMessageVisibilityBatch failed: %s", self.name, exc)
-                continue
-            changed.extend(chunk[int(ok["Id"])] for ok in answer.get("Successful", []))
+                return plan.answered(cast(Mapping[str, Any], answer), left)
+
+            try:
+                self._session.retry.drain(list(range(len(plan.handles))), attempt, what="changes")
+            except Exception as exc:
+                log.warning(
+                    "%s: ChangeMessageVisibilityBatch to %d s failed: %s",
+                    self.name,
+                    seconds,
+                    translate_any(exc, "ChangeMessageVisibilityBatch"),
+                )
+            changed.extend(plan.changed)
         return changed
 
     @translates_errors
@@ -369,6 +444,8 @@ class Queue(Generic[T]):
             error = self._delete_batch(items[start : start + MAX_BATCH_ENTRIES], result)
             if error is not None:
                 errors.append(error)
+        by_index = dict(items)
+        self._drop_payloads(by_index[r.index] for r in result.sent)
         finish_batches(result, errors, "DeleteMessageBatch")
         return result
 
@@ -398,21 +475,54 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue with ``workers`` threads until stopped; see :mod:`awskit.sqs.process`.
+        """Consume the queue with ``workers`` threads until told to stop.
 
-        Each worker long-polls a batch, runs ``handler(message)`` on each message, and
-        deletes the successes in one batch. A handler that raises leaves its message for
-        redelivery (after ``failure_backoff(receive_count)`` seconds when given, else
-        after the visibility timeout); a body that fails the model is counted ``invalid``
-        and left for the dead-letter queue, never deleted. While a handler runs past half
-        the visibility timeout, a heartbeat extends it (never past SQS's 12 hour cap).
-        Stops on SIGINT/SIGTERM (handlers installed only on the main thread), after
-        ``max_messages`` messages, or with ``stop_when_empty`` on an empty receive.
+        Each worker long-polls a batch and runs ``handler(message)`` on each message in
+        turn. A success is deleted at once, batched with other successes waiting (not held
+        behind slower messages of its receive), and kept hidden until its delete is done.
+        A handler that raises leaves its message for redelivery (after
+        ``failure_backoff(receive_count)`` seconds when given, else after the visibility
+        timeout); a body that fails the model is counted ``invalid`` and left for the
+        dead-letter queue, never deleted. While a message is in hand, a heartbeat extends
+        its visibility once half the timeout is gone, up to the 12 hours SQS allows after
+        each receive.
 
-        Example::
+        On a FIFO queue, a failed (or invalid) message stops the rest of its group from
+        that receive: they are neither handled nor deleted, but made visible again at
+        once; SQS delivers nothing of a group while one of its messages is in flight, so
+        they come back after the failed one, in order.
 
-            stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
-            print(stats.succeeded, stats.failed, stats.invalid)
+        A failure that outlives botocore's and the session's
+        [RetryPolicy][awskit.RetryPolicy] attempts but may pass with time (throttling, a
+        5xx, a dropped connection, a timeout) never ends the run: the worker backs off by
+        the policy and goes on. A success whose delete failed that way is counted
+        ``undeleted`` and comes back after its visibility timeout. Any other error (the
+        queue was deleted: [NotFound][awskit.NotFound]; access denied) stops every worker
+        and is raised. Stops on SIGINT/SIGTERM (handlers installed only on the main
+        thread; untouched messages are handed back), after ``max_messages`` messages, or
+        with ``stop_when_empty`` on an empty receive.
+
+        Args:
+            handler: Called with each [Message][awskit.sqs.Message]; raising fails it.
+            workers: Threads receiving and handling.
+            wait_seconds: Long-poll time of each receive (0-20).
+            stop_when_empty: End on the first receive that returns nothing.
+            max_messages: End after receiving this many messages (``None``: no limit).
+            visibility_timeout: Seconds each receive hides its messages (default: the
+                queue's own).
+            failure_backoff: Seconds to hide a failed message, from its receive count.
+
+        Returns:
+            [ProcessStats][awskit.sqs.ProcessStats]: succeeded, failed, invalid, undeleted.
+
+        Raises:
+            InvalidInput: A wrong argument, before any request.
+            AwskitError: A failure no wait can mend (``NotFound``, ``AccessDenied``).
+
+        ```python
+        stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
+        print(stats.succeeded, stats.failed, stats.invalid)
+        ```
         """
         from .process import run
 

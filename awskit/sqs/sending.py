@@ -25,6 +25,7 @@ from .._errors import (
     logger,
     translate_any,
 )
+from .._retry import outlasted
 from .codec import (
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
@@ -38,6 +39,7 @@ from .codec import (
     message_size,
 )
 from .models import BatchFailure, BatchResult, MessageBase, OutgoingMessage, SendResult
+from .offload import Payload, S3Offload, S3Pointer, check_reserved, divert, with_reserved_names
 
 __all__ = [
     "DeleteBatch",
@@ -45,9 +47,11 @@ __all__ = [
     "FifoGroups",
     "SendBatch",
     "SendOne",
+    "StoreFirst",
     "VisibilityBatch",
     "encode_body",
     "finish_batches",
+    "payloads_to_drop",
     "prepare",
     "receive_request",
     "split_intact",
@@ -63,10 +67,27 @@ _TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 class Entry:
     """A checked, encoded outgoing message and what SQS must answer for it."""
 
-    __slots__ = ("attrs_md5", "body_md5", "group", "id", "index", "out", "request", "size")
+    __slots__ = (
+        "attrs_md5",
+        "body_md5",
+        "group",
+        "id",
+        "index",
+        "out",
+        "payload",
+        "request",
+        "size",
+    )
 
-    def __init__(self, index: int, out: OutgoingMessage[Any], request: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        index: int,
+        out: OutgoingMessage[Any],
+        request: dict[str, Any],
+        payload: Payload | None = None,
+    ) -> None:
         self.index = index
+        self.payload = payload
         self.id = str(index)
         self.out = out
         self.request = request
@@ -119,14 +140,17 @@ def prepare(
     body: str,
     fifo: bool,
     content_dedup: Callable[[], bool],
+    offload: S3Offload | None = None,
 ) -> Entry:
     """Check ``out`` (whose body encodes as ``body``) and build its request entry.
 
     ``content_dedup()`` says whether the FIFO queue deduplicates by content; it is asked
-    only when a FIFO message has no ``dedup_id``.
+    only when a FIFO message has no ``dedup_id``. With ``offload``, a message over its
+    threshold carries a pointer and its body becomes the entry's ``payload``.
     """
     request: dict[str, Any] = {"MessageBody": body}
     attributes = encode_attributes(out.attributes)
+    check_reserved(attributes)
     if attributes:
         request["MessageAttributes"] = attributes
     if out.delay_seconds is not None:
@@ -152,12 +176,14 @@ def prepare(
             raise InvalidInput("group_id", "only FIFO queues take a message group id")
         if out.dedup_id is not None:
             raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
-    entry = Entry(index, out, request)
+    payload = divert(offload, request) if offload is not None else None
+    entry = Entry(index, out, request, payload)
     if entry.size > MAX_MESSAGE_BYTES:
+        hint = "" if offload is not None else " (offload=S3Offload(...) sends more)"
         raise InvalidInput(
             "body",
             f"message {index} is {entry.size} bytes with its attributes; "
-            f"SQS takes at most {MAX_MESSAGE_BYTES}",
+            f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
         )
     return entry
 
@@ -290,7 +316,7 @@ class DeleteBatch:
             self.result.sent.append(
                 SendResult(
                     message.message_id,
-                    md5_of_body(message.raw_body),
+                    md5_of_body(message.sqs_body),
                     message.sequence_number,
                     index,
                 )
@@ -322,12 +348,71 @@ class DeleteBatch:
         return exc
 
 
+Outcome = tuple[list[SendResult], list[BatchFailure], BaseException | None]
+
+
+class StoreFirst:
+    """Sending a batch whose entries may carry S3 payloads (see :mod:`awskit.sqs.offload`).
+
+    Each payload is stored before its message is sent: a message never points at a payload
+    that is not there. A message whose payload could not be stored is not sent; the
+    payloads of messages SQS refused are deleted again (only a refusal is certain: after a
+    timeout SQS may hold the message after all).
+    """
+
+    def __init__(self, batch: Sequence[Entry]) -> None:
+        self.batch = batch
+        self._unstored: list[BatchFailure] = []
+        self._error: BaseException | None = None
+
+    def to_store(self) -> list[tuple[Entry, Payload]]:
+        """The payloads to store, with their entries."""
+        return [(entry, entry.payload) for entry in self.batch if entry.payload is not None]
+
+    def not_stored(self, entry: Entry, exc: BaseException) -> None:
+        """Storing ``entry``'s payload failed with ``exc`` (after every retry)."""
+        code, reason = failure_reason(exc)
+        self._unstored.append(
+            entry.failure(code, f"payload not stored in S3, not sent: {reason}", not outlasted(exc))
+        )
+        self._error = self._error or exc
+
+    def ready(self) -> list[Entry]:
+        """The entries to send: those without a payload, or whose payload is stored."""
+        unstored = {failure.index for failure in self._unstored}
+        return [entry for entry in self.batch if entry.index not in unstored]
+
+    def refused(self, outcome: Outcome) -> list[S3Pointer]:
+        """The payloads to delete after sending ``ready()`` ended in ``outcome``."""
+        refused = {failure.index for failure in outcome[1] if failure.sender_fault}
+        return [
+            entry.payload.pointer
+            for entry in self.batch
+            if entry.payload is not None and entry.index in refused
+        ]
+
+    def outcome(self, sent: Outcome | None = None) -> Outcome:
+        """``(sent, failed, error)`` of the whole batch, given how sending ``ready()`` went."""
+        if sent is None:
+            return [], list(self._unstored), self._error
+        return sent[0], self._unstored + sent[1], sent[2] or self._error
+
+
 def unique_messages(messages: Iterable[MessageBase[Any]]) -> list[tuple[int, MessageBase[Any]]]:
     """Messages to delete, each receipt handle once, with its position in the input."""
     unique: dict[str, tuple[int, MessageBase[Any]]] = {}
     for index, message in enumerate(messages):
         unique.setdefault(message.receipt_handle, (index, message))
     return list(unique.values())
+
+
+def payloads_to_drop(
+    offload: S3Offload | None, deleted: Iterable[MessageBase[Any]]
+) -> list[S3Pointer]:
+    """The S3 payloads to delete after their messages were: none unless ``offload`` says so."""
+    if offload is None or not offload.delete_payloads:
+        return []
+    return [message.pointer for message in deleted if message.pointer is not None]
 
 
 def finish_batches(result: BatchResult, errors: Sequence[BaseException], operation: str) -> None:
@@ -439,8 +524,7 @@ def receive_request(
         "WaitTimeSeconds": wait_seconds,
         "MessageSystemAttributeNames": ["All"],
     }
-    if names:
-        request["MessageAttributeNames"] = names
+    request["MessageAttributeNames"] = with_reserved_names(names)
     if visibility_timeout is not None:
         request["VisibilityTimeout"] = check_visibility(visibility_timeout)
     return request
