@@ -459,7 +459,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def translates_errors(func: F) -> F:
-    """Decorate a method (or generator method) so botocore errors leave it translated."""
+    """Decorate a method (generator, coroutine or async generator method too) so botocore
+    errors leave it translated."""
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with aws_errors():
+                return await func(*args, **kwargs)
+
+        return cast(F, async_wrapper)
+
+    if inspect.isasyncgenfunction(func):
+
+        @functools.wraps(func)
+        async def async_gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with aws_errors():
+                async for item in func(*args, **kwargs):
+                    yield item
+
+        return cast(F, async_gen_wrapper)
+
     if inspect.isgeneratorfunction(func):
 
         @functools.wraps(func)

@@ -1,14 +1,21 @@
 """The consumer loop behind [awskit.aio.sqs.Queue.process][awskit.aio.sqs.Queue.process].
 
-One receive loop long-polls batches while fewer than ``concurrency`` handlers run, and
-starts a task per message; successes go to one deleter task, which deletes them in batches
-of up to 10 as they come; a heartbeat task extends the visibility of every message in hand
-once half its timeout is gone (never past the 12 hours SQS allows after a receive).
+One receive loop long-polls batches while fewer than ``concurrency`` messages are in hand,
+and starts a task per message (on a FIFO queue, per message group of each receive, which
+handles its messages in order and stops the group at its first failure, as the blocking
+consumer does); successes go to one deleter task, which deletes them in batches of up to 10
+as they come; a heartbeat task extends the visibility of every message in hand once half
+its timeout is gone (never past the 12 hours SQS allows after each receive).
 
-Stopping: SIGINT/SIGTERM (when the loop runs in the main thread) or ``stop_when_empty``
-end the receiving; handlers in hand finish and their successes are deleted. Cancelling the
-``process()`` task cancels the handlers in hand, hands their messages back to SQS at once
-(visibility 0), deletes the successes already done, and re-raises ``CancelledError``.
+Every decision is the blocking consumer's, from ``awskit.sqs.process``: ``extension``
+(when and by how much to extend), ``transient`` (which failures to back off from),
+``group_of`` (what stops together) and ``judge_deletes`` (what a delete came to).
+
+Stopping: SIGINT/SIGTERM (when the loop runs in the main thread), ``stop_when_empty`` or
+an error no wait mends end the receiving; handlers in hand finish, their successes are
+deleted, messages received but not yet handled are handed back, then the error is raised.
+Cancelling the ``process()`` task cancels the handlers in hand, hands their messages back to
+SQS at once (visibility 0), deletes the successes already done, and re-raises ``CancelledError``.
 """
 
 from __future__ import annotations
@@ -21,43 +28,17 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic
 
-from .._errors import AwskitError, logger
-from .._retry import classify, outlasted
+from .._errors import logger
 from ..sqs.codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS
 from ..sqs.models import InvalidMessage, ProcessStats, T
-from ..sqs.process import check_run
+from ..sqs.process import check_run, extension, group_of, judge_deletes, transient
 
 if TYPE_CHECKING:
     from .sqs import Message, Queue
 
-__all__ = ["Consumer", "extension", "transient"]
+__all__ = ["Consumer"]
 
 log = logger("awskit.sqs")
-
-# Margin kept below the 12 h cap: clocks differ, and SQS rejects the whole change if the
-# total goes one second over.
-_CAP_MARGIN = 60.0
-
-
-def transient(exc: BaseException) -> bool:
-    """True for a failure that left a call after every retry but may pass with time."""
-    if outlasted(exc):
-        return True
-    cause = exc.__cause__
-    return isinstance(exc, AwskitError) and cause is not None and classify(cause) is not None
-
-
-def extension(now: float, received_at: float, hidden_until: float, timeout: int) -> int | None:
-    """Seconds to extend a message's visibility by now, or ``None`` when not due.
-
-    Due once half of ``timeout`` is left before ``hidden_until``; never past 12 hours
-    after ``received_at`` (SQS's cap per receive).
-    """
-    if hidden_until - now > timeout / 2:
-        return None
-    left = MAX_VISIBILITY_SECONDS - (now - received_at) - _CAP_MARGIN
-    seconds = int(min(timeout, left))
-    return seconds if seconds > 0 else None
 
 
 class Consumer(Generic[T]):
@@ -90,8 +71,12 @@ class Consumer(Generic[T]):
         self.clock = clock
         self.stats = ProcessStats()
         self.stop = asyncio.Event()
-        # receipt handle -> (message, received at, hidden until)
+        self.errors: list[BaseException] = []
+        # receipt handle -> [message (None once handled), received at, hidden until]
         self.held: dict[str, list[Any]] = {}
+        # A release and a heartbeat's extension never interleave: a beat in flight must not
+        # hide again a message just made visible (a stopped group, a handed-back message).
+        self.changing = asyncio.Lock()
         self.handlers: set[asyncio.Task[None]] = set()
         self.done: asyncio.Queue[Message[T] | None] = asyncio.Queue()
         self.timeout = 0
@@ -135,12 +120,19 @@ class Consumer(Generic[T]):
                 await asyncio.gather(heartbeat, return_exceptions=True)
             for signum in signals:
                 loop.remove_signal_handler(signum)
+        if self.errors:
+            raise self.errors[0]
         return self.stats
 
     def _on_signal(self, signum: int) -> None:
         log.info(
             "%s: signal %d: finishing messages in hand, then stopping", self.queue.name, signum
         )
+        self.stop.set()
+
+    def _fail(self, exc: BaseException) -> None:
+        """Stop the run; ``exc`` is raised once the messages in hand are done."""
+        self.errors.append(exc)
         self.stop.set()
 
     async def _receive_loop(self) -> None:
@@ -155,15 +147,23 @@ class Consumer(Generic[T]):
             while free < wanted and not slots.locked():
                 await slots.acquire()
                 free += 1
+            # The time the request is sent is the earliest SQS can have started both the
+            # visibility timeout and the 12 hours: counting from it never extends too late.
+            sent_at = self.clock()
             try:
                 batch = await self.queue.receive(free, self.wait_seconds, self.visibility_timeout)
             except Exception as exc:
                 for _ in range(free):
                     slots.release()
                 if not transient(exc):
-                    raise
+                    self._fail(exc)
+                    return
                 streak += 1
-                log.warning("%s: receive failed, backing off: %s", self.queue.name, exc)
+                log.warning(
+                    "%s: ReceiveMessage failed after every retry (%s); backing off and going on",
+                    self.queue.name,
+                    exc,
+                )
                 await self._pause(streak)
                 continue
             streak = 0
@@ -175,12 +175,28 @@ class Consumer(Generic[T]):
                 if self.stop_when_empty:
                     return
                 continue
-            now = self.clock()
             for message in batch:
-                self.held[message.receipt_handle] = [message, now, now + self.timeout]
-                task = asyncio.create_task(self._handle(message, slots))
+                self.held[message.receipt_handle] = [message, sent_at, sent_at + self.timeout]
+            for chain in self._chains(batch):
+                task = asyncio.create_task(self._run_chain(chain, slots))
                 self.handlers.add(task)
                 task.add_done_callback(self.handlers.discard)
+
+    def _chains(self, batch: list[Message[T]]) -> list[list[Message[T]]]:
+        """What runs one after another: a FIFO group's messages of one receive, in order;
+        every other message on its own."""
+        chains: list[list[Message[T]]] = []
+        groups: dict[str, list[Message[T]]] = {}
+        for message in batch:
+            group = group_of(message, self.queue.fifo)
+            if group is None:
+                chains.append([message])
+            elif group in groups:
+                groups[group].append(message)
+            else:
+                groups[group] = [message]
+                chains.append(groups[group])
+        return chains
 
     async def _pause(self, streak: int) -> None:
         seconds = self.queue._session.retry.backoff(streak)
@@ -192,40 +208,69 @@ class Consumer(Generic[T]):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.stop.wait(), seconds)
 
-    async def _handle(self, message: Message[T], slots: asyncio.Semaphore) -> None:
+    async def _release(self, messages: list[Message[T]], seconds: int) -> None:
+        """Stop watching ``messages`` and set their visibility to ``seconds`` from now."""
+        async with self.changing:
+            for message in messages:
+                self.held.pop(message.receipt_handle, None)
+            await self.queue._change_visibility([m.receipt_handle for m in messages], seconds)
+
+    async def _run_chain(self, chain: list[Message[T]], slots: asyncio.Semaphore) -> None:
         try:
-            try:
-                message.body  # noqa: B018 - validate before the handler sees it
-            except InvalidMessage as exc:
-                # Never deleted: after maxReceiveCount SQS moves it to the dead-letter queue.
-                log.warning("%s: %s; left for the dead-letter queue", self.queue.name, exc)
-                self.stats.invalid += 1
-                self.held.pop(message.receipt_handle, None)
-                return
-            try:
-                await self.handler(message)
-            except Exception:
-                log.warning(
-                    "%s: handler failed on message %s; left for redelivery",
-                    self.queue.name,
-                    message.message_id,
-                    exc_info=True,
-                )
-                self.stats.failed += 1
-                self.held.pop(message.receipt_handle, None)
-                if self.failure_backoff is not None:
-                    seconds = int(self.failure_backoff(message.receive_count))
-                    seconds = max(0, min(seconds, MAX_VISIBILITY_SECONDS))
-                    await self.queue._change_visibility([message.receipt_handle], seconds)
-                return
-            self.stats.succeeded += 1
-            # Still held (and kept hidden by the heartbeat) until the deleter is done with it.
-            self.held[message.receipt_handle][0] = None
-            self.done.put_nowait(message)
+            for position, message in enumerate(chain):
+                if self.stop.is_set():
+                    # Stopping: hand the untouched rest back to SQS for other consumers.
+                    await self._release(chain[position:], 0)
+                    return
+                if not await self._handle(message) and position + 1 < len(chain):
+                    # The group's failed message is still in flight, so SQS delivers none of
+                    # its group until it is visible again: these become receivable at once,
+                    # yet come back only after it, in order.
+                    log.info(
+                        "%s: %d messages of group %s held back behind a failure; they come "
+                        "back after it, in order",
+                        self.queue.name,
+                        len(chain) - position - 1,
+                        message.group_id,
+                    )
+                    await self._release(chain[position + 1 :], 0)
+                    return
         finally:
-            slots.release()
+            for _ in chain:
+                slots.release()
+
+    async def _handle(self, message: Message[T]) -> bool:
+        try:
+            message.body  # noqa: B018 - validate before the handler sees it
+        except InvalidMessage as exc:
+            # Never deleted: after maxReceiveCount SQS moves it to the dead-letter queue.
+            log.warning("%s: %s; left for the dead-letter queue", self.queue.name, exc)
+            self.stats.invalid += 1
+            self.held.pop(message.receipt_handle, None)
+            return False
+        try:
+            await self.handler(message)
+        except Exception:
+            log.warning(
+                "%s: handler failed on message %s; left for redelivery",
+                self.queue.name,
+                message.message_id,
+                exc_info=True,
+            )
+            self.stats.failed += 1
+            if self.failure_backoff is not None:
+                seconds = int(self.failure_backoff(message.receive_count))
+                await self._release([message], max(0, min(seconds, MAX_VISIBILITY_SECONDS)))
+            else:
+                self.held.pop(message.receipt_handle, None)
+            return False
+        # Still held (and kept hidden by the heartbeat) until the deleter is done with it.
+        self.held[message.receipt_handle][0] = None
+        self.done.put_nowait(message)
+        return True
 
     async def _deleter(self) -> None:
+        streak = 0
         finished = False
         while not finished:
             first = await self.done.get()
@@ -237,41 +282,42 @@ class Consumer(Generic[T]):
                     finished = True
                     break
                 batch.append(more)
-            if batch:
-                await self._delete(batch)
+            if not batch:
+                continue
+            if await self._delete(batch):
+                streak = 0
+            else:
+                streak += 1
+                await self._pause(streak)
 
-    async def _delete(self, batch: list[Message[T]]) -> None:
+    async def _delete(self, batch: list[Message[T]]) -> bool:
+        """Delete handled messages; False when a failure that may pass got in the way."""
         try:
             result = await self.queue.delete_messages(batch)
         except Exception as exc:
-            log.warning(
-                "%s: %d messages handled but not deleted (%s); they will come back",
-                self.queue.name,
-                len(batch),
-                exc,
-            )
+            outcome = judge_deletes(self.queue.name, batch, None, exc)
         else:
-            for failure in result.failed:
-                log.warning(
-                    "%s: message %s handled but not deleted (%s); it will come back",
-                    self.queue.name,
-                    failure.entry.message_id,
-                    failure.code,
-                )
-        for message in batch:
+            outcome = judge_deletes(self.queue.name, batch, result)
+        for message in outcome.succeeded + outcome.undeleted:
             self.held.pop(message.receipt_handle, None)
+        self.stats.succeeded += len(outcome.succeeded)
+        self.stats.undeleted += len(outcome.undeleted)
+        if outcome.fatal is not None:
+            self._fail(outcome.fatal)
+        return outcome.settled
 
     async def _heartbeat(self) -> None:
         tick = min(5.0, max(0.1, self.timeout / 4))
         while True:
             await asyncio.sleep(tick)
-            now = self.clock()
-            due: dict[int, list[str]] = {}
-            for handle, (_, received_at, hidden_until) in list(self.held.items()):
-                seconds = extension(now, received_at, hidden_until, self.timeout)
-                if seconds is not None:
-                    due.setdefault(seconds, []).append(handle)
-            for seconds, handles in due.items():
-                for handle in await self.queue._change_visibility(handles, seconds):
-                    if handle in self.held:
-                        self.held[handle][2] = now + seconds
+            async with self.changing:
+                now = self.clock()
+                due: dict[int, list[str]] = {}
+                for handle, (_, received_at, hidden_until) in list(self.held.items()):
+                    seconds = extension(now, received_at, hidden_until, self.timeout)
+                    if seconds is not None:
+                        due.setdefault(seconds, []).append(handle)
+                for seconds, handles in due.items():
+                    for handle in await self.queue._change_visibility(handles, seconds):
+                        if handle in self.held:
+                            self.held[handle][2] = now + seconds

@@ -1,8 +1,9 @@
 """Amazon SQS on asyncio: the [awskit.sqs][awskit.sqs] facade, awaited.
 
 Every check, encoding, MD5 verification and batch decision is the blocking queue's own
-(:mod:`awskit.sqs.sending`, :mod:`awskit.sqs.codec`); only the requests are awaited, and
-``send_many`` runs its batches as concurrent tasks instead of threads.
+(``awskit.sqs.sending``, ``awskit.sqs.codec``, and ``awskit.sqs.offload`` for bodies through
+S3); only the requests are awaited, and ``send_many`` runs its batches as concurrent tasks
+instead of threads.
 
 ```python
 async with awskit.aio.connect() as aws:
@@ -20,11 +21,13 @@ import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
-from .._errors import PartialFailure, logger, translate_any
+from botocore.exceptions import ClientError
+
+from .._errors import AwskitError, PartialFailure, logger, translate_any, translates_errors
 from .._paging import AsyncPaged, Page, token_pages_async
-from .._retry import drain_async
+from .._retry import call_async, drain_async
 from ..sqs.codec import MAX_BATCH_ENTRIES, check_queue_name, check_visibility, pack_batches
-from ..sqs.facade import _check_model, create_queue_attributes
+from ..sqs.facade import _check_model, _check_offload, create_queue_attributes
 from ..sqs.models import (
     BatchFailure,
     BatchResult,
@@ -35,15 +38,26 @@ from ..sqs.models import (
     SendResult,
     T,
 )
+from ..sqs.offload import (
+    DeleteChunk,
+    Payload,
+    S3Offload,
+    S3Pointer,
+    put_request,
+    report_leftovers,
+)
 from ..sqs.sending import (
     DeleteBatch,
     Entry,
     FifoGroups,
+    Outcome,
     SendBatch,
     SendOne,
+    StoreFirst,
     VisibilityBatch,
     encode_body,
     finish_batches,
+    payloads_to_drop,
     prepare,
     receive_request,
     split_intact,
@@ -74,13 +88,16 @@ class SQS:
     async def create_queue(self, name: str, model: None = None, **options: Any) -> Queue[str]: ...
     @overload
     async def create_queue(self, name: str, model: type[T], **options: Any) -> Queue[T]: ...
+    @translates_errors
     async def create_queue(
         self, name: str, model: type[Any] | None = None, **options: Any
     ) -> Queue[Any]:
         """Create a queue, as [SQS.create_queue][awskit.sqs.SQS.create_queue] (same options).
 
-        ``dead_letter_queue`` may be a queue of this API or an ARN.
+        ``dead_letter_queue`` may be a queue of this API or an ARN; ``offload`` stores
+        bodies over its threshold in S3 ([S3Offload][awskit.sqs.S3Offload]).
         """
+        offload = options.pop("offload", None)
         dead_letter = options.pop("dead_letter_queue", None)
         arn: object = dead_letter
         if isinstance(dead_letter, Queue):
@@ -92,25 +109,38 @@ class SQS:
         raw = create_queue_attributes(
             name, model, dead_letter_arn=None if arn is None else lambda: arn, **options
         )
+        _check_offload(offload)
         calls = await self._session.calls("sqs")
         answer = await calls.create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type, unused-ignore]
-        return Queue(self._session, answer["QueueUrl"], model)
+        return Queue(self._session, answer["QueueUrl"], model, offload)
 
     @overload
-    async def get_queue(self, name: str, model: None = None) -> Queue[str]: ...
+    async def get_queue(
+        self, name: str, model: None = None, *, offload: S3Offload | None = None
+    ) -> Queue[str]: ...
     @overload
-    async def get_queue(self, name: str, model: type[T]) -> Queue[T]: ...
-    async def get_queue(self, name: str, model: type[Any] | None = None) -> Queue[Any]:
-        """The queue called ``name``.
+    async def get_queue(
+        self, name: str, model: type[T], *, offload: S3Offload | None = None
+    ) -> Queue[T]: ...
+    @translates_errors
+    async def get_queue(
+        self, name: str, model: type[Any] | None = None, *, offload: S3Offload | None = None
+    ) -> Queue[Any]:
+        """The queue called ``name``, as [SQS.get_queue][awskit.sqs.SQS.get_queue].
+
+        With ``offload``, bodies over its threshold travel through S3 (see
+        [S3Offload][awskit.sqs.S3Offload]). Without it, pointers that arrive are still
+        read (they name their bucket), but nothing is written or deleted in S3.
 
         Raises:
             NotFound: there is no such queue.
         """
         check_queue_name(name)
         _check_model(model)
+        _check_offload(offload)
         calls = await self._session.calls("sqs")
         answer = await calls.get_queue_url(QueueName=name)
-        return Queue(self._session, answer["QueueUrl"], model)
+        return Queue(self._session, answer["QueueUrl"], model, offload)
 
     def queues(self, prefix: str | None = None) -> AsyncPaged[Queue[str]]:
         """Every queue (whose name starts with ``prefix``), across every page."""
@@ -130,6 +160,55 @@ class SQS:
         return AsyncPaged(page)
 
 
+class PayloadStore:
+    """The S3 side of bodies through S3, awaited: the blocking
+    [PayloadStore][awskit.sqs.offload.PayloadStore]'s requests and answers
+    (``put_request``, ``DeleteChunk``), under the session's retry rule."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def put(self, payload: Payload, offload: S3Offload) -> None:
+        """Store one payload; S3 checks the bytes against their SHA-256 on arrival."""
+        s3 = await self._session.calls("s3")
+        await s3.put_object(**put_request(payload, offload))
+
+    async def get(self, pointer: S3Pointer) -> bytes:
+        """The payload's bytes, read inside the attempt (a connection dropped mid-object
+        is retried like one dropped before the answer)."""
+        client = await self._session.client("s3")
+
+        async def once() -> bytes:
+            response = await client.get_object(Bucket=pointer.bucket, Key=pointer.key)
+            async with response["Body"] as body:
+                data: bytes = await body.read()
+            return data
+
+        session = self._session
+        return await call_async(session.retry, once, operation="GetObject", sleep=session.sleep)
+
+    async def delete(self, pointers: Iterable[S3Pointer]) -> list[tuple[S3Pointer, str]]:
+        """Delete payloads; best effort: those still there, with the reason."""
+        left: list[tuple[S3Pointer, str]] = []
+        client = await self._session.client("s3")
+        session = self._session
+        for chunk in DeleteChunk.plan(pointers):
+
+            async def attempt(pending: list[str], chunk: DeleteChunk = chunk) -> list[str]:
+                answer = await client.delete_objects(**chunk.request(pending))
+                return chunk.answered(cast(Mapping[str, Any], answer))
+
+            try:
+                await drain_async(
+                    session.retry, chunk.keys, attempt, what="payloads", sleep=session.sleep
+                )
+            except Exception as exc:
+                left.extend(chunk.leftovers(exc))
+            else:
+                left.extend(chunk.leftovers())
+        return left
+
+
 class Message(MessageBase[T]):
     """One received message, as [awskit.sqs.Message][awskit.sqs.Message], whose IO is awaited."""
 
@@ -140,11 +219,35 @@ class Message(MessageBase[T]):
         """The queue it came from."""
         return cast("Queue[T]", self._queue)
 
+    def _fetch_payload(self, pointer: S3Pointer) -> bytes:
+        # The async receive fetches every payload before it hands a message out.
+        raise AwskitError(f"the payload {pointer} was not fetched", code="PayloadNotFetched")
+
+    async def _load_payload_async(self) -> None:
+        """Fetch and check the S3 payload of a pointer message (see ``_load_payload``)."""
+        pointer = self._wants_payload()
+        if pointer is None:
+            return
+        try:
+            data = await self.queue._payloads.get(pointer)
+        except AwskitError as exc:
+            self._payload_failed(pointer, exc)
+            return
+        self._payload_arrived(pointer, data)
+
+    @translates_errors
     async def delete(self) -> None:
-        """Delete it from the queue (its receipt handle must still be current)."""
+        """Delete it from the queue (its receipt handle must still be current).
+
+        A pointer message's S3 payload is deleted after the message, as the blocking
+        [Message.delete][awskit.sqs.Message.delete] does.
+        """
         calls = await self.queue._calls()
         await calls.delete_message(QueueUrl=self.queue.url, ReceiptHandle=self.receipt_handle)
+        if self.pointer is not None:
+            await self.queue._drop_payloads([self])
 
+    @translates_errors
     async def change_visibility(self, seconds: int) -> None:
         """Hide it for ``seconds`` more from now (0 makes it visible again; 12 h cap)."""
         check_visibility(seconds, "seconds")
@@ -160,10 +263,19 @@ class Queue(Generic[T]):
     ``attributes()`` and ``arn()`` are awaited methods here (they may take a request).
     """
 
-    def __init__(self, session: Session, url: str, model: type[Any] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        url: str,
+        model: type[Any] | None = None,
+        offload: S3Offload | None = None,
+    ) -> None:
         self._session = session
         self.url = url
         self.model = model
+        #: Where bodies over its threshold go (see [S3Offload][awskit.sqs.S3Offload]).
+        self.offload = offload
+        self._payloads = PayloadStore(session)
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
@@ -183,6 +295,7 @@ class Queue(Generic[T]):
         """True for a FIFO queue (its name ends in ``.fifo``)."""
         return self.name.endswith(".fifo")
 
+    @translates_errors
     async def attributes(self) -> QueueAttributes:
         """Every attribute, fetched now (counts are approximate and change)."""
         calls = await self._calls()
@@ -194,6 +307,7 @@ class Queue(Generic[T]):
         self._content_dedup = attributes.content_based_deduplication
         return attributes
 
+    @translates_errors
     async def arn(self) -> str:
         """The queue's ARN (fetched once)."""
         if self._arn is None:
@@ -216,10 +330,12 @@ class Queue(Generic[T]):
                 body=encode_body(out.body, self.model),
                 fifo=self.fifo,
                 content_dedup=lambda: bool(self._content_dedup),
+                offload=self.offload,
             )
             for index, out in enumerate(outs)
         ]
 
+    @translates_errors
     async def send(
         self,
         body: T,
@@ -236,6 +352,9 @@ class Queue(Generic[T]):
         (entry,) = await self._prepare(
             [OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds)]
         )
+        if entry.payload is not None and self.offload is not None:
+            # Stored first: a message must never point at a payload that is not there.
+            await self._payloads.put(entry.payload, self.offload)
         plan = SendOne(entry, self.name)
         client = await self._client()
 
@@ -245,6 +364,10 @@ class Queue(Generic[T]):
 
         try:
             await self._drain([entry], attempt, "messages")
+        except ClientError:
+            # SQS refused the message outright: nothing points at its payload.
+            await self._discard_payloads([entry.payload.pointer] if entry.payload else [])
+            raise
         except PartialFailure as exc:
             raise plan.gave_up(exc) from exc.last_error or exc
         return plan.results[0]
@@ -255,6 +378,7 @@ class Queue(Generic[T]):
         session = self._session
         await drain_async(session.retry, pending, attempt, what=what, sleep=session.sleep)
 
+    @translates_errors
     async def send_many(
         self,
         bodies: Iterable[T | OutgoingMessage[T]],
@@ -296,9 +420,39 @@ class Queue(Generic[T]):
         finish_batches(result, errors, "SendMessageBatch")
         return result
 
-    async def _send_batch(
-        self, batch: Sequence[Entry]
-    ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
+    async def _send_batch(self, batch: Sequence[Entry]) -> Outcome:
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        plan = StoreFirst(batch)
+        offload = self.offload
+        if offload is not None:
+
+            async def store(entry: Entry, payload: Payload) -> None:
+                try:
+                    await self._payloads.put(payload, offload)
+                except Exception as exc:
+                    plan.not_stored(entry, exc)
+
+            await asyncio.gather(*(store(entry, payload) for entry, payload in plan.to_store()))
+        ready = plan.ready()
+        if not ready:
+            return plan.outcome()
+        outcome = await self._send_stored(ready)
+        await self._discard_payloads(plan.refused(outcome))
+        return plan.outcome(outcome)
+
+    async def _discard_payloads(self, pointers: Sequence[S3Pointer]) -> None:
+        """Delete the payloads of messages SQS certainly did not take."""
+        if pointers:
+            for pointer, reason in await self._payloads.delete(pointers):
+                log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
+
+    async def _drop_payloads(self, messages: Iterable[MessageBase[Any]]) -> None:
+        """After their messages were deleted, delete their payloads if ``offload`` says so."""
+        pointers = payloads_to_drop(self.offload, messages)
+        if pointers:
+            report_leftovers(self.name, await self._payloads.delete(pointers))
+
+    async def _send_stored(self, batch: Sequence[Entry]) -> Outcome:
         plan = SendBatch(batch, self.name)
         client = await self._client()
 
@@ -314,6 +468,7 @@ class Queue(Generic[T]):
 
     # -- receiving -----------------------------------------------------------------------
 
+    @translates_errors
     async def receive(
         self,
         max_messages: int = 10,
@@ -336,7 +491,15 @@ class Queue(Generic[T]):
                 len(corrupt),
             )
             await self._change_visibility([str(data["ReceiptHandle"]) for data in corrupt], 0)
-        return [Message(self, self.model, data, now) for data in good]
+        messages: list[Message[T]] = [Message(self, self.model, data, now) for data in good]
+        try:
+            for message in messages:
+                await message._load_payload_async()
+        except BaseException:
+            # No message is handed out half-read: the whole receive goes back to SQS.
+            await asyncio.shield(self._change_visibility([m.receipt_handle for m in messages], 0))
+            raise
+        return messages
 
     async def _change_visibility(self, receipt_handles: Sequence[str], seconds: int) -> list[str]:
         """Best effort, under the retry rule: the handles whose visibility did change."""
@@ -362,6 +525,7 @@ class Queue(Generic[T]):
             changed.extend(plan.changed)
         return changed
 
+    @translates_errors
     async def messages(
         self,
         wait_seconds: int = 20,
@@ -383,6 +547,7 @@ class Queue(Generic[T]):
             for message in batch:
                 yield message
 
+    @translates_errors
     async def delete_messages(self, messages: Iterable[Message[T]]) -> BatchResult:
         """Delete received messages in batches of 10, as the blocking ``delete_messages``."""
         items = unique_messages(messages)
@@ -404,6 +569,8 @@ class Queue(Generic[T]):
                 error = plan.outcome(exc)
                 if error is not None:
                     errors.append(error)
+        by_index = dict(items)
+        await self._drop_payloads(by_index[r.index] for r in result.sent)
         finish_batches(result, errors, "DeleteMessageBatch")
         return result
 
@@ -443,10 +610,12 @@ class Queue(Generic[T]):
 
     # -- the queue itself ----------------------------------------------------------------
 
+    @translates_errors
     async def purge(self) -> None:
         """Delete every message (SQS allows one purge per queue every 60 seconds)."""
         await (await self._calls()).purge_queue(QueueUrl=self.url)
 
+    @translates_errors
     async def delete(self) -> None:
         """Delete the queue and its messages."""
         await (await self._calls()).delete_queue(QueueUrl=self.url)
