@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
     from .dynamo import DynamoDB
+    from .s3 import S3
     from .sqs import SQS
 
 __all__ = ["Session", "connect", "local"]
@@ -229,6 +230,11 @@ class Session:
     def sqs(self) -> SQS:
         """Amazon SQS on asyncio ([awskit.aio.sqs.SQS][awskit.aio.sqs.SQS])."""
         return self._facade("sqs", "awskit.aio.sqs", "SQS")  # type: ignore[no-any-return]
+
+    @property
+    def s3(self) -> S3:
+        """Amazon S3 on asyncio ([awskit.aio.s3.S3][awskit.aio.s3.S3])."""
+        return self._facade("s3", "awskit.aio.s3", "S3")  # type: ignore[no-any-return]
 
     @property
     def dynamo(self) -> DynamoDB:

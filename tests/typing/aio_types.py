@@ -15,9 +15,11 @@ import awskit
 import awskit.aio
 from awskit._paging import AsyncPaged
 from awskit.aio.dynamo import BatchWriter, Table
+from awskit.aio.s3 import Bucket
 from awskit.aio.sqs import Message, Queue
 from awskit.dynamo import Key
-from awskit.sqs import BatchResult, ProcessStats, SendResult
+from awskit.s3 import BucketInfo, ObjectInfo, PutResult
+from awskit.sqs import BatchResult, ProcessStats, S3Offload, SendResult
 
 
 class Job(BaseModel):
@@ -48,6 +50,24 @@ async def sqs(aws: awskit.aio.Session) -> None:
         assert_type(msg.body.n, int)
 
     assert_type(await jobs.process(handler, concurrency=4), ProcessStats)
+    big = await aws.sqs.get_queue("big", model=Job, offload=S3Offload("payloads"))
+    assert_type(big, Queue[Job])
+
+
+async def s3(aws: awskit.aio.Session) -> None:
+    bucket = await aws.s3.create_bucket("b")
+    assert_type(bucket, Bucket)
+    assert_type(aws.s3.bucket("b"), Bucket)
+    assert_type(await bucket.put("k", b"data"), PutResult)
+    assert_type(await bucket.get("k"), bytes)
+    assert_type(await bucket.exists("k"), bool)
+    assert_type(await bucket.presigned_url("k"), str)
+    async for obj in bucket.objects(prefix="p/"):
+        assert_type(obj, ObjectInfo)
+    async for info in aws.s3.buckets():
+        assert_type(info, BucketInfo)
+    await bucket.upload_file("f", "k", progress=lambda done, total: None)
+    await bucket.download_file("k", "f")
     async for queue in aws.sqs.queues():
         assert_type(queue, Queue[str])
 
