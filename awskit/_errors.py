@@ -438,7 +438,8 @@ def failure_reason(exc: BaseException | None) -> tuple[str, str]:
 
 
 def _is_urllib3_error(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith("urllib3")
+    # aiohttp is to aiobotocore (awskit.aio) what urllib3 is to botocore.
+    return type(exc).__module__.startswith(("urllib3", "aiohttp"))
 
 
 def _is_urllib3_timeout(exc: BaseException) -> bool:
@@ -481,7 +482,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def translates_errors(func: F) -> F:
-    """Decorate a method (or generator method) so botocore errors leave it translated."""
+    """Decorate a method (generator, coroutine or async generator method too) so botocore
+    errors leave it translated."""
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with aws_errors():
+                return await func(*args, **kwargs)
+
+        return cast(F, async_wrapper)
+
+    if inspect.isasyncgenfunction(func):
+
+        @functools.wraps(func)
+        async def async_gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with aws_errors():
+                async for item in func(*args, **kwargs):
+                    yield item
+
+        return cast(F, async_gen_wrapper)
+
     if inspect.isgeneratorfunction(func):
 
         @functools.wraps(func)

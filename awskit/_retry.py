@@ -18,16 +18,21 @@ each other. When attempts run out, the last error is raised translated
 (:func:`~awskit._errors.translate_any`), or what was not done is listed in
 :class:`~awskit.PartialFailure`: never dropped. Sleeps and the random source are
 injectable, so tests never wait.
+
+The decisions live in two small state machines, :class:`Attempts` (one call) and
+:class:`Draining` (a batch), which do no IO and never sleep. The blocking drivers
+(:meth:`RetryPolicy.call`, :meth:`RetryPolicy.drain`) and the asyncio ones
+(:func:`call_async`, :func:`drain_async`, used by ``awskit.aio``) only run the call and
+wait as told, so the rule is written once for both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from botocore.exceptions import (
     ClientError,
@@ -49,15 +54,17 @@ from ._errors import (
     translate_any,
 )
 
-if TYPE_CHECKING:
-    import tenacity
-
 __all__ = [
     "RETRYABLE_CODES",
     "TRANSIENT_CODES",
+    "AsyncSleep",
+    "Attempts",
+    "Draining",
     "Reason",
     "RetryPolicy",
+    "call_async",
     "classify",
+    "drain_async",
     "outlasted",
     "scrub_exception",
 ]
@@ -114,7 +121,7 @@ def classify(exc: BaseException) -> Reason | None:
         return "timeout"
     if isinstance(exc, (HTTPClientError, BotocoreConnectionError, IncompleteReadError)):
         return "transport"
-    if type(exc).__module__.startswith("urllib3"):
+    if type(exc).__module__.startswith(("urllib3", "aiohttp")):
         return "timeout" if "Timeout" in type(exc).__name__ else "transport"
     return None
 
@@ -166,17 +173,6 @@ class RetryPolicy:
         ceiling = min(self.max_backoff, self.initial_backoff * (2 ** (attempt - 1)))
         return self.rng.uniform(0, ceiling) if self.jitter else ceiling
 
-    def _retrying(self, retry: tenacity.retry_base) -> tenacity.Retrying:
-        import tenacity
-
-        return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts),
-            wait=lambda state: self.backoff(state.attempt_number),
-            sleep=self.sleep,
-            retry=retry,
-            reraise=True,
-        )
-
     def call(self, func: Callable[[], R], *, operation: str | None = None) -> R:
         """Run ``func`` (one botocore call); rerun it while it fails for a :func:`classify` reason.
 
@@ -184,17 +180,13 @@ class RetryPolicy:
         translated into the awskit tree (``Throttled``, ``Timeout``, ``TransportError``,
         ...), ``operation`` naming the call where botocore does not.
         """
-        import tenacity
-
-        try:
-            return self._retrying(tenacity.retry_if_exception(_retryable))(func)
-        except AwskitError:
-            raise
-        except Exception as exc:
-            translated = translate_any(exc, operation)
-            if translated is exc:
-                raise
-            raise translated from exc
+        attempts = Attempts(self, operation)
+        while True:
+            try:
+                return func()
+            except Exception as exc:
+                delay = attempts.failed(exc)
+            self.sleep(delay)
 
     def drain(
         self,
@@ -213,43 +205,157 @@ class RetryPolicy:
         [PartialFailure][awskit.PartialFailure] lists exactly what is left, with the last
         error seen (translated: an [AwskitError][awskit.AwskitError]) as ``last_error``.
         """
-        import tenacity
-
-        left: list[T] = list(pending)
-        last_error: BaseException | None = None
-
-        def once() -> list[T]:
-            nonlocal left, last_error
+        draining = Draining(self, pending, what)
+        while True:
             try:
-                left = list(attempt(left))
+                left = attempt(draining.left)
             except Exception as exc:
                 if classify(exc) is None:
                     raise
-                last_error = translate_any(exc)
-                if last_error is not exc:
-                    last_error.__cause__ = exc
-            return left
-
-        retrying = self._retrying(tenacity.retry_if_result(bool))
-        # A result that stays truthy to the last attempt ends in RetryError: what is
-        # left over is reported below with the entries themselves.
-        with contextlib.suppress(tenacity.RetryError):
-            retrying(once)
-        if left:
-            reason = f": {last_error}" if last_error is not None else ""
-            raise PartialFailure(
-                f"{len(left)} {what} still not done after {self.max_attempts} attempts{reason}",
-                failed=left,
-                last_error=last_error,
-                code="PartialFailure",
-            )
+                delay = draining.failed(exc)
+            else:
+                delay = draining.answered(left)
+            if delay is None:
+                return
+            self.sleep(delay)
 
 
-def _retryable(exc: BaseException) -> bool:
-    if classify(exc) is None:
-        return False
-    scrub_exception(exc)
-    return True
+# -- the decisions, shared by the blocking drivers above and the async ones below --------
+
+
+class Attempts:
+    """The retry rule for one call, as a state machine: no IO and no sleeping.
+
+    A driver runs the call; after each failure :meth:`failed` says how long to wait before
+    the next attempt, or raises what leaves the call. [RetryPolicy.call][awskit.RetryPolicy.call]
+    drives it blocking, :func:`call_async` on asyncio: the decisions are made here, once.
+    """
+
+    def __init__(self, policy: RetryPolicy, operation: str | None = None) -> None:
+        self.policy = policy
+        self.operation = operation
+        self.made = 0
+
+    def failed(self, exc: Exception) -> float:
+        """Seconds to wait before the next attempt after ``exc``; or raise it translated.
+
+        Raises:
+            AwskitError: ``exc`` translated, when no retry can help or attempts ran out;
+                an error that is not botocore's (nor urllib3's, nor aiohttp's) as it is.
+        """
+        self.made += 1
+        if isinstance(exc, AwskitError):
+            raise exc
+        if classify(exc) is not None and self.made < self.policy.max_attempts:
+            scrub_exception(exc)
+            return self.policy.backoff(self.made)
+        translated = translate_any(exc, self.operation)
+        if translated is exc:
+            raise exc
+        raise translated from exc
+
+
+class Draining(Generic[T]):
+    """The retry rule for a batch, as a state machine: what is left and what comes next.
+
+    A driver sends :attr:`left`, then reports the entries AWS left over
+    (:meth:`answered`) or a failure of the whole call that :func:`classify` allows
+    (:meth:`failed`); either returns the seconds to wait before sending :attr:`left` again,
+    ``None`` when nothing is left, or raises [PartialFailure][awskit.PartialFailure] when
+    attempts ran out.
+    """
+
+    def __init__(self, policy: RetryPolicy, pending: Sequence[T], what: str) -> None:
+        self.policy = policy
+        self.what = what
+        self.left: list[T] = list(pending)
+        self.last_error: BaseException | None = None
+        self.made = 0
+
+    def answered(self, left: Sequence[T]) -> float | None:
+        """The attempt went through; AWS left ``left`` over."""
+        self.left = list(left)
+        return self._next()
+
+    def failed(self, exc: BaseException) -> float | None:
+        """The whole attempt failed for a :func:`classify` reason: everything is left over."""
+        translated = translate_any(exc)
+        if translated is not exc:
+            translated.__cause__ = exc
+        self.last_error = translated
+        return self._next()
+
+    def _next(self) -> float | None:
+        self.made += 1
+        if not self.left:
+            return None
+        if self.made < self.policy.max_attempts:
+            return self.policy.backoff(self.made)
+        reason = f": {self.last_error}" if self.last_error is not None else ""
+        raise PartialFailure(
+            f"{len(self.left)} {self.what} still not done after {self.policy.max_attempts} "
+            f"attempts{reason}",
+            failed=self.left,
+            last_error=self.last_error,
+            code="PartialFailure",
+        )
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+#: How the async drivers wait between attempts (``asyncio.sleep``); injectable for tests.
+AsyncSleep = Callable[[float], Awaitable[None]]
+
+
+async def call_async(
+    policy: RetryPolicy,
+    func: Callable[[], Awaitable[R]],
+    *,
+    operation: str | None = None,
+    sleep: AsyncSleep | None = None,
+) -> R:
+    """[RetryPolicy.call][awskit.RetryPolicy.call] on asyncio: the same rule, awaited.
+
+    ``sleep`` waits between attempts (``asyncio.sleep`` when not given; the policy's own
+    ``sleep`` blocks, so it is never used here).
+    """
+    wait = sleep or _asyncio_sleep
+    attempts = Attempts(policy, operation)
+    while True:
+        try:
+            return await func()
+        except Exception as exc:
+            delay = attempts.failed(exc)
+        await wait(delay)
+
+
+async def drain_async(
+    policy: RetryPolicy,
+    pending: Sequence[T],
+    attempt: Callable[[list[T]], Awaitable[Sequence[T]]],
+    *,
+    what: str = "entries",
+    sleep: AsyncSleep | None = None,
+) -> None:
+    """[RetryPolicy.drain][awskit.RetryPolicy.drain] on asyncio: the same rule, awaited."""
+    wait = sleep or _asyncio_sleep
+    draining = Draining(policy, pending, what)
+    while True:
+        try:
+            left = await attempt(draining.left)
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            delay = draining.failed(exc)
+        else:
+            delay = draining.answered(left)
+        if delay is None:
+            return
+        await wait(delay)
 
 
 def scrub_exception(exc: BaseException) -> None:

@@ -65,6 +65,31 @@ def check_timeout(name: str, value: float) -> float:
     return float(value)
 
 
+def check_settings(
+    max_concurrency: int, connect_timeout: float, read_timeout: float
+) -> tuple[float, float]:
+    """Check a session's settings before anything is made; the two timeouts as floats."""
+    if isinstance(max_concurrency, bool) or max_concurrency < 1:
+        raise InvalidInput("max_concurrency", "must be at least 1")
+    return (
+        check_timeout("connect_timeout", connect_timeout),
+        check_timeout("read_timeout", read_timeout),
+    )
+
+
+def config_settings(
+    max_concurrency: int, connect_timeout: float, read_timeout: float
+) -> dict[str, Any]:
+    """The botocore ``Config`` settings of every client (``awskit.aio`` uses them too)."""
+    return {
+        "retries": {"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS},
+        "max_pool_connections": max(MIN_POOL, max_concurrency + 4),
+        "connect_timeout": connect_timeout,
+        "read_timeout": read_timeout,
+        "user_agent_extra": f"awskit/{__version__}",
+    }
+
+
 class _Calls:
     """A client's operations, each run under the session's retry rule and translated.
 
@@ -83,13 +108,18 @@ class _Calls:
         operation = self._operations.get(name)
         if operation is None:
             return method
+        call = self._wrap(method, operation)
+        call.__name__ = name
+        setattr(self, name, call)
+        return call
+
+    def _wrap(self, method: Any, operation: str) -> Any:
+        """``method`` under the retry rule (awskit.aio's calls await it instead)."""
         retry = self._retry
 
         def call(**kwargs: Any) -> Any:
             return retry.call(lambda: method(**kwargs), operation=operation)
 
-        call.__name__ = name
-        setattr(self, name, call)
         return call
 
 
@@ -113,10 +143,9 @@ class Session:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
-        if isinstance(max_concurrency, bool) or max_concurrency < 1:
-            raise InvalidInput("max_concurrency", "must be at least 1")
-        self.connect_timeout = check_timeout("connect_timeout", connect_timeout)
-        self.read_timeout = check_timeout("read_timeout", read_timeout)
+        self.connect_timeout, self.read_timeout = check_settings(
+            max_concurrency, connect_timeout, read_timeout
+        )
         self.session = session
         self._region = region
         self.endpoint_url = endpoint_url
@@ -146,11 +175,7 @@ class Session:
         from botocore.config import Config
 
         base = Config(
-            retries={"mode": "standard", "total_max_attempts": BOTOCORE_MAX_ATTEMPTS},
-            max_pool_connections=max(MIN_POOL, self.max_concurrency + 4),
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            user_agent_extra=f"awskit/{__version__}",
+            **config_settings(self.max_concurrency, self.connect_timeout, self.read_timeout)
         )
         return base.merge(self._config) if self._config is not None else base
 

@@ -19,7 +19,7 @@ when one key is written twice. This writer:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -114,15 +114,7 @@ class BatchWriter(Generic[T]):
                 the wrong type; a value DynamoDB cannot store; over 400 KB). It is refused
                 here, so it never fails the batch it would have joined.
         """
-        av_item = self._table._item(item)
-        size = item_size(av_item)
-        write = _Write(
-            key_id(key_of(av_item, *self._key_names()), self._names),
-            {"PutRequest": {"Item": av_item}},
-            size,
-            item,
-        )
-        self._add(write)
+        self._add(put_write(self._table, item, self._names))
 
     def delete(self, key: Mapping[str, Any] | None = None, /, **key_kwargs: Any) -> None:
         """Queue the deletion of the item with this key (a mapping, or keywords).
@@ -130,12 +122,7 @@ class BatchWriter(Generic[T]):
         Raises:
             InvalidInput: the key does not fit the table (checked now, not at flush).
         """
-        av_key, _ = self._table._key(self._table._key_arg(key, key_kwargs))
-        self._add(_Write(key_id(av_key, self._names), {"DeleteRequest": {"Key": av_key}}, 0, key))
-
-    def _key_names(self) -> tuple[str, str | None]:
-        schema = self._table.key_schema
-        return schema.hash_key, schema.range_key
+        self._add(delete_write(self._table, key, key_kwargs, self._names))
 
     def _add(self, write: _Write) -> None:
         with self._cond:
@@ -146,18 +133,7 @@ class BatchWriter(Generic[T]):
 
     def _ready(self) -> tuple[list[_Write], bool]:
         """The next batch to send, and whether it is closed (25 writes or 16 MB)."""
-        batch: list[_Write] = []
-        size = 0
-        for write in self._buffer.values():
-            if write.key in self._flying:
-                continue
-            if batch and size + write.size > self._batch_bytes:
-                return batch, True
-            batch.append(write)
-            size += write.size
-            if len(batch) == BATCH_ITEMS:
-                return batch, True
-        return batch, False
+        return next_batch(self._buffer.values(), self._flying, self._batch_bytes)
 
     def _pump(self, *, final: bool) -> None:
         """Send every closed batch (every batch when ``final``); called with the lock held."""
@@ -196,11 +172,7 @@ class BatchWriter(Generic[T]):
             response = table.client.batch_write_item(
                 RequestItems={table.name: cast(Any, [w.request for w in writes])}
             )
-            left = response.get("UnprocessedItems", {}).get(table.name, ())
-            if not left:
-                return []
-            by_key = {w.key: w for w in writes}
-            return [by_key[key_id(_request_key(r, self._names), self._names)] for r in left]
+            return unprocessed_writes(response, table.name, writes, self._names)
 
         try:
             self._retry.drain(batch, attempt, what="items")
@@ -237,12 +209,7 @@ class BatchWriter(Generic[T]):
             failed, self._failed = self._failed, []
             last_error, self._last_error = self._last_error, None
         if failed:
-            raise PartialFailure(
-                f"{len(failed)} writes to table {self._table.name!r} not done after every retry",
-                failed=[w.original for w in failed],
-                last_error=last_error,
-                code="PartialFailure",
-            )
+            raise not_written(self._table.name, failed, last_error)
 
     def close(self) -> None:
         """Flush, then release the writer's threads."""
@@ -283,14 +250,10 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
         if consistent:
             request["ConsistentRead"] = True
         response = table.client.batch_get_item(RequestItems={table.name: cast(Any, request)})
-        items = [table.load(item) for item in response.get("Responses", {}).get(table.name, ())]
-        raw = response.get("Responses", {}).get(table.name, ())
+        items, left = read_batch_get(table, cast(Mapping[str, Any], response), names)
         with lock:
-            for av_item, item in zip(raw, items, strict=True):
-                found[key_id(av_item, names)] = item
-        unprocessed: Mapping[str, Any] = response.get("UnprocessedKeys") or {}
-        left = unprocessed.get(table.name, {}).get("Keys", ())
-        return [key_id(k, names) for k in left]
+            found.update(items)
+        return left
 
     failed: list[Any] = []
     errors: list[PartialFailure] = []
@@ -322,6 +285,79 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
             code="PartialFailure",
         )
     return [found[i] for i in ids if i in found]
+
+
+def not_written(
+    table: str, failed: Sequence[_Write], last_error: BaseException | None
+) -> PartialFailure:
+    """The error listing, as given, the writes not done after every retry."""
+    return PartialFailure(
+        f"{len(failed)} writes to table {table!r} not done after every retry",
+        failed=[w.original for w in failed],
+        last_error=last_error,
+        code="PartialFailure",
+    )
+
+
+def put_write(table: Table[Any], item: Any, names: Sequence[str]) -> _Write:
+    """The checked put of ``item``, keyed by ``names`` (``overwrite_by_pkeys`` or the key)."""
+    av_item = table._item(item)
+    schema = table.key_schema
+    return _Write(
+        key_id(key_of(av_item, schema.hash_key, schema.range_key), names),
+        {"PutRequest": {"Item": av_item}},
+        item_size(av_item),
+        item,
+    )
+
+
+def delete_write(
+    table: Table[Any], key: Any, key_kwargs: Mapping[str, Any], names: Sequence[str]
+) -> _Write:
+    """The checked delete of the item with ``key`` (or ``key_kwargs``)."""
+    av_key, _ = table._key(table._key_arg(key, key_kwargs))
+    return _Write(key_id(av_key, names), {"DeleteRequest": {"Key": av_key}}, 0, key)
+
+
+def read_batch_get(
+    table: Table[T], response: Mapping[str, Any], names: Sequence[str]
+) -> tuple[dict[KeyId, T], list[KeyId]]:
+    """The items of a ``BatchGetItem`` answer by key, and the keys it left unprocessed."""
+    raw = response.get("Responses", {}).get(table.name, ())
+    items = {key_id(av_item, names): table.load(av_item) for av_item in raw}
+    unprocessed: Mapping[str, Any] = response.get("UnprocessedKeys") or {}
+    left = unprocessed.get(table.name, {}).get("Keys", ())
+    return items, [key_id(k, names) for k in left]
+
+
+def next_batch(
+    buffer: Iterable[_Write], flying: Container[KeyId], max_bytes: int
+) -> tuple[list[_Write], bool]:
+    """The next batch of buffered writes to send (none of a key in flight), and whether it
+    is closed (25 writes or ``max_bytes``)."""
+    batch: list[_Write] = []
+    size = 0
+    for write in buffer:
+        if write.key in flying:
+            continue
+        if batch and size + write.size > max_bytes:
+            return batch, True
+        batch.append(write)
+        size += write.size
+        if len(batch) == BATCH_ITEMS:
+            return batch, True
+    return batch, False
+
+
+def unprocessed_writes(
+    response: Mapping[str, Any], table: str, writes: Sequence[_Write], names: Sequence[str]
+) -> list[_Write]:
+    """The writes a ``BatchWriteItem`` answer left in ``UnprocessedItems``."""
+    left = response.get("UnprocessedItems", {}).get(table, ())
+    if not left:
+        return []
+    by_key = {w.key: w for w in writes}
+    return [by_key[key_id(_request_key(r, names), names)] for r in left]
 
 
 def _request_key(request: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -111,25 +111,44 @@ def _before_parse(
     customized_response_dict[member] = payload
 
 
+def crc32_mismatch(expected: str | None, body: bytes, operation: str) -> ChecksumMismatch | None:
+    """The error for a body that disagrees with its ``x-amz-crc32`` header, or ``None``."""
+    if expected is None:
+        return None
+    actual = zlib.crc32(body) & 0xFFFFFFFF
+    if int(expected) == actual:
+        return None
+    return ChecksumMismatch(
+        f"the DynamoDB {operation} response failed its CRC32 check on every attempt "
+        f"(x-amz-crc32 {expected}, body {actual})",
+        code="CRC32Mismatch",
+        operation=operation,
+    )
+
+
 def _check_crc32(http_response: Any, model: Any, **_: Any) -> None:
     expected = http_response.headers.get("x-amz-crc32")
-    if expected is None:
-        return
-    actual = zlib.crc32(http_response.content) & 0xFFFFFFFF
-    if int(expected) != actual:
-        raise ChecksumMismatch(
-            f"the DynamoDB {model.name} response failed its CRC32 check on every attempt "
-            f"(x-amz-crc32 {expected}, body {actual})",
-            code="CRC32Mismatch",
-            operation=model.name,
-        )
+    if expected is not None:
+        error = crc32_mismatch(expected, http_response.content, model.name)
+        if error is not None:
+            raise error
 
 
-def enable(client: Any) -> None:
+async def _check_crc32_async(http_response: Any, model: Any, **_: Any) -> None:
+    # aiobotocore's response reads its body when awaited; the check is the same.
+    expected = http_response.headers.get("x-amz-crc32")
+    if expected is not None:
+        error = crc32_mismatch(expected, await http_response.content, model.name)
+        if error is not None:
+            raise error
+
+
+def enable(client: Any, *, asynchronous: bool = False) -> None:
     """Decode Query, Scan, GetItem and BatchGetItem items of ``client`` without botocore's parser.
 
     The response is exactly what botocore would return (binary values as bytes), only
-    faster; error responses are left to botocore. A response whose ``x-amz-crc32`` still
+    faster; error responses are left to botocore. ``asynchronous`` for an aiobotocore
+    client (``awskit.aio``), whose response body is awaited. A response whose ``x-amz-crc32`` still
     disagrees with its body after botocore's retries raises :class:`awskit.ChecksumMismatch`
     (every DynamoDB operation of ``client``). Idempotent: enabling a client twice registers
     each handler once.
@@ -147,4 +166,5 @@ def enable(client: Any) -> None:
             _before_parse,
             unique_id=f"{_UNIQUE_ID}-{operation}",
         )
-    events.register("after-call.dynamodb", _check_crc32, unique_id=f"{_UNIQUE_ID}-crc32")
+    check = _check_crc32_async if asynchronous else _check_crc32
+    events.register("after-call.dynamodb", check, unique_id=f"{_UNIQUE_ID}-crc32")

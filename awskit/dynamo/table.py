@@ -399,6 +399,10 @@ class Table(Generic[T]):
         """
         request = self.put_request(item, condition)
         self._write(self._calls.put_item, _on_failure(request))
+        return self.written(item, request)
+
+    def written(self, item: T, request: Mapping[str, Any]) -> T:
+        """``item`` as ``request`` wrote it: with a ``version_field``, a copy with the new one."""
         if self.version_field is None:
             return item
         new = from_attribute_value(request["Item"][self.version_field])
@@ -559,19 +563,28 @@ class Table(Generic[T]):
                 {**_on_failure(request), "ReturnValues": "ALL_NEW"},
             )
         except ConditionFailed as exc:
-            # The condition includes attribute_exists(hash key): no current item means the
-            # item is absent, whatever the caller's own condition said.
-            if upsert or exc.item is not None:
+            error = self.update_failed(exc, request, upsert)
+            if error is exc:
                 raise
-            key_repr = {k: from_attribute_value(v) for k, v in request["Key"].items()}
-            raise NotFound(
-                f"no item {key_repr!r} in table {self.name!r} to update "
-                "(update(..., upsert=True) creates one)",
-                code=exc.code,
-                operation=exc.operation,
-                request_id=exc.request_id,
-            ) from exc
+            raise error from exc
         return self.load(response["Attributes"])
+
+    def update_failed(
+        self, exc: ConditionFailed, request: Mapping[str, Any], upsert: bool
+    ) -> AwskitError:
+        """What a failed condition of an update means: the item is absent, or ``exc``."""
+        # The condition includes attribute_exists(hash key): no current item means the
+        # item is absent, whatever the caller's own condition said.
+        if upsert or exc.item is not None:
+            return exc
+        key_repr = {k: from_attribute_value(v) for k, v in request["Key"].items()}
+        return NotFound(
+            f"no item {key_repr!r} in table {self.name!r} to update "
+            "(update(..., upsert=True) creates one)",
+            code=exc.code,
+            operation=exc.operation,
+            request_id=exc.request_id,
+        )
 
     def delete_request(self, key: Any, condition: ConditionBase | None = None) -> dict[str, Any]:
         """The ``Delete`` request (validated, versioned), without sending it."""
@@ -612,6 +625,10 @@ class Table(Generic[T]):
             self._calls.delete_item,
             {**_on_failure(request), "ReturnValues": "ALL_OLD"},
         )
+        return self.deleted(response)
+
+    def deleted(self, response: Mapping[str, Any]) -> T | None:
+        """The old item of a ``DeleteItem`` answer (``ReturnValues=ALL_OLD``), or ``None``."""
         old = response.get("Attributes")
         if old is None:
             return None
@@ -632,21 +649,23 @@ class Table(Generic[T]):
         limit: Any,
         load: Callable[[Mapping[str, Any]], Any],
     ) -> Paged[Any]:
+        names = self.page_keys(request)
+
+        def fetch(token: Any) -> Page[Any]:
+            page_request = request if token is None else {**request, "ExclusiveStartKey": token}
+            return read_page(call(**page_request), names, load)
+
+        return Paged(fetch, limit=limit, start_token=start_key_of(start_key))
+
+    def page_keys(self, request: Mapping[str, Any]) -> list[str]:
+        """The key attributes that resume a read right after one of its items."""
         # An item's own key (with the index's, when reading one) is the ExclusiveStartKey
         # that resumes right after it: next_token never skips the rest of a page.
         names = list(self.key_schema.names)
         index = request.get("IndexName")
         if index is not None:
             names += [n for n in self.index(index).key_schema.names if n not in names]
-
-        def fetch(token: Any) -> Page[Any]:
-            page_request = request if token is None else {**request, "ExclusiveStartKey": token}
-            response = call(**page_request)
-            raw = response.get("Items", ())
-            after = [{n: item[n] for n in names if n in item} for item in raw]
-            return Page([load(i) for i in raw], response.get("LastEvaluatedKey"), after)
-
-        return Paged(fetch, limit=limit, start_token=start_key_of(start_key))
+        return names
 
     def _read_index(self, index: str | None, consistent: bool) -> IndexInfo | None:
         info = self.index(index) if index is not None else None
@@ -747,6 +766,23 @@ class Table(Generic[T]):
             ages = users.query(Key("username").eq("johndoe"), projection=["username", "age"])
             ```
         """
+        request, load = self.query_plan(
+            key_condition, filter, index, limit, reverse, consistent, projection, page_size
+        )
+        return self._pages(self._calls.query, request, start_key, limit, load)
+
+    def query_plan(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None,
+        index: str | None,
+        limit: int | None,
+        reverse: bool,
+        consistent: bool,
+        projection: Iterable[str] | None,
+        page_size: int | None,
+    ) -> tuple[dict[str, Any], Callable[[Mapping[str, Any]], Any]]:
+        """The checked ``Query`` request and how its items are decoded (see ``query``)."""
         schema = self.key_schema
         if index is not None:
             schema = self.index(index).key_schema
@@ -764,7 +800,7 @@ class Table(Generic[T]):
         )
         if reverse:
             request["ScanIndexForward"] = False
-        return self._pages(self._calls.query, request, start_key, limit, load)
+        return request, load
 
     @overload
     def scan(
@@ -814,17 +850,8 @@ class Table(Generic[T]):
             young = list(users.scan(Attr("age").lt(27) & Attr("address.state").eq("CA")))
             ```
         """
-        if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
-            raise InvalidInput("segments", "between 1 and 1,000,000 segments")
-        load = self._reader(index, consistent, projection)
-        request = read_request(
-            self.name,
-            filter=filter,
-            index=index,
-            consistent=consistent,
-            projection=projection,
-            page_size=page_size,
-            limit=limit,
+        request, load = self.scan_plan(
+            filter, segments, index, limit, consistent, projection, page_size
         )
         if segments == 1:
             return self._pages(self._calls.scan, request, start_key, limit, load)
@@ -840,6 +867,31 @@ class Table(Generic[T]):
             load=load,
             limit=limit,
         )
+
+    def scan_plan(
+        self,
+        filter: ConditionBase | None,
+        segments: int,
+        index: str | None,
+        limit: int | None,
+        consistent: bool,
+        projection: Iterable[str] | None,
+        page_size: int | None,
+    ) -> tuple[dict[str, Any], Callable[[Mapping[str, Any]], Any]]:
+        """The checked ``Scan`` request and how its items are decoded (see ``scan``)."""
+        if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
+            raise InvalidInput("segments", "between 1 and 1,000,000 segments")
+        load = self._reader(index, consistent, projection)
+        request = read_request(
+            self.name,
+            filter=filter,
+            index=index,
+            consistent=consistent,
+            projection=projection,
+            page_size=page_size,
+            limit=limit,
+        )
+        return request, load
 
     def count(
         self,
@@ -942,6 +994,15 @@ class Table(Generic[T]):
                 self.client.get_waiter("table_not_exists").wait(
                     TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
                 )
+
+
+def read_page(
+    response: Mapping[str, Any], names: Sequence[str], load: Callable[[Mapping[str, Any]], Any]
+) -> Page[Any]:
+    """One page of a ``Query`` or ``Scan`` answer, each item with the key that resumes after it."""
+    raw = response.get("Items", ())
+    after = [{n: item[n] for n in names if n in item} for item in raw]
+    return Page([load(i) for i in raw], response.get("LastEvaluatedKey"), after)
 
 
 def set_of(names: Iterable[str]) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
 from .._paging import Paged, token_pages
@@ -54,6 +54,34 @@ __all__ = [  # noqa: RUF022  (plain sorted(), as tests/test_exports.py checks)
     "check_metadata",
     "chunks",
 ]
+
+
+def create_bucket_request(
+    name: str, region: str | None, session_region: str | None
+) -> tuple[dict[str, Any], bool]:
+    """The checked CreateBucket parameters, and whether HeadBucket must be asked first.
+
+    In us-east-1 S3 answers 200 to re-creating a bucket one already owns, so awskit asks
+    first (see [S3.create_bucket][awskit.s3.S3.create_bucket]); elsewhere the region is
+    the ``LocationConstraint`` S3 requires.
+    """
+    check_bucket_name(name)
+    if region is not None and (not isinstance(region, str) or not region):
+        raise InvalidInput("region", "a region name such as 'eu-west-1'")
+    region = region or session_region or "us-east-1"
+    if region == "us-east-1":
+        return {"Bucket": name}, True
+    return {"Bucket": name, "CreateBucketConfiguration": {"LocationConstraint": region}}, False
+
+
+def already_owned(name: str, head: Mapping[str, Any]) -> AlreadyExists:
+    """The error for re-creating bucket ``name``, which HeadBucket answered with ``head``."""
+    return AlreadyExists(
+        f"Bucket {name!r} already exists and is owned by you",
+        code="BucketAlreadyOwnedByYou",
+        operation="CreateBucket",
+        request_id=head.get("ResponseMetadata", {}).get("RequestId"),
+    )
 
 
 class S3:
@@ -170,30 +198,16 @@ class S3:
 
             bucket = aws.s3.create_bucket("my-bucket", region="eu-west-1")
         """
-        check_bucket_name(name)
-        if region is not None and (not isinstance(region, str) or not region):
-            raise InvalidInput("region", "a region name such as 'eu-west-1'")
-        region = region or self._session.region or "us-east-1"
+        request, ask_first = create_bucket_request(name, region, self._session.region)
         client = self._calls
-        if region == "us-east-1":
+        if ask_first:
             try:
                 head = client.head_bucket(Bucket=name)
             except AwskitError:
                 pass  # 404 (free), 403 (someone else's), 301 (elsewhere): CreateBucket says.
             else:
-                raise AlreadyExists(
-                    f"Bucket {name!r} already exists and is owned by you",
-                    code="BucketAlreadyOwnedByYou",
-                    operation="CreateBucket",
-                    request_id=head.get("ResponseMetadata", {}).get("RequestId"),
-                )
-            client.create_bucket(Bucket=name)
-        else:
-            client.create_bucket(
-                Bucket=name,
-                # The stubs list today's regions; a newer one is still a valid constraint.
-                CreateBucketConfiguration=cast(Any, {"LocationConstraint": region}),
-            )
+                raise already_owned(name, head)
+        client.create_bucket(**request)
         return Bucket(self, name)
 
     @translates_errors

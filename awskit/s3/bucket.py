@@ -49,11 +49,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Bucket",
+    "check_presign",
+    "download_target",
     "find_bucket_region",
+    "inline_body",
     "is_aws_endpoint",
+    "object_info",
+    "objects_request",
     "presign_config",
+    "put_request",
+    "region_from_head",
     "region_of_location",
     "translated",
+    "upload_plan",
 ]
 
 log = logger("awskit.s3")
@@ -116,6 +124,113 @@ def region_of_location(constraint: str | None) -> str:
     return "eu-west-1" if constraint == "EU" else constraint
 
 
+def region_from_head(response: Mapping[str, Any]) -> str | None:
+    """The region a HeadBucket answer (or its 301/403 error response) names, if any."""
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    region = response.get("BucketRegion") or headers.get("x-amz-bucket-region")
+    return str(region) if region else None
+
+
+def put_request(
+    name: str,
+    key: str,
+    data: object,
+    content_type: str | None,
+    metadata: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """The checked PutObject parameters but the body (see [Bucket.put][awskit.s3.Bucket.put])."""
+    check_key(key)
+    meta = check_metadata(metadata)
+    kwargs: dict[str, Any] = {"Bucket": name, "Key": key}
+    ctype = content_type_for(key, content_type, text=isinstance(data, str))
+    if ctype is not None:
+        kwargs["ContentType"] = ctype
+    if meta:
+        kwargs["Metadata"] = meta
+    return kwargs
+
+
+def inline_body(data: str | bytes | bytearray | memoryview) -> bytes:
+    """The bytes ``data`` stores (a ``str`` as UTF-8), checked for size."""
+    if isinstance(data, str):
+        try:
+            body = data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput("data", "text is not encodable as UTF-8") from exc
+    else:
+        body = bytes(data)
+    check_put_size(len(body))
+    return body
+
+
+def check_presign(key: str, expires_in: int, method: str) -> None:
+    """Check a presigned URL's arguments.
+
+    See [Bucket.presigned_url][awskit.s3.Bucket.presigned_url] for the limits.
+    """
+    check_key(key)
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int):
+        raise InvalidInput("expires_in", "a whole number of seconds")
+    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+        raise InvalidInput("expires_in", f"must be 1 to {MAX_PRESIGN_SECONDS} seconds")
+    if method not in PRESIGN_METHODS:
+        raise InvalidInput("method", f"one of {', '.join(sorted(PRESIGN_METHODS))}")
+
+
+def objects_request(name: str, prefix: str, start_after: str | None) -> dict[str, Any]:
+    """The checked ListObjectsV2 parameters (see [Bucket.objects][awskit.s3.Bucket.objects])."""
+    check_key(prefix, "prefix", allow_empty=True)
+    kwargs: dict[str, Any] = {"Bucket": name}
+    if prefix:
+        kwargs["Prefix"] = prefix
+    if start_after is not None:
+        kwargs["StartAfter"] = check_key(start_after, "start_after")
+    return kwargs
+
+
+def object_info(raw: Mapping[str, Any]) -> ObjectInfo:
+    """One ListObjectsV2 ``Contents`` entry as an [ObjectInfo][awskit.s3.ObjectInfo]."""
+    return ObjectInfo(
+        key=raw["Key"],
+        size=int(raw.get("Size", 0)),
+        etag=unquote_etag(raw.get("ETag")),
+        last_modified=raw["LastModified"],
+        storage_class=str(raw.get("StorageClass") or "STANDARD"),
+    )
+
+
+def upload_plan(
+    path: str | os.PathLike[str],
+    key: str,
+    content_type: str | None,
+    metadata: Mapping[str, str] | None,
+) -> tuple[Path, dict[str, Any]]:
+    """The checked source file of an upload and the object's ``ContentType``/``Metadata``."""
+    check_key(key)
+    source = Path(path)
+    if not source.is_file():
+        raise InvalidInput("path", f"{str(source)!r} is not a regular file")
+    extra: dict[str, Any] = {}
+    ctype = content_type_for(key, content_type)
+    if ctype is not None:
+        extra["ContentType"] = ctype
+    meta = check_metadata(metadata)
+    if meta:
+        extra["Metadata"] = meta
+    return source, extra
+
+
+def download_target(key: str, path: str | os.PathLike[str]) -> Path:
+    """The checked file a download writes (its directory must exist; not a directory)."""
+    check_key(key)
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput("path", f"{str(target)!r} is a directory")
+    if not target.absolute().parent.is_dir():
+        raise InvalidInput("path", f"the directory of {str(target)!r} does not exist")
+    return target
+
+
 def find_bucket_region(client: S3Client, name: str) -> str | None:
     """The region of bucket ``name``, or ``None`` when S3 does not say.
 
@@ -130,10 +245,9 @@ def find_bucket_region(client: S3Client, name: str) -> str | None:
     except BotoCoreError as exc:
         log.info("HeadBucket %s: %s", name, exc)
         response = {}
-    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-    region = response.get("BucketRegion") or headers.get("x-amz-bucket-region")
+    region = region_from_head(response)
     if region:
-        return str(region)
+        return region
     try:
         location = client.get_bucket_location(Bucket=name)
     except (ClientError, BotoCoreError) as exc:
@@ -197,26 +311,9 @@ class Bucket:
             bucket.put("test.jpg", Path("test.jpg"))      # Content-Type image/jpeg
             bucket.put("notes.txt", "héllo")
         """
-        check_key(key)
-        meta = check_metadata(metadata)
-        is_text = isinstance(data, str)
-        kwargs: dict[str, Any] = {"Bucket": self.name, "Key": key}
-        ctype = content_type_for(key, content_type, text=is_text)
-        if ctype is not None:
-            kwargs["ContentType"] = ctype
-        if meta:
-            kwargs["Metadata"] = meta
-        if isinstance(data, str):
-            try:
-                body: Any = data.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise InvalidInput("data", "text is not encodable as UTF-8") from exc
-            check_put_size(len(body))
-            return self._put(kwargs, body)
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            body = bytes(data)
-            check_put_size(len(body))
-            return self._put(kwargs, body)
+        kwargs = put_request(self.name, key, data, content_type, metadata)
+        if isinstance(data, (str, bytes, bytearray, memoryview)):
+            return self._put(kwargs, inline_body(data))
         if isinstance(data, Path):
             if not data.is_file():
                 raise InvalidInput("data", f"{str(data)!r} is not a regular file")
@@ -339,13 +436,7 @@ class Bucket:
             urllib.request.urlopen(url).read()
             ```
         """
-        check_key(key)
-        if isinstance(expires_in, bool) or not isinstance(expires_in, int):
-            raise InvalidInput("expires_in", "a whole number of seconds")
-        if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
-            raise InvalidInput("expires_in", f"must be 1 to {MAX_PRESIGN_SECONDS} seconds")
-        if method not in PRESIGN_METHODS:
-            raise InvalidInput("method", f"one of {', '.join(sorted(PRESIGN_METHODS))}")
+        check_presign(key, expires_in, method)
         region = self._s3._bucket_region(self.name)
         with aws_errors():
             return self._s3._presigning_client(region).generate_presigned_url(
@@ -368,12 +459,7 @@ class Bucket:
 
             total = sum(obj.size for obj in bucket.objects(prefix="logs/2024/"))
         """
-        check_key(prefix, "prefix", allow_empty=True)
-        kwargs: dict[str, Any] = {"Bucket": self.name}
-        if prefix:
-            kwargs["Prefix"] = prefix
-        if start_after is not None:
-            kwargs["StartAfter"] = check_key(start_after, "start_after")
+        kwargs = objects_request(self.name, prefix, start_after)
         fetch = token_pages(
             self._s3._calls.list_objects_v2,
             "Contents",
@@ -381,17 +467,7 @@ class Bucket:
             response_token="NextContinuationToken",
             **kwargs,
         )
-
-        def convert(raw: Mapping[str, Any]) -> ObjectInfo:
-            return ObjectInfo(
-                key=raw["Key"],
-                size=int(raw.get("Size", 0)),
-                etag=unquote_etag(raw.get("ETag")),
-                last_modified=raw["LastModified"],
-                storage_class=str(raw.get("StorageClass") or "STANDARD"),
-            )
-
-        return Paged(translated(fetch), limit=limit).map(convert)
+        return Paged(translated(fetch), limit=limit).map(object_info)
 
     @translates_errors
     def delete_many(self, keys: Iterable[str]) -> int:
@@ -486,17 +562,7 @@ class Bucket:
             bucket.upload_file("backup.tar", "backups/2024.tar",
                                progress=lambda done, total: print(f"{done}/{total}"))
         """
-        check_key(key)
-        source = Path(path)
-        if not source.is_file():
-            raise InvalidInput("path", f"{str(source)!r} is not a regular file")
-        extra: dict[str, Any] = {}
-        ctype = content_type_for(key, content_type)
-        if ctype is not None:
-            extra["ContentType"] = ctype
-        meta = check_metadata(metadata)
-        if meta:
-            extra["Metadata"] = meta
+        source, extra = upload_plan(path, key, content_type, metadata)
         self._transfer("upload", str(source), key, extra, progress)
 
     @translates_errors
@@ -513,12 +579,7 @@ class Bucket:
         Raises:
             NotFound: no such key or bucket.
         """
-        check_key(key)
-        target = Path(path)
-        if target.is_dir():
-            raise InvalidInput("path", f"{str(target)!r} is a directory")
-        if not target.absolute().parent.is_dir():
-            raise InvalidInput("path", f"the directory of {str(target)!r} does not exist")
+        target = download_target(key, path)
         self._transfer("download", str(target), key, {}, progress)
 
     def _transfer(

@@ -18,8 +18,10 @@ __all__ = [
     "DELETE_BATCH",
     "MAX_KEY_BYTES",
     "MAX_METADATA_BYTES",
+    "MAX_PARTS",
     "MAX_PRESIGN_SECONDS",
     "MAX_PUT_BYTES",
+    "PART_BYTES",
     "PRESIGN_METHODS",
     "check_bucket_name",
     "check_key",
@@ -27,6 +29,7 @@ __all__ = [
     "check_put_size",
     "chunks",
     "content_type_for",
+    "part_ranges",
     "unquote_etag",
 ]
 
@@ -178,6 +181,24 @@ def content_type_for(key: str, content_type: str | None, *, text: bool = False) 
     if text:
         return f"{guessed or 'text/plain'}; charset=utf-8"
     return guessed
+
+
+#: Part size of multipart transfers (boto3's default), and the size from which they apply.
+PART_BYTES = 8 * 1024**2
+#: S3's limit on the parts of one multipart upload.
+MAX_PARTS = 10_000
+
+
+def part_ranges(size: int, part_bytes: int = PART_BYTES) -> list[tuple[int, int]]:
+    """``(offset, length)`` of each part of a ``size``-byte object, in order.
+
+    Parts are ``part_bytes`` long (the last one shorter), grown when needed so that no
+    object takes more than 10,000 parts; an empty object is one empty part.
+    """
+    part = max(part_bytes, -(-size // MAX_PARTS))
+    if size == 0:
+        return [(0, 0)]
+    return [(start, min(part, size - start)) for start in range(0, size, part)]
 
 
 def unquote_etag(value: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import BaseModel
@@ -120,49 +120,25 @@ class SQS:
             jobs = aws.sqs.create_queue("jobs", model=Job, delay_seconds=5,
                                         dead_letter_queue=dlq, max_receive_count=5)
         """
-        is_fifo = check_queue_name(name, fifo=fifo)
-        _check_model(model)
-        _check_offload(offload)
-        raw: dict[str, str] = {}
-        if delay_seconds is not None:
-            raw["DelaySeconds"] = str(check_delay(delay_seconds))
-        if visibility_timeout is not None:
-            raw["VisibilityTimeout"] = str(check_visibility(visibility_timeout))
-        for key, field, value, low, high in (
-            ("MessageRetentionPeriod", "message_retention_seconds",
-             message_retention_seconds, 60, 1_209_600),
-            ("MaximumMessageSize", "maximum_message_size", maximum_message_size,
-             1024, MAX_MESSAGE_BYTES),
-            ("ReceiveMessageWaitTimeSeconds", "receive_wait_seconds", receive_wait_seconds,
-             0, 20),
-        ):  # fmt: skip
-            text = _in_range(field, value, low, high)
-            if text is not None:
-                raw[key] = text
-        if is_fifo:
-            raw["FifoQueue"] = "true"
-        if content_based_deduplication is not None:
-            if not is_fifo:
-                raise InvalidInput(
-                    "content_based_deduplication", "only FIFO queues deduplicate by content"
-                )
-            raw["ContentBasedDeduplication"] = "true" if content_based_deduplication else "false"
-        if dead_letter_queue is not None:
-            arn = (
+        raw = create_queue_attributes(
+            name,
+            model,
+            delay_seconds=delay_seconds,
+            visibility_timeout=visibility_timeout,
+            message_retention_seconds=message_retention_seconds,
+            maximum_message_size=maximum_message_size,
+            receive_wait_seconds=receive_wait_seconds,
+            fifo=fifo,
+            content_based_deduplication=content_based_deduplication,
+            dead_letter_arn=None
+            if dead_letter_queue is None
+            else lambda: (
                 dead_letter_queue.arn if isinstance(dead_letter_queue, Queue) else dead_letter_queue
-            )
-            if not isinstance(arn, str) or not arn.startswith("arn:") or ":sqs:" not in arn:
-                raise InvalidInput("dead_letter_queue", "give a Queue or an SQS queue ARN")
-            if max_receive_count is None:
-                raise InvalidInput("max_receive_count", "required with dead_letter_queue")
-            _in_range("max_receive_count", max_receive_count, 1, 1000)
-            raw["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count}
-            )
-        elif max_receive_count is not None:
-            raise InvalidInput("max_receive_count", "only meaningful with dead_letter_queue")
-        if attributes:
-            raw.update({str(key): str(value) for key, value in attributes.items()})
+            ),
+            max_receive_count=max_receive_count,
+            attributes=attributes,
+        )
+        _check_offload(offload)
         answer = self._session.calls("sqs").create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type]
         return Queue(self._session, answer["QueueUrl"], model, offload)
 
@@ -226,3 +202,68 @@ def _check_model(model: object) -> None:
 def _check_offload(offload: object) -> None:
     if offload is not None and not isinstance(offload, S3Offload):
         raise InvalidInput("offload", "must be an awskit.sqs.S3Offload, or None")
+
+
+def create_queue_attributes(
+    name: str,
+    model: type[Any] | None,
+    *,
+    delay_seconds: int | None = None,
+    visibility_timeout: int | None = None,
+    message_retention_seconds: int | None = None,
+    maximum_message_size: int | None = None,
+    receive_wait_seconds: int | None = None,
+    fifo: bool | None = None,
+    content_based_deduplication: bool | None = None,
+    dead_letter_arn: Callable[[], object] | None = None,
+    max_receive_count: int | None = None,
+    attributes: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The checked ``Attributes`` of a ``CreateQueue``.
+
+    See [SQS.create_queue][awskit.sqs.SQS.create_queue] for the limits.
+
+    ``dead_letter_arn()`` gives the dead-letter queue's ARN (``None``: no redrive); it is
+    called after every other check, as finding a queue's ARN may take a request.
+    """
+    is_fifo = check_queue_name(name, fifo=fifo)
+    _check_model(model)
+    raw: dict[str, str] = {}
+    if delay_seconds is not None:
+        raw["DelaySeconds"] = str(check_delay(delay_seconds))
+    if visibility_timeout is not None:
+        raw["VisibilityTimeout"] = str(check_visibility(visibility_timeout))
+    for key, field, value, low, high in (
+        ("MessageRetentionPeriod", "message_retention_seconds",
+         message_retention_seconds, 60, 1_209_600),
+        ("MaximumMessageSize", "maximum_message_size", maximum_message_size,
+         1024, MAX_MESSAGE_BYTES),
+        ("ReceiveMessageWaitTimeSeconds", "receive_wait_seconds", receive_wait_seconds,
+         0, 20),
+    ):  # fmt: skip
+        text = _in_range(field, value, low, high)
+        if text is not None:
+            raw[key] = text
+    if is_fifo:
+        raw["FifoQueue"] = "true"
+    if content_based_deduplication is not None:
+        if not is_fifo:
+            raise InvalidInput(
+                "content_based_deduplication", "only FIFO queues deduplicate by content"
+            )
+        raw["ContentBasedDeduplication"] = "true" if content_based_deduplication else "false"
+    if dead_letter_arn is not None:
+        if max_receive_count is None:
+            raise InvalidInput("max_receive_count", "required with dead_letter_queue")
+        _in_range("max_receive_count", max_receive_count, 1, 1000)
+        arn = dead_letter_arn()
+        if not isinstance(arn, str) or not arn.startswith("arn:") or ":sqs:" not in arn:
+            raise InvalidInput("dead_letter_queue", "give a Queue or an SQS queue ARN")
+        raw["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count}
+        )
+    elif max_receive_count is not None:
+        raise InvalidInput("max_receive_count", "only meaningful with dead_letter_queue")
+    if attributes:
+        raw.update({str(key): str(value) for key, value in attributes.items()})
+    return raw

@@ -29,6 +29,7 @@ __all__ = [
     "BatchResult",
     "InvalidMessage",
     "Message",
+    "MessageBase",
     "OutgoingMessage",
     "PayloadMismatch",
     "PayloadUnavailable",
@@ -119,7 +120,7 @@ class BatchFailure:
         """The original body (send), or the raw body of the message (delete)."""
         if isinstance(self.entry, OutgoingMessage):
             return self.entry.body
-        if isinstance(self.entry, Message):
+        if isinstance(self.entry, MessageBase):
             try:
                 return self.entry.raw_body
             except InvalidMessage:
@@ -246,19 +247,9 @@ class QueueAttributes(BaseModel):
 _UNSET: Any = object()
 
 
-class Message(Generic[T]):
-    """One received message. ``body`` is validated against the queue's model on first read.
-
-    A message whose body was stored in S3 (see [S3Offload][awskit.sqs.S3Offload]) arrives
-    with its payload already fetched and checked: ``raw_body`` is the payload text,
-    ``sqs_body`` the pointer SQS holds, ``pointer`` where the payload is.
-
-    ```python
-    for msg in queue.receive(attribute_names=["Author"]):
-        print(msg.body, msg.attributes.get("Author"))
-        msg.delete()
-    ```
-    """
+class MessageBase(Generic[T]):
+    """What a received message is, whichever API received it ([Message][awskit.sqs.Message]
+    blocks on ``delete()``; ``awskit.aio``'s message awaits it)."""
 
     __slots__ = (
         "_body",
@@ -277,7 +268,7 @@ class Message(Generic[T]):
 
     def __init__(
         self,
-        queue: Queue[T],
+        queue: Any,
         model: type[BaseModel] | None,
         data: Mapping[str, Any],
         received_at: dt.datetime,
@@ -306,6 +297,17 @@ class Message(Generic[T]):
     def __repr__(self) -> str:
         return f"Message(message_id={self.message_id!r}, queue={self._queue.name!r})"
 
+    def _fetch_payload(self, pointer: S3Pointer) -> bytes:
+        """The payload's bytes, fetched now (the blocking queue's store)."""
+        data: bytes = self._queue._payloads.get(pointer)
+        return data
+
+    def _wants_payload(self) -> S3Pointer | None:
+        """The pointer whose payload is still to fetch, or None."""
+        if self._raw_body is not None or self._problem is not None:
+            return None
+        return self.pointer
+
     def _load_payload(self, fetch: Callable[[S3Pointer], bytes]) -> None:
         """Fetch and check the S3 payload of a pointer message.
 
@@ -313,22 +315,30 @@ class Message(Generic[T]):
         body raises; a failure that may pass with time (throttling, 5xx, no connection)
         propagates, for the receive to give the message back.
         """
-        pointer = self.pointer
-        if pointer is None or self._raw_body is not None or self._problem is not None:
+        pointer = self._wants_payload()
+        if pointer is None:
             return
         try:
             data = fetch(pointer)
         except AwskitError as exc:
-            if outlasted(exc):
-                raise
-            self._problem = PayloadUnavailable(
-                f"message {self.message_id}: its payload {pointer} cannot be read: {exc}",
-                message_id=self.message_id,
-                raw_body=self.sqs_body,
-                pointer=pointer,
-            )
-            self._problem.__cause__ = exc
+            self._payload_failed(pointer, exc)
             return
+        self._payload_arrived(pointer, data)
+
+    def _payload_failed(self, pointer: S3Pointer, exc: AwskitError) -> None:
+        """Fetching the payload raised ``exc``: keep it, or raise it if it may pass."""
+        if outlasted(exc):
+            raise exc
+        self._problem = PayloadUnavailable(
+            f"message {self.message_id}: its payload {pointer} cannot be read: {exc}",
+            message_id=self.message_id,
+            raw_body=self.sqs_body,
+            pointer=pointer,
+        )
+        self._problem.__cause__ = exc
+
+    def _payload_arrived(self, pointer: S3Pointer, data: bytes) -> None:
+        """Check the fetched payload against what the message says was sent."""
         problem = check_payload(data, self.raw_attributes)
         text = ""
         if problem is None:
@@ -357,7 +367,7 @@ class Message(Generic[T]):
         if self._problem is not None:
             raise self._problem
         if self._raw_body is None:
-            self._load_payload(self._queue._payloads.get)
+            self._load_payload(self._fetch_payload)
             return self.raw_body
         return self._raw_body
 
@@ -427,10 +437,27 @@ class Message(Generic[T]):
         """``SequenceNumber`` (FIFO queues)."""
         return self.system_attributes.get("SequenceNumber")
 
+
+class Message(MessageBase[T]):
+    """One received message. ``body`` is validated against the queue's model on first read.
+
+    A message whose body was stored in S3 (see [S3Offload][awskit.sqs.S3Offload]) arrives
+    with its payload already fetched and checked: ``raw_body`` is the payload text,
+    ``sqs_body`` the pointer SQS holds, ``pointer`` where the payload is.
+
+    ```python
+    for msg in queue.receive(attribute_names=["Author"]):
+        print(msg.body, msg.attributes.get("Author"))
+        msg.delete()
+    ```
+    """
+
+    __slots__ = ()
+
     @property
     def queue(self) -> Queue[T]:
         """The queue it came from."""
-        return self._queue
+        return cast("Queue[T]", self._queue)
 
     def delete(self) -> None:
         """Delete it from the queue (its receipt handle must still be current).

@@ -45,6 +45,7 @@ __all__ = [
     "POINTER_CLASS",
     "RESERVED_ATTRIBUTES",
     "SIZE_ATTRIBUTE",
+    "DeleteChunk",
     "Payload",
     "PayloadStore",
     "S3Offload",
@@ -55,6 +56,7 @@ __all__ = [
     "embed_in_receipt_handle",
     "find_pointer",
     "payload_checksum",
+    "put_request",
     "report_leftovers",
     "split_receipt_handle",
     "with_reserved_names",
@@ -319,6 +321,75 @@ def split_receipt_handle(receipt_handle: str) -> tuple[S3Pointer | None, str]:
     return pointer, receipt_handle[k1 + len(KEY_MARKER) :]
 
 
+def put_request(payload: Payload, offload: S3Offload) -> dict[str, Any]:
+    """The ``PutObject`` storing ``payload``; S3 checks the bytes against their SHA-256."""
+    request: dict[str, Any] = {
+        "Bucket": payload.pointer.bucket,
+        "Key": payload.pointer.key,
+        "Body": payload.data,
+        "ChecksumSHA256": payload.checksum,
+        "ContentType": "text/plain; charset=utf-8",
+    }
+    if offload.kms_key_id is not None:
+        request["ServerSideEncryption"] = "aws:kms"
+        request["SSEKMSKeyId"] = offload.kms_key_id
+    return request
+
+
+class DeleteChunk:
+    """One bucket's keys (at most 1,000) deleted by ``DeleteObjects``, across its attempts.
+
+    Deleting a key already gone succeeds, as S3 has it; a key S3 refuses with a code that
+    may pass is tried again, any other refusal is a leftover.
+    """
+
+    def __init__(self, bucket: str, keys: list[str]) -> None:
+        self.bucket = bucket
+        self.keys = keys
+        self._refused: dict[str, str] = {}
+
+    @staticmethod
+    def plan(pointers: Iterable[S3Pointer]) -> list[DeleteChunk]:
+        """The requests deleting ``pointers``: per bucket, 1,000 keys each."""
+        by_bucket: dict[str, list[str]] = {}
+        for pointer in pointers:
+            by_bucket.setdefault(pointer.bucket, []).append(pointer.key)
+        return [
+            DeleteChunk(bucket, list(dict.fromkeys(keys[start : start + 1000])))
+            for bucket, keys in by_bucket.items()
+            for start in range(0, len(keys), 1000)
+        ]
+
+    def request(self, pending: Sequence[str]) -> dict[str, Any]:
+        """The ``DeleteObjects`` request for the keys still ``pending``."""
+        return {
+            "Bucket": self.bucket,
+            "Delete": {"Objects": [{"Key": key} for key in pending], "Quiet": True},
+        }
+
+    def answered(self, answer: Mapping[str, Any]) -> list[str]:
+        """Take in S3's answer; return the keys to try again."""
+        again: list[str] = []
+        for error in answer.get("Errors", []):
+            key, code = str(error.get("Key")), str(error.get("Code", "Unknown"))
+            if code in RETRYABLE_CODES:
+                again.append(key)
+            else:
+                self._refused[key] = code
+        return again
+
+    def leftovers(self, exc: BaseException | None = None) -> list[tuple[S3Pointer, str]]:
+        """The payloads still there, with the reason, once ``exc`` (or nothing) ended it."""
+        refused = [(S3Pointer(self.bucket, key), code) for key, code in self._refused.items()]
+        if exc is None:
+            return refused
+        if isinstance(exc, PartialFailure):
+            reason = str(exc.last_error) if exc.last_error is not None else "still retryable"
+            return [(S3Pointer(self.bucket, key), reason) for key in exc.failed] + refused
+        reason = str(translate_any(exc, "DeleteObjects"))
+        return [(S3Pointer(self.bucket, key), reason) for key in self.keys]
+
+
 class PayloadStore:
     """The S3 side: store, fetch and delete payloads, under the session's retry rule."""
 
@@ -331,17 +402,7 @@ class PayloadStore:
 
     def put(self, payload: Payload, offload: S3Offload) -> None:
         """Store one payload; S3 checks the bytes against their SHA-256 on arrival."""
-        kwargs: dict[str, Any] = {
-            "Bucket": payload.pointer.bucket,
-            "Key": payload.pointer.key,
-            "Body": payload.data,
-            "ChecksumSHA256": payload.checksum,
-            "ContentType": "text/plain; charset=utf-8",
-        }
-        if offload.kms_key_id is not None:
-            kwargs["ServerSideEncryption"] = "aws:kms"
-            kwargs["SSEKMSKeyId"] = offload.kms_key_id
-        self._s3.put_object(**kwargs)
+        self._s3.put_object(**put_request(payload, offload))
 
     def get(self, pointer: S3Pointer) -> bytes:
         """The payload's bytes; the body is read inside the attempt, so a connection
@@ -362,44 +423,20 @@ class PayloadStore:
         Best effort: returns those still there after every retry, with the reason, for the
         caller to report. Deleting a key already gone succeeds, as S3 has it.
         """
-        by_bucket: dict[str, list[str]] = {}
-        for pointer in pointers:
-            by_bucket.setdefault(pointer.bucket, []).append(pointer.key)
         left: list[tuple[S3Pointer, str]] = []
-        for bucket, keys in by_bucket.items():
-            for start in range(0, len(keys), 1000):
-                chunk = list(dict.fromkeys(keys[start : start + 1000]))
-                left.extend(self._delete_chunk(bucket, chunk))
+        client = self._session.client("s3")
+        for chunk in DeleteChunk.plan(pointers):
+
+            def attempt(pending: list[str], chunk: DeleteChunk = chunk) -> list[str]:
+                return chunk.answered(client.delete_objects(**chunk.request(pending)))
+
+            try:
+                self._session.retry.drain(chunk.keys, attempt, what="payloads")
+            except Exception as exc:
+                left.extend(chunk.leftovers(exc))
+            else:
+                left.extend(chunk.leftovers())
         return left
-
-    def _delete_chunk(self, bucket: str, keys: list[str]) -> list[tuple[S3Pointer, str]]:
-        refused: dict[str, str] = {}
-
-        def attempt(pending: list[str]) -> list[str]:
-            answer = self._session.client("s3").delete_objects(
-                Bucket=bucket,
-                Delete={"Objects": [{"Key": key} for key in pending], "Quiet": True},
-            )
-            again: list[str] = []
-            for error in answer.get("Errors", []):
-                key, code = str(error.get("Key")), str(error.get("Code", "Unknown"))
-                if code in RETRYABLE_CODES:
-                    again.append(key)
-                else:
-                    refused[key] = code
-            return again
-
-        try:
-            self._session.retry.drain(keys, attempt, what="payloads")
-        except PartialFailure as exc:
-            reason = str(exc.last_error) if exc.last_error is not None else "still retryable"
-            return [(S3Pointer(bucket, key), reason) for key in exc.failed] + [
-                (S3Pointer(bucket, key), code) for key, code in refused.items()
-            ]
-        except Exception as exc:
-            reason = str(translate_any(exc, "DeleteObjects"))
-            return [(S3Pointer(bucket, key), reason) for key in keys]
-        return [(S3Pointer(bucket, key), code) for key, code in refused.items()]
 
 
 def report_leftovers(queue_name: str, leftovers: Sequence[tuple[S3Pointer, str]]) -> None:

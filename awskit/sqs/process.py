@@ -13,8 +13,9 @@ left over after botocore's and the session's [RetryPolicy][awskit.RetryPolicy] a
 never ends the loop: it is logged, the worker backs off by the policy's backoff and goes on.
 Anything else (the queue is gone, access is denied) stops every worker and is raised.
 
-The decisions are plain functions (:func:`extension`, :func:`transient`), apart from the
-threads and the requests.
+The decisions are plain functions (:func:`extension`, :func:`transient`, :func:`group_of`,
+:func:`judge_deletes`), apart from the threads and the requests; ``awskit.aio``'s consumer
+takes the same ones.
 """
 
 from __future__ import annotations
@@ -26,21 +27,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple
 
 from .._errors import AwskitError, InvalidInput, logger
 from .._retry import classify, outlasted
 from .codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS, check_visibility
-from .models import InvalidMessage, Message, ProcessStats, T
+from .models import BatchResult, InvalidMessage, Message, MessageBase, ProcessStats, T
 
 if TYPE_CHECKING:
     from .._retry import RetryPolicy
     from .queue import Queue
 
 __all__ = [
+    "Deleted",
     "backoff_by_receive_count",
+    "check_run",
     "extension",
     "group_of",
+    "judge_deletes",
     "run",
     "transient",
 ]
@@ -81,9 +85,58 @@ def extension(now: float, received_at: float, hidden_until: float, timeout: int)
     return seconds if seconds > 0 else None
 
 
-def group_of(message: Message[Any], fifo: bool) -> str | None:
+def group_of(message: MessageBase[Any], fifo: bool) -> str | None:
     """The message group that orders ``message``, or ``None`` on a standard queue."""
     return message.group_id if fifo else None
+
+
+class Deleted(NamedTuple):
+    """What a consumer's delete of handled messages came to (see :func:`judge_deletes`)."""
+
+    #: Handled and deleted: counted ``succeeded``.
+    succeeded: list[Any]
+    #: Handled but not deleted: counted ``undeleted``; they come back after their timeout.
+    undeleted: list[Any]
+    #: False when a failure that may pass got in the way: back off before the next delete.
+    settled: bool
+    #: An error no wait mends (the queue is gone, access denied): it stops the run.
+    fatal: BaseException | None
+
+
+def judge_deletes(
+    queue_name: str,
+    batch: Sequence[MessageBase[Any]],
+    result: BatchResult | None,
+    error: BaseException | None = None,
+) -> Deleted:
+    """What deleting ``batch`` came to: ``result``, or the ``error`` the delete raised."""
+    if result is None:
+        log.warning(
+            "%s: %d messages handled but not deleted (%s); they come back after their "
+            "visibility timeout: %s",
+            queue_name,
+            len(batch),
+            error,
+            ", ".join(m.message_id for m in batch),
+        )
+        if error is None or transient(error):
+            return Deleted([], list(batch), False, None)
+        return Deleted([], list(batch), True, error)
+    for failure in result.failed:
+        log.warning(
+            "%s: message %s handled but not deleted (%s: %s); it comes back after its "
+            "visibility timeout",
+            queue_name,
+            failure.entry.message_id,
+            failure.code,
+            failure.reason,
+        )
+    return Deleted(
+        [batch[r.index] for r in result.sent],
+        [f.entry for f in result.failed],
+        all(f.sender_fault for f in result.failed),
+        None,
+    )
 
 
 class _Budget:
@@ -375,40 +428,15 @@ class _Consumer(Generic[T]):
         try:
             result = self.queue.delete_messages(batch)
         except Exception as exc:
-            self._undeleted(batch, exc)
-            if transient(exc):
-                return False
-            self.fail(exc)
-            return True
-        self.heartbeat.drop([batch[r.index] for r in result.sent])
-        self.count("succeeded", len(result.sent))
-        if not result.failed:
-            return True
-        for failure in result.failed:
-            log.warning(
-                "%s: message %s handled but not deleted (%s: %s); it comes back after its "
-                "visibility timeout",
-                self.queue.name,
-                failure.entry.message_id,
-                failure.code,
-                failure.reason,
-            )
-        undone = [f.entry for f in result.failed]
-        self.heartbeat.drop(undone)
-        self.count("undeleted", len(undone))
-        return all(f.sender_fault for f in result.failed)
-
-    def _undeleted(self, batch: list[Message[T]], exc: BaseException) -> None:
-        log.warning(
-            "%s: %d messages handled but not deleted (%s); they come back after their "
-            "visibility timeout: %s",
-            self.queue.name,
-            len(batch),
-            exc,
-            ", ".join(m.message_id for m in batch),
-        )
-        self.heartbeat.drop(batch)
-        self.count("undeleted", len(batch))
+            outcome = judge_deletes(self.queue.name, batch, None, exc)
+        else:
+            outcome = judge_deletes(self.queue.name, batch, result)
+        self.heartbeat.drop(outcome.succeeded + outcome.undeleted)
+        self.count("succeeded", len(outcome.succeeded))
+        self.count("undeleted", len(outcome.undeleted))
+        if outcome.fatal is not None:
+            self.fail(outcome.fatal)
+        return outcome.settled
 
 
 def run(
@@ -424,16 +452,7 @@ def run(
     clock: Callable[[], float] = time.monotonic,
 ) -> ProcessStats:
     """Run the consumer loop; see :meth:`awskit.sqs.Queue.process`."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInput("workers", "must be a positive integer")
-    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
-        raise InvalidInput("wait_seconds", "must be from 0 to 20")
-    if max_messages is not None and (isinstance(max_messages, bool) or max_messages < 0):
-        raise InvalidInput("max_messages", "must be None or a non-negative integer")
-    if visibility_timeout is not None:
-        check_visibility(visibility_timeout)
-    if not callable(handler):
-        raise InvalidInput("handler", "must be callable with one Message")
+    check_run(handler, "workers", workers, wait_seconds, max_messages, visibility_timeout)
     timeout = (
         visibility_timeout
         if visibility_timeout is not None
@@ -491,6 +510,27 @@ def run(
     if consumer.errors:
         raise consumer.errors[0]
     return consumer.stats
+
+
+def check_run(
+    handler: object,
+    field: str,
+    parallel: int,
+    wait_seconds: int,
+    max_messages: int | None,
+    visibility_timeout: int | None,
+) -> None:
+    """Check a consumer's arguments (``field`` names ``workers`` or ``concurrency``)."""
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise InvalidInput(field, "must be a positive integer")
+    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
+        raise InvalidInput("wait_seconds", "must be from 0 to 20")
+    if max_messages is not None and (isinstance(max_messages, bool) or max_messages < 0):
+        raise InvalidInput("max_messages", "must be None or a non-negative integer")
+    if visibility_timeout is not None:
+        check_visibility(visibility_timeout)
+    if not callable(handler):
+        raise InvalidInput("handler", "must be callable with one Message")
 
 
 def backoff_by_receive_count(base: int = 10, cap: int = 900) -> Callable[[int], int]:

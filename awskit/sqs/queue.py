@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, cast
@@ -13,46 +11,44 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
-    ChecksumMismatch,
-    InvalidInput,
     PartialFailure,
-    failure_reason,
     logger,
     translate_any,
     translates_errors,
 )
-from .._retry import outlasted
 from .codec import (
     MAX_BATCH_ENTRIES,
-    MAX_MESSAGE_BYTES,
-    check_delay,
-    check_visibility,
-    encode_attributes,
-    fifo_batches,
-    md5_of_attributes,
-    md5_of_body,
-    message_size,
     pack_batches,
 )
 from .models import (
     BatchFailure,
     BatchResult,
     Message,
+    MessageBase,
     OutgoingMessage,
     ProcessStats,
     QueueAttributes,
     SendResult,
     T,
 )
-from .offload import (
-    Payload,
-    PayloadStore,
-    S3Offload,
-    check_reserved,
-    divert,
-    report_leftovers,
-    with_reserved_names,
+from .offload import PayloadStore, S3Offload, S3Pointer, report_leftovers
+from .sending import (
+    DeleteBatch,
+    FifoGroups,
+    Outcome,
+    SendBatch,
+    SendOne,
+    StoreFirst,
+    VisibilityBatch,
+    encode_body,
+    finish_batches,
+    payloads_to_drop,
+    prepare,
+    receive_request,
+    split_intact,
+    unique_messages,
 )
+from .sending import Entry as _Entry
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -62,56 +58,6 @@ if TYPE_CHECKING:
 __all__ = ["Queue"]
 
 log = logger("awskit.sqs")
-
-# AWS: a body may hold #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF only.
-_BAD_BODY_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# MessageGroupId and MessageDeduplicationId: 1-128 alphanumerics and punctuation.
-_TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
-
-
-class _Entry:
-    """A checked, encoded outgoing message and what SQS must answer for it."""
-
-    __slots__ = (
-        "attrs_md5",
-        "body_md5",
-        "group",
-        "id",
-        "index",
-        "out",
-        "payload",
-        "request",
-        "size",
-    )
-
-    def __init__(
-        self,
-        index: int,
-        out: OutgoingMessage[Any],
-        request: dict[str, Any],
-        payload: Payload | None = None,
-    ) -> None:
-        self.index = index
-        self.payload = payload
-        self.id = str(index)
-        self.out = out
-        self.request = request
-        attributes = request.get("MessageAttributes") or {}
-        self.size = message_size(request["MessageBody"], attributes)
-        self.body_md5 = md5_of_body(request["MessageBody"])
-        self.attrs_md5 = md5_of_attributes(attributes) if attributes else None
-        self.group = str(request.get("MessageGroupId", ""))
-
-    def problem(self, answer: Mapping[str, Any]) -> str | None:
-        """Why SQS's answer does not vouch for what was sent, or None if it does."""
-        if answer.get("MD5OfMessageBody") != self.body_md5:
-            return "MD5 of the body in the response does not match what was sent"
-        if self.attrs_md5 is not None and answer.get("MD5OfMessageAttributes") != self.attrs_md5:
-            return "MD5 of the message attributes in the response does not match"
-        return None
-
-    def failure(self, code: str, reason: str, sender_fault: bool) -> BatchFailure:
-        return BatchFailure(self.id, code, reason, sender_fault, self.out, self.index)
 
 
 class Queue(Generic[T]):
@@ -198,66 +144,17 @@ class Queue(Generic[T]):
         return self._content_dedup
 
     def _encode_body(self, body: object) -> str:
-        if isinstance(body, BaseModel):
-            if self.model is not None and not isinstance(body, self.model):
-                raise InvalidInput(
-                    "body", f"{type(body).__name__} given; this queue holds {self.model.__name__}"
-                )
-            text = body.model_dump_json()
-        elif isinstance(body, str):
-            if self.model is not None:
-                raise InvalidInput("body", f"give a {self.model.__name__}, not a str")
-            text = body
-        else:
-            raise InvalidInput("body", f"{type(body).__name__} is neither a model nor a str")
-        if not text:
-            raise InvalidInput("body", "an SQS message body may not be empty")
-        bad = _BAD_BODY_CHARS.search(text)
-        if bad:
-            raise InvalidInput(
-                "body", f"character U+{ord(bad.group()):04X} is not allowed in an SQS body"
-            )
-        return text
+        return encode_body(body, self.model)
 
     def _prepare(self, out: OutgoingMessage[Any], index: int) -> _Entry:
-        request: dict[str, Any] = {"MessageBody": self._encode_body(out.body)}
-        attributes = encode_attributes(out.attributes)
-        check_reserved(attributes)
-        if attributes:
-            request["MessageAttributes"] = attributes
-        if out.delay_seconds is not None:
-            check_delay(out.delay_seconds)
-            if self.fifo:
-                raise InvalidInput("delay_seconds", "FIFO queues take no per-message delay")
-            request["DelaySeconds"] = out.delay_seconds
-        for field, value in (("group_id", out.group_id), ("dedup_id", out.dedup_id)):
-            if value is not None and not (isinstance(value, str) and _TOKEN.fullmatch(value)):
-                raise InvalidInput(field, "1 to 128 letters, digits or punctuation")
-        if self.fifo:
-            if out.group_id is None:
-                raise InvalidInput("group_id", "a FIFO queue needs a message group id")
-            request["MessageGroupId"] = out.group_id
-            if out.dedup_id is not None:
-                request["MessageDeduplicationId"] = out.dedup_id
-            elif not self._content_based_dedup():
-                # One id per message, reused by every retry: SQS then drops the copies a
-                # retry after a lost response would otherwise enqueue.
-                request["MessageDeduplicationId"] = uuid.uuid4().hex
-        else:
-            if out.group_id is not None:
-                raise InvalidInput("group_id", "only FIFO queues take a message group id")
-            if out.dedup_id is not None:
-                raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
-        payload = divert(self.offload, request) if self.offload is not None else None
-        entry = _Entry(index, out, request, payload)
-        if entry.size > MAX_MESSAGE_BYTES:
-            hint = "" if self.offload is not None else " (offload=S3Offload(...) sends more)"
-            raise InvalidInput(
-                "body",
-                f"message {index} is {entry.size} bytes with its attributes; "
-                f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
-            )
-        return entry
+        return prepare(
+            out,
+            index,
+            body=self._encode_body(out.body),
+            fifo=self.fifo,
+            content_dedup=self._content_based_dedup,
+            offload=self.offload,
+        )
 
     @translates_errors
     def send(
@@ -286,37 +183,21 @@ class Queue(Generic[T]):
         if entry.payload is not None and self.offload is not None:
             # Stored first: a message must never point at a payload that is not there.
             self._payloads.put(entry.payload, self.offload)
-        results: list[SendResult] = []
-        problem = ""
+        plan = SendOne(entry, self.name)
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
-            nonlocal problem
             answer = self.client.send_message(QueueUrl=self.url, **entry.request)
-            found = entry.problem(cast(Mapping[str, Any], answer))
-            if found is not None:
-                problem = found
-                log.warning("SendMessage to %s: %s", self.name, problem)
-                return left
-            results.append(
-                SendResult(
-                    answer["MessageId"], answer["MD5OfMessageBody"], answer.get("SequenceNumber")
-                )
-            )
-            return []
+            return plan.answered(cast(Mapping[str, Any], answer), left)
 
-        # One message is a batch of one: a resend after a transient failure may duplicate
-        # it on a standard queue (SQS is at-least-once), never lose it.
         try:
             self._session.retry.drain([entry], attempt, what="messages")
         except ClientError:
             # SQS refused the message outright: nothing points at its payload.
-            self._discard_payloads([entry])
+            self._discard_payloads([entry.payload.pointer] if entry.payload is not None else [])
             raise
         except PartialFailure as exc:
-            if exc.last_error is not None and not problem:
-                raise translate_any(exc.last_error, "SendMessage") from exc.last_error
-            raise ChecksumMismatch(problem, code="MD5Mismatch", operation="SendMessage") from exc
-        return results[0]
+            raise plan.gave_up(exc) from exc.last_error or exc
+        return plan.results[0]
 
     @translates_errors
     def send_many(
@@ -376,22 +257,9 @@ class Queue(Generic[T]):
     def _send_fifo(
         self, entries: Sequence[_Entry], result: BatchResult, errors: list[BaseException]
     ) -> None:
-        stopped: dict[str, BatchFailure] = {}
-        for batch in fifo_batches(entries, lambda e: e.group, lambda e: e.size):
-            todo: list[_Entry] = []
-            for entry in batch:
-                first = stopped.get(entry.group)
-                if first is None:
-                    todo.append(entry)
-                else:
-                    result.failed.append(
-                        entry.failure(
-                            "GroupStopped",
-                            f"not sent: message {first.index} of group {entry.group!r} failed "
-                            "before it and FIFO order would break",
-                            False,
-                        )
-                    )
+        groups = FifoGroups(entries)
+        for batch in groups.batches():
+            todo = groups.todo(batch, result.failed)
             if not todo:
                 continue
             sent, failed, error = self._send_batch(todo)
@@ -399,118 +267,44 @@ class Queue(Generic[T]):
             result.failed.extend(failed)
             if error is not None:
                 errors.append(error)
-            for failure in failed:
-                stopped.setdefault(entries[failure.index].group, failure)
+            groups.record(failed)
 
     def _send_batch(
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
         """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
-        stored, unstored, store_error = self._store_payloads(batch)
-        if not stored:
-            return [], unstored, store_error
-        sent, failed, error = self._send_stored(stored)
-        # Only a refusal is certain: after a timeout SQS may hold the message after all.
-        refused = {failure.index for failure in failed if failure.sender_fault}
-        self._discard_payloads(entry for entry in stored if entry.index in refused)
-        return sent, unstored + failed, error or store_error
+        plan = StoreFirst(batch)
+        if self.offload is not None:
+            for entry, payload in plan.to_store():
+                try:
+                    self._payloads.put(payload, self.offload)
+                except Exception as exc:
+                    plan.not_stored(entry, exc)
+        ready = plan.ready()
+        if not ready:
+            return plan.outcome()
+        outcome = self._send_stored(ready)
+        self._discard_payloads(plan.refused(outcome))
+        return plan.outcome(outcome)
 
-    def _store_payloads(
-        self, batch: Sequence[_Entry]
-    ) -> tuple[list[_Entry], list[BatchFailure], BaseException | None]:
-        """Store each entry's S3 payload; entries whose payload failed are not sent."""
-        if self.offload is None or all(entry.payload is None for entry in batch):
-            return list(batch), [], None
-        stored: list[_Entry] = []
-        failed: list[BatchFailure] = []
-        error: BaseException | None = None
-        for entry in batch:
-            if entry.payload is None:
-                stored.append(entry)
-                continue
-            try:
-                self._payloads.put(entry.payload, self.offload)
-            except Exception as exc:
-                code, reason = failure_reason(exc)
-                failed.append(
-                    entry.failure(
-                        code, f"payload not stored in S3, not sent: {reason}", not outlasted(exc)
-                    )
-                )
-                error = error or exc
-            else:
-                stored.append(entry)
-        return stored, failed, error
-
-    def _discard_payloads(self, entries: Iterable[_Entry]) -> None:
+    def _discard_payloads(self, pointers: Sequence[S3Pointer]) -> None:
         """Delete the payloads of messages SQS certainly did not take."""
-        pointers = [entry.payload.pointer for entry in entries if entry.payload is not None]
         if pointers:
             for pointer, reason in self._payloads.delete(pointers):
                 log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
 
-    def _send_stored(
-        self, batch: Sequence[_Entry]
-    ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
-        by_id = {entry.id: entry for entry in batch}
-        sent: list[SendResult] = []
-        failed: list[BatchFailure] = []
-        last: dict[str, tuple[str, str]] = {}
+    def _send_stored(self, batch: Sequence[_Entry]) -> Outcome:
+        plan = SendBatch(batch, self.name)
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
-            request: list[Any] = [{"Id": entry.id, **entry.request} for entry in left]
-            answer = self.client.send_message_batch(QueueUrl=self.url, Entries=request)
-            retry: dict[str, _Entry] = {entry.id: entry for entry in left}
-            for ok in answer.get("Successful", []):
-                entry = by_id[ok["Id"]]
-                problem = entry.problem(cast(Mapping[str, Any], ok))
-                if problem is not None:
-                    log.warning("SendMessageBatch to %s: %s", self.name, problem)
-                    last[entry.id] = ("MD5Mismatch", problem)
-                    continue
-                retry.pop(entry.id, None)
-                sent.append(
-                    SendResult(
-                        ok["MessageId"],
-                        ok["MD5OfMessageBody"],
-                        ok.get("SequenceNumber"),
-                        entry.index,
-                    )
-                )
-            for bad in answer.get("Failed", []):
-                entry = by_id[bad["Id"]]
-                code, reason = bad.get("Code", "Unknown"), bad.get("Message", "")
-                if bad.get("SenderFault"):
-                    retry.pop(entry.id, None)
-                    failed.append(entry.failure(code, reason, True))
-                else:
-                    last[entry.id] = (code, reason)
-            for entry_id in retry:
-                last.setdefault(
-                    entry_id, ("Unanswered", "SQS reported neither success nor failure")
-                )
-            return list(retry.values())
+            answer = self.client.send_message_batch(QueueUrl=self.url, Entries=plan.entries(left))
+            return plan.answered(cast(Mapping[str, Any], answer), left)
 
         try:
             self._session.retry.drain(batch, attempt, what="messages")
-        except PartialFailure as exc:
-            for entry in exc.failed:
-                code, reason = last.get(entry.id) or failure_reason(exc.last_error)
-                failed.append(entry.failure(code, reason, False))
-            return sent, failed, exc.last_error
         except Exception as exc:
-            # The request itself failed in a way no retry helps (a validation error, say):
-            # report every entry of the batch that has no answer yet, with that error.
-            done = {r.index for r in sent} | {f.index for f in failed}
-            code, reason = failure_reason(exc)
-            sender_fault = isinstance(exc, ClientError) and (
-                exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) < 500
-            )
-            for entry in batch:
-                if entry.index not in done:
-                    failed.append(entry.failure(code, reason, sender_fault))
-            return sent, failed, exc
-        return sent, failed, None
+            return plan.outcome(exc)
+        return plan.outcome()
 
     # -- receiving -----------------------------------------------------------------------
 
@@ -535,41 +329,20 @@ class Queue(Generic[T]):
             for msg in queue.receive(max_messages=10, attribute_names=["Author"]):
                 print(msg.body, msg.attributes.get("Author"))
         """
-        if isinstance(max_messages, bool) or not 1 <= max_messages <= MAX_BATCH_ENTRIES:
-            raise InvalidInput("max_messages", "must be from 1 to 10")
-        if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
-            raise InvalidInput("wait_seconds", "must be from 0 to 20")
-        names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
-        request: dict[str, Any] = {
-            "QueueUrl": self.url,
-            "MaxNumberOfMessages": max_messages,
-            "WaitTimeSeconds": wait_seconds,
-            "MessageSystemAttributeNames": ["All"],
-        }
-        request["MessageAttributeNames"] = with_reserved_names(names)
-        if visibility_timeout is not None:
-            request["VisibilityTimeout"] = check_visibility(visibility_timeout)
+        request = receive_request(
+            self.url, max_messages, wait_seconds, visibility_timeout, attribute_names
+        )
         answer = self._calls.receive_message(**request)
         return self._deliveries(answer.get("Messages", []))
 
     def _deliveries(self, raw: Iterable[Mapping[str, Any]]) -> list[Message[T]]:
         now = dt.datetime.now(dt.timezone.utc)
-        good: list[Message[T]] = []
-        corrupt: list[Mapping[str, Any]] = []
-        for data in raw:
-            attributes = data.get("MessageAttributes")
-            intact = data.get("MD5OfBody") == md5_of_body(data.get("Body", "")) and (
-                not attributes
-                or data.get("MD5OfMessageAttributes") == md5_of_attributes(attributes)
-            )
-            if intact:
-                good.append(Message(self, self.model, data, now))
-            else:
-                corrupt.append(data)
+        good, corrupt = split_intact(raw)
         if corrupt:
             self._release(corrupt)
-        self._load_payloads(good)
-        return good
+        messages: list[Message[T]] = [Message(self, self.model, data, now) for data in good]
+        self._load_payloads(messages)
+        return messages
 
     def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
         """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
@@ -585,11 +358,9 @@ class Queue(Generic[T]):
             self._change_visibility([m.receipt_handle for m in messages], 0)
             raise
 
-    def _drop_payloads(self, messages: Iterable[Message[Any]]) -> None:
+    def _drop_payloads(self, messages: Iterable[MessageBase[Any]]) -> None:
         """After their messages were deleted, delete their payloads if ``offload`` says so."""
-        if self.offload is None or not self.offload.delete_payloads:
-            return
-        pointers = [message.pointer for message in messages if message.pointer is not None]
+        pointers = payloads_to_drop(self.offload, messages)
         if pointers:
             report_leftovers(self.name, self._payloads.delete(pointers))
 
@@ -610,28 +381,16 @@ class Queue(Generic[T]):
         """
         changed: list[str] = []
         for start in range(0, len(receipt_handles), MAX_BATCH_ENTRIES):
-            chunk = receipt_handles[start : start + MAX_BATCH_ENTRIES]
+            plan = VisibilityBatch(receipt_handles[start : start + MAX_BATCH_ENTRIES], seconds)
 
-            def attempt(left: list[int], chunk: Sequence[str] = chunk) -> list[int]:
+            def attempt(left: list[int], plan: VisibilityBatch = plan) -> list[int]:
                 answer = self.client.change_message_visibility_batch(
-                    QueueUrl=self.url,
-                    Entries=[
-                        {"Id": str(i), "ReceiptHandle": chunk[i], "VisibilityTimeout": seconds}
-                        for i in left
-                    ],
+                    QueueUrl=self.url, Entries=plan.entries(left)
                 )
-                retry = dict.fromkeys(left)
-                for ok in answer.get("Successful", []):
-                    retry.pop(int(ok["Id"]), None)
-                    changed.append(chunk[int(ok["Id"])])
-                for bad in answer.get("Failed", []):
-                    if bad.get("SenderFault"):
-                        # Deleted or expired meanwhile (ReceiptHandleIsInvalid): nothing to do.
-                        retry.pop(int(bad["Id"]), None)
-                return list(retry)
+                return plan.answered(cast(Mapping[str, Any], answer), left)
 
             try:
-                self._session.retry.drain(list(range(len(chunk))), attempt, what="changes")
+                self._session.retry.drain(list(range(len(plan.handles))), attempt, what="changes")
             except Exception as exc:
                 log.warning(
                     "%s: ChangeMessageVisibilityBatch to %d s failed: %s",
@@ -639,6 +398,7 @@ class Queue(Generic[T]):
                     seconds,
                     translate_any(exc, "ChangeMessageVisibilityBatch"),
                 )
+            changed.extend(plan.changed)
         return changed
 
     @translates_errors
@@ -677,79 +437,31 @@ class Queue(Generic[T]):
         ``sent`` lists the deleted messages, ``failed`` those that were not (for example
         an expired receipt handle: ``ReceiptHandleIsInvalid``, a sender fault).
         """
-        unique: dict[str, tuple[int, Message[T]]] = {}
-        for index, message in enumerate(messages):
-            unique.setdefault(message.receipt_handle, (index, message))
-        items = list(unique.values())
+        items = unique_messages(messages)
         result = BatchResult()
         errors: list[BaseException] = []
         for start in range(0, len(items), MAX_BATCH_ENTRIES):
             error = self._delete_batch(items[start : start + MAX_BATCH_ENTRIES], result)
             if error is not None:
                 errors.append(error)
-        result.sent.sort(key=lambda r: r.index)
-        result.failed.sort(key=lambda f: f.index)
         by_index = dict(items)
         self._drop_payloads(by_index[r.index] for r in result.sent)
-        if errors and not result.sent:
-            # Nothing was deleted, so nothing is hidden by raising what refused every batch.
-            raise translate_any(errors[0], "DeleteMessageBatch") from errors[0]
+        finish_batches(result, errors, "DeleteMessageBatch")
         return result
 
     def _delete_batch(
-        self, batch: list[tuple[int, Message[T]]], result: BatchResult
+        self, batch: list[tuple[int, MessageBase[Any]]], result: BatchResult
     ) -> BaseException | None:
-        by_id = {str(index): (index, message) for index, message in batch}
-        last: dict[str, tuple[str, str]] = {}
-
-        def failure(entry_id: str, code: str, reason: str, sender: bool) -> BatchFailure:
-            index, message = by_id[entry_id]
-            return BatchFailure(entry_id, code, reason, sender, message, index)
+        plan = DeleteBatch(batch, result)
 
         def attempt(left: list[str]) -> list[str]:
-            answer = self.client.delete_message_batch(
-                QueueUrl=self.url,
-                Entries=[
-                    {"Id": entry_id, "ReceiptHandle": by_id[entry_id][1].receipt_handle}
-                    for entry_id in left
-                ],
-            )
-            retry = dict.fromkeys(left)
-            for ok in answer.get("Successful", []):
-                retry.pop(ok["Id"], None)
-                index, message = by_id[ok["Id"]]
-                result.sent.append(
-                    SendResult(
-                        message.message_id,
-                        md5_of_body(message.sqs_body),
-                        message.sequence_number,
-                        index,
-                    )
-                )
-            for bad in answer.get("Failed", []):
-                code, reason = bad.get("Code", "Unknown"), bad.get("Message", "")
-                if bad.get("SenderFault"):
-                    retry.pop(bad["Id"], None)
-                    result.failed.append(failure(bad["Id"], code, reason, True))
-                else:
-                    last[bad["Id"]] = (code, reason)
-            return list(retry)
+            answer = self.client.delete_message_batch(QueueUrl=self.url, Entries=plan.entries(left))
+            return plan.answered(cast(Mapping[str, Any], answer), left)
 
         try:
-            self._session.retry.drain(list(by_id), attempt, what="deletes")
-        except PartialFailure as exc:
-            for entry_id in exc.failed:
-                code, reason = last.get(entry_id) or failure_reason(exc.last_error)
-                result.failed.append(failure(entry_id, code, reason, False))
-            return exc.last_error
+            self._session.retry.drain(list(plan.by_id), attempt, what="deletes")
         except Exception as exc:
-            # Refused as a whole (no retry helps): none of these was deleted.
-            code, reason = failure_reason(exc)
-            done = {str(r.index) for r in result.sent} | {f.id for f in result.failed}
-            for entry_id in by_id:
-                if entry_id not in done:
-                    result.failed.append(failure(entry_id, code, reason, True))
-            return exc
+            return plan.outcome(exc)
         return None
 
     def process(

@@ -1,0 +1,610 @@
+"""Amazon DynamoDB on asyncio: the [awskit.dynamo][awskit.dynamo] facade, awaited.
+
+A [Table][awskit.aio.dynamo.Table] keeps a blocking [awskit.dynamo.Table][awskit.dynamo.Table]
+as its core and uses only what that core decides without IO: keys, items and conditions
+checked against the model and the key schema, requests built, answers decoded (the codec,
+expressions and validation are the same code). The core learns the key schema from a
+``DescribeTable`` awaited here, so it never sends a request itself. The client has the same
+fast read path (botocore's events work on aiobotocore's clients).
+
+```python
+async with awskit.aio.connect() as aws:
+    users = aws.dynamo.table("users", model=User)
+    await users.put(User(username="janedoe", last_name="Doe", age=25))
+    async for user in users.query(Key("username").eq("janedoe")):
+        print(user.age)
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
+
+from boto3.dynamodb.conditions import ConditionBase
+
+from .._errors import ConditionFailed, PartialFailure, translate_any
+from .._paging import AsyncPaged, Page, token_pages_async
+from .._retry import drain_async
+from ..dynamo.batch import (
+    BATCH_BYTES,
+    _Write,
+    delete_write,
+    next_batch,
+    not_written,
+    put_write,
+    read_batch_get,
+    unprocessed_writes,
+)
+from ..dynamo.codec import check_ttl_field
+from ..dynamo.expressions import start_key_of
+from ..dynamo.schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
+from ..dynamo.table import BATCH_GET_KEYS, KeyId, _on_failure, key_id, read_page
+from ..dynamo.table import Table as _Core
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+    from ._session import Session
+
+__all__ = ["BatchWriter", "DynamoDB", "Table"]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+class DynamoDB:
+    """Amazon DynamoDB on asyncio: ``aws.dynamo`` of an [awskit.aio.Session][awskit.aio.Session]."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def client(self) -> DynamoDBClient:
+        """The shared, typed aiobotocore client (fast read path on)."""
+        return await self.session.client("dynamodb")
+
+    async def _calls(self) -> DynamoDBClient:
+        return await self.session.calls("dynamodb")
+
+    @overload
+    def table(
+        self,
+        name: str,
+        model: None = None,
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
+    ) -> Table[dict[str, Any]]: ...
+    @overload
+    def table(
+        self,
+        name: str,
+        model: type[M],
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
+    ) -> Table[M]: ...
+    def table(
+        self,
+        name: str,
+        model: type[Any] | None = None,
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
+    ) -> Table[Any]:
+        """An existing table, lazily: nothing is sent until a method needs AWS."""
+        if ttl_attribute is not None:
+            check_ttl_field(model, ttl_attribute)
+        return Table(self, name, model, version_field=version_field, ttl_attribute=ttl_attribute)
+
+    @overload
+    async def create_table(
+        self,
+        name: str,
+        model: None = None,
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[dict[str, Any]]: ...
+    @overload
+    async def create_table(
+        self,
+        name: str,
+        model: type[M],
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[M]: ...
+    async def create_table(
+        self,
+        name: str,
+        model: type[Any] | None = None,
+        *,
+        hash_key: str,
+        range_key: str | None = None,
+        billing: Literal["PAY_PER_REQUEST"] | Provisioned = "PAY_PER_REQUEST",
+        indexes: Sequence[GlobalIndex | LocalIndex] = (),
+        ttl_attribute: str | None = None,
+        wait: bool = True,
+        version_field: str | None = None,
+        key_types: Mapping[str, Literal["S", "N", "B"]] | None = None,
+    ) -> Table[Any]:
+        """Create a table, as [DynamoDB.create_table][awskit.dynamo.DynamoDB.create_table].
+
+        With ``wait`` (or a ``ttl_attribute``), polls ``DescribeTable`` every second until
+        the table is ACTIVE.
+        """
+        request = create_table_request(
+            name,
+            model,
+            hash_key=hash_key,
+            range_key=range_key,
+            billing=billing,
+            indexes=indexes,
+            key_types=key_types,
+        )
+        if ttl_attribute is not None:
+            check_ttl_field(model, ttl_attribute)
+        calls = await self._calls()
+        await calls.create_table(**request)
+        table = Table(self, name, model, version_field=version_field, ttl_attribute=ttl_attribute)
+        if wait or ttl_attribute is not None:
+            while (await table.describe()).get("TableStatus") != "ACTIVE":
+                await asyncio.sleep(1)
+        if ttl_attribute is not None:
+            await calls.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+            )
+        # The request has DescribeTable's shape: no describe needed for keys and indexes.
+        table._core._learn(request)
+        return table
+
+    def tables(self) -> AsyncPaged[Table[dict[str, Any]]]:
+        """Every table of the account and region (``ListTables``, every page)."""
+
+        async def list_tables(**request: Any) -> Any:
+            return await (await self._calls()).list_tables(**request)
+
+        fetch = token_pages_async(
+            list_tables,
+            "TableNames",
+            request_token="ExclusiveStartTableName",
+            response_token="LastEvaluatedTableName",
+        )
+        return AsyncPaged(fetch).map(lambda name: Table(self, name))
+
+
+class Table(Generic[T]):
+    """A DynamoDB table whose items are ``T``, on asyncio.
+
+    As [awskit.dynamo.Table][awskit.dynamo.Table]: keys go as keywords or one mapping.
+    """
+
+    def __init__(
+        self,
+        dynamo: DynamoDB,
+        name: str,
+        model: type[T] | None = None,
+        *,
+        version_field: str | None = None,
+        ttl_attribute: str | None = None,
+    ) -> None:
+        self._dynamo = dynamo
+        # The blocking table as a pure core: its IO is never reached, as every method
+        # below makes sure the key schema (and any index used) is known first.
+        self._core: _Core[T] = _Core(cast(Any, None), name, model, version_field=version_field)
+        self._core.ttl_attribute = ttl_attribute
+        self.name = name
+        self.model = model
+
+    def __repr__(self) -> str:
+        model = self.model.__name__ if self.model is not None else None
+        return f"Table({self.name!r}, model={model})"
+
+    async def _calls(self) -> DynamoDBClient:
+        return await self._dynamo._calls()
+
+    async def describe(self) -> dict[str, Any]:
+        """The ``Table`` part of a fresh ``DescribeTable`` response."""
+        calls = await self._calls()
+        table = dict((await calls.describe_table(TableName=self.name))["Table"])
+        self._core._learn(table)
+        return table
+
+    async def _ready(self, index: str | None = None) -> _Core[T]:
+        """The core, once it knows the key schema (and ``index``, when one is read)."""
+        core = self._core
+        known = core._indexes or {}
+        if core._key_schema is None or not core._key_types or (index and index not in known):
+            await self.describe()
+        return core
+
+    async def key_schema(self) -> KeySchema:
+        """Hash and range key names (read from ``DescribeTable`` once)."""
+        return (await self._ready()).key_schema
+
+    async def _write(self, operation: Callable[..., Awaitable[Any]], request: Any) -> Any:
+        try:
+            return await operation(**request)
+        except ConditionFailed as error:
+            if isinstance(error.item, Mapping):
+                error.item = self._core._load_or_plain(error.item)
+            raise
+
+    async def put(self, item: T, condition: ConditionBase | None = None) -> T:
+        """Write ``item`` whole (``PutItem``), as [Table.put][awskit.dynamo.Table.put]."""
+        core = await self._ready()
+        request = core.put_request(item, condition)
+        await self._write((await self._calls()).put_item, _on_failure(request))
+        return core.written(item, request)
+
+    async def get(
+        self,
+        key: Mapping[str, Any] | None = None,
+        /,
+        *,
+        consistent: bool = False,
+        **key_kwargs: Any,
+    ) -> T | None:
+        """The item with this key, or ``None`` (``GetItem``)."""
+        core = await self._ready()
+        av_key, _ = core._key(core._key_arg(key, key_kwargs))
+        calls = await self._calls()
+        response = await calls.get_item(TableName=self.name, Key=av_key, ConsistentRead=consistent)
+        item = response.get("Item")
+        return None if item is None else core.load(item)
+
+    async def update(
+        self,
+        key: Any = None,
+        /,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        condition: ConditionBase | None = None,
+        *,
+        upsert: bool = False,
+        **key_kwargs: Any,
+    ) -> T:
+        """Change some attributes of one existing item (see the blocking ``Table.update``)."""
+        core = await self._ready()
+        request = core.update_request(
+            core._key_arg(key, key_kwargs),
+            set=set,
+            remove=remove,
+            add=add,
+            delete=delete,
+            condition=condition,
+            upsert=upsert,
+        )
+        calls = await self._calls()
+        try:
+            response = await self._write(
+                calls.update_item, {**_on_failure(request), "ReturnValues": "ALL_NEW"}
+            )
+        except ConditionFailed as exc:
+            error = core.update_failed(exc, request, upsert)
+            if error is exc:
+                raise
+            raise error from exc
+        return core.load(response["Attributes"])
+
+    async def delete(
+        self, key: Any = None, /, condition: ConditionBase | None = None, **key_kwargs: Any
+    ) -> T | None:
+        """Delete one item; returns the item that was there, or ``None``."""
+        core = await self._ready()
+        request = core.delete_request(core._key_arg(key, key_kwargs), condition)
+        calls = await self._calls()
+        response = await self._write(
+            calls.delete_item, {**_on_failure(request), "ReturnValues": "ALL_OLD"}
+        )
+        return core.deleted(response)
+
+    def _pages(
+        self,
+        plan: Callable[[_Core[T]], tuple[dict[str, Any], Any]],
+        operation: str,
+        index: str | None,
+        limit: int | None,
+        start_key: Mapping[str, Any] | None,
+    ) -> AsyncPaged[Any]:
+        state: dict[str, Any] = {}
+
+        async def fetch(token: Any) -> Page[Any]:
+            if not state:
+                # Checked on first use, before the first read is sent.
+                core = await self._ready(index)
+                request, load = plan(core)
+                state.update(request=request, load=load, names=core.page_keys(request))
+            request = state["request"]
+            if token is not None:
+                request = {**request, "ExclusiveStartKey": token}
+            response = await getattr(await self._calls(), operation)(**request)
+            return read_page(response, state["names"], state["load"])
+
+        return AsyncPaged(fetch, limit=limit, start_token=start_key_of(start_key))
+
+    @overload
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[T]: ...
+    @overload
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        *,
+        projection: Iterable[str],
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[dict[str, Any]]: ...
+    def query(
+        self,
+        key_condition: ConditionBase,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Iterable[str] | None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[Any]:
+        """Items whose key matches, across every page: ``async for`` (see ``Table.query``).
+
+        The arguments are checked when iteration starts, before the first request.
+        """
+        return self._pages(
+            lambda core: core.query_plan(
+                key_condition, filter, index, limit, reverse, consistent, projection, page_size
+            ),
+            "query",
+            index,
+            limit,
+            start_key,
+        )
+
+    @overload
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        projection: None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[T]: ...
+    @overload
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        *,
+        projection: Iterable[str],
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[dict[str, Any]]: ...
+    def scan(
+        self,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        consistent: bool = False,
+        projection: Iterable[str] | None = None,
+        page_size: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+    ) -> AsyncPaged[Any]:
+        """Every item (matching ``filter``), across every page, one segment at a time."""
+        return self._pages(
+            lambda core: core.scan_plan(filter, 1, index, limit, consistent, projection, page_size),
+            "scan",
+            index,
+            limit,
+            start_key,
+        )
+
+    async def batch_get(self, keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
+        """The items with these keys that exist, in the order of ``keys`` (``BatchGetItem``).
+
+        Raises:
+            PartialFailure: keys still unprocessed after every retry, as given.
+        """
+        core = await self._ready()
+        names = core.key_schema.names
+        wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
+        for i, key in enumerate(keys):
+            av_key, _ = core._key(key, field=f"keys[{i}]")
+            wanted.setdefault(key_id(av_key, names), (av_key, key))
+        ids = list(wanted)
+        found: dict[KeyId, T] = {}
+        client = await self._dynamo.client()
+        session = self._dynamo.session
+        limit = asyncio.Semaphore(session.max_concurrency)
+
+        async def attempt(batch: list[KeyId]) -> list[KeyId]:
+            request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
+            if consistent:
+                request["ConsistentRead"] = True
+            response = await client.batch_get_item(RequestItems={self.name: cast(Any, request)})
+            items, left = read_batch_get(core, cast(Mapping[str, Any], response), names)
+            found.update(items)
+            return left
+
+        async def run(batch: list[KeyId]) -> None:
+            async with limit:
+                await drain_async(session.retry, batch, attempt, what="keys", sleep=session.sleep)
+
+        chunks = [ids[i : i + BATCH_GET_KEYS] for i in range(0, len(ids), BATCH_GET_KEYS)]
+        outcomes = await asyncio.gather(*(run(c) for c in chunks), return_exceptions=True)
+        failed: list[Any] = []
+        last: PartialFailure | None = None
+        for outcome in outcomes:
+            if isinstance(outcome, PartialFailure):
+                failed.extend(wanted[i][1] for i in outcome.failed)
+                last = outcome
+            elif isinstance(outcome, BaseException):
+                raise translate_any(outcome, "BatchGetItem") from outcome
+        if last is not None:
+            raise PartialFailure(
+                f"{len(failed)} keys of table {self.name!r} still unprocessed after "
+                f"{session.retry.max_attempts} attempts",
+                failed=failed,
+                last_error=last.last_error,
+                code="PartialFailure",
+            )
+        return [found[i] for i in ids if i in found]
+
+    def batch_writer(
+        self, overwrite_by_pkeys: Sequence[str] | None = None, *, max_concurrency: int | None = None
+    ) -> BatchWriter[T]:
+        """An async context manager that writes puts and deletes in batches of 25.
+
+        ```python
+        async with users.batch_writer() as batch:
+            await batch.put(user)
+        ```
+        """
+        return BatchWriter(self, overwrite_by_pkeys, max_concurrency)
+
+
+class BatchWriter(Generic[T]):
+    """Buffered, concurrent, lossless batch writes on asyncio (see the blocking writer).
+
+    The last write of a key wins; no two writes of one key are in flight at once; batches
+    that DynamoDB leaves unprocessed are retried by the one rule; on exit, what is still
+    not written is raised in [PartialFailure][awskit.PartialFailure] ``.failed``.
+    """
+
+    def __init__(
+        self, table: Table[T], overwrite_by_pkeys: Sequence[str] | None, max_concurrency: int | None
+    ) -> None:
+        self._table = table
+        self._overwrite = list(overwrite_by_pkeys) if overwrite_by_pkeys else None
+        self._max = max_concurrency or table._dynamo.session.max_concurrency
+        self._buffer: dict[KeyId, _Write] = {}
+        self._flying: set[KeyId] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(self._max)
+        self._failed: list[_Write] = []
+        self._last_error: BaseException | None = None
+        self.written = 0
+
+    async def _names(self) -> list[str]:
+        core = await self._table._ready()
+        return self._overwrite or list(core.key_schema.names)
+
+    async def put(self, item: T | Mapping[str, Any]) -> None:
+        """Queue ``item`` to be written whole (checked now: InvalidInput before any request)."""
+        core = await self._table._ready()
+        await self._add(put_write(core, item, await self._names()))
+
+    async def delete(self, key: Mapping[str, Any] | None = None, /, **key_kwargs: Any) -> None:
+        """Queue the deletion of the item with this key (a mapping, or keywords)."""
+        core = await self._table._ready()
+        await self._add(delete_write(core, key, key_kwargs, await self._names()))
+
+    async def _add(self, write: _Write) -> None:
+        self._buffer.pop(write.key, None)
+        self._buffer[write.key] = write
+        await self._pump(final=False)
+
+    async def _pump(self, *, final: bool) -> None:
+        while True:
+            batch, closed = next_batch(self._buffer.values(), self._flying, BATCH_BYTES)
+            if not batch or not (closed or final):
+                return
+            await self._slots.acquire()
+            for write in batch:
+                del self._buffer[write.key]
+                self._flying.add(write.key)
+            task = asyncio.create_task(self._send(batch, await self._names()))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, batch: list[_Write], names: list[str]) -> None:
+        table = self._table
+        session = table._dynamo.session
+        client = await table._dynamo.client()
+        current = batch
+        failed: list[_Write] = []
+
+        async def attempt(writes: list[_Write]) -> list[_Write]:
+            nonlocal current
+            current = writes
+            response = await client.batch_write_item(
+                RequestItems={table.name: cast(Any, [w.request for w in writes])}
+            )
+            return unprocessed_writes(cast(Mapping[str, Any], response), table.name, writes, names)
+
+        try:
+            await drain_async(session.retry, batch, attempt, what="items", sleep=session.sleep)
+        except PartialFailure as exc:
+            failed, self._last_error = list(exc.failed), exc.last_error or exc
+        except Exception as exc:
+            failed, self._last_error = current, translate_any(exc, "BatchWriteItem")
+        finally:
+            for write in batch:
+                self._flying.discard(write.key)
+            self.written += len(batch) - len(failed)
+            self._failed.extend(failed)
+            self._slots.release()
+
+    async def flush(self) -> None:
+        """Send everything buffered and wait until DynamoDB has taken it (or retries ran out).
+
+        Raises:
+            PartialFailure: writes not done after every retry (since the last report).
+        """
+        while self._buffer or self._tasks:
+            await self._pump(final=True)
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+        failed, self._failed = self._failed, []
+        last_error, self._last_error = self._last_error, None
+        if failed:
+            raise not_written(self._table.name, failed, last_error)
+
+    async def __aenter__(self) -> BatchWriter[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Like boto3's writer, what was queued before an exception is still written.
+        await self.flush()

@@ -1,0 +1,442 @@
+"""Amazon S3 on asyncio: the [awskit.s3][awskit.s3] facade, awaited.
+
+Every check and request shape is the blocking API's own (``awskit.s3.rules`` and the pure
+functions of ``awskit.s3.bucket``: ``put_request``, ``objects_request``, ``object_info``,
+``check_presign``, ``upload_plan``, ``download_target``, ``region_from_head``; the
+facade's ``create_bucket_request``). Transfers differ in how they wait: the blocking API
+hands files to s3transfer's threads; here parts of ``part_ranges`` go up and down as
+tasks, at most the session's ``max_concurrency`` at once, and every file read and write
+runs in a thread (``asyncio.to_thread``), so neither the loop nor memory is held by a
+large file (at most ``max_concurrency`` parts of 8 MiB are in memory).
+
+```python
+async with awskit.aio.connect() as aws:
+    bucket = await aws.s3.create_bucket("my-bucket")
+    await bucket.put("hello.txt", "hello")
+    assert await bucket.get("hello.txt") == b"hello"
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .._errors import AwskitError, InvalidInput, NotFound, aws_errors, translates_errors
+from .._paging import AsyncPaged, token_pages_async
+from .._retry import call_async
+from ..s3 import already_owned, create_bucket_request
+from ..s3.bucket import (
+    check_presign,
+    download_target,
+    inline_body,
+    is_aws_endpoint,
+    object_info,
+    objects_request,
+    presign_config,
+    put_request,
+    region_from_head,
+    region_of_location,
+    upload_plan,
+)
+from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult
+from ..s3.rules import PART_BYTES, check_bucket_name, check_key, check_put_size, part_ranges
+from ..s3.rules import unquote_etag as _unquote
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+
+    from ._session import Session
+
+__all__ = ["S3", "Bucket"]
+
+R = TypeVar("R")
+
+
+class S3:
+    """Amazon S3 on asyncio: ``aws.s3`` of an [awskit.aio.Session][awskit.aio.Session]."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._presigners: dict[str | None, Any] = {}
+        self._regions: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> S3Client:
+        """The shared, typed aiobotocore client (escape hatch)."""
+        return await self._session.client("s3")
+
+    async def _calls(self) -> S3Client:
+        return await self._session.calls("s3")
+
+    async def _call(self, func: Callable[[], Awaitable[R]], operation: str) -> R:
+        """``func`` (one whole request, body read included) under the one retry rule."""
+        session = self._session
+        return await call_async(session.retry, func, operation=operation, sleep=session.sleep)
+
+    def bucket(self, name: str) -> Bucket:
+        """A handle on bucket ``name``; no request is sent until an object call needs one."""
+        return Bucket(self, check_bucket_name(name, legacy=True))
+
+    def buckets(self) -> AsyncPaged[BucketInfo]:
+        """Every bucket the caller owns, over every page of ListBuckets."""
+
+        async def list_buckets(**kwargs: Any) -> Any:
+            return await (await self._calls()).list_buckets(**kwargs)
+
+        fetch = token_pages_async(
+            list_buckets, "Buckets", request_token="ContinuationToken", MaxBuckets=10_000
+        )
+        return AsyncPaged(fetch).map(
+            lambda raw: BucketInfo(raw["Name"], raw["CreationDate"], raw.get("BucketRegion"))
+        )
+
+    @translates_errors
+    async def create_bucket(self, name: str, region: str | None = None) -> Bucket:
+        """Create bucket ``name``, as [S3.create_bucket][awskit.s3.S3.create_bucket].
+
+        Raises:
+            InvalidInput: ``name`` breaks S3's naming rules.
+            AlreadyExists: the caller or another account already owns the bucket.
+        """
+        request, ask_first = create_bucket_request(name, region, self._session.region)
+        calls = await self._calls()
+        if ask_first:
+            try:
+                head = await calls.head_bucket(Bucket=name)
+            except AwskitError:
+                pass  # 404 (free), 403 (someone else's), 301 (elsewhere): CreateBucket says.
+            else:
+                raise already_owned(name, cast(Mapping[str, Any], head))
+        await calls.create_bucket(**request)
+        return Bucket(self, name)
+
+    @translates_errors
+    async def delete_bucket(self, name: str) -> None:
+        """Delete the (empty) bucket ``name``."""
+        await (await self._calls()).delete_bucket(Bucket=check_bucket_name(name, legacy=True))
+
+    async def _bucket_region(self, name: str) -> str | None:
+        """The region of bucket ``name`` (as ``find_bucket_region``), cached once known."""
+        region = self._regions.get(name)
+        if region is not None:
+            return region
+        client = await self.client()
+        try:
+            response: Any = await client.head_bucket(Bucket=name)
+        except ClientError as exc:
+            response = exc.response
+        except BotoCoreError:
+            response = {}
+        region = region_from_head(response)
+        if region is None:
+            try:
+                location = await client.get_bucket_location(Bucket=name)
+            except (ClientError, BotoCoreError):
+                return None
+            region = region_of_location(location.get("LocationConstraint"))
+        self._regions[name] = region
+        return region
+
+    async def _presigner(self, region: str | None) -> Any:
+        """A client that only signs, for ``region``, made once (see the blocking facade)."""
+        presigner = self._presigners.get(region)
+        if presigner is not None:
+            return presigner
+        async with self._lock:
+            presigner = self._presigners.get(region)
+            if presigner is None:
+                session = self._session
+                custom = not is_aws_endpoint((await self.client()).meta.endpoint_url)
+                config = presign_config(session.botocore_config(), custom_endpoint=custom)
+                with aws_errors():
+                    presigner = await session._stack.enter_async_context(
+                        session.session.create_client(  # type: ignore[call-overload, unused-ignore]
+                            "s3",
+                            region_name=region or session.region or "us-east-1",
+                            endpoint_url=session.endpoint_url,
+                            config=config,
+                        )
+                    )
+                self._presigners[region] = presigner
+            return presigner
+
+
+class Bucket:
+    """One bucket on asyncio, as [awskit.s3.Bucket][awskit.s3.Bucket], awaited.
+
+    ``put`` takes bytes, a ``str`` or a ``pathlib.Path`` (read in a thread); stream large
+    files with ``upload_file``.
+    """
+
+    def __init__(self, s3: S3, name: str) -> None:
+        self._s3 = s3
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Bucket({self.name!r})"
+
+    # -- single objects ----------------------------------------------------------------------
+
+    @translates_errors
+    async def put(
+        self,
+        key: str,
+        data: bytes | bytearray | memoryview | str | Path,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PutResult:
+        """Store ``data`` at ``key`` with one PutObject (at most 5 GiB).
+
+        Raises:
+            InvalidInput: a bad key, metadata, content type or body, before any request.
+        """
+        kwargs = put_request(self.name, key, data, content_type, metadata)
+        if isinstance(data, Path):
+            if not data.is_file():
+                raise InvalidInput("data", f"{str(data)!r} is not a regular file")
+            check_put_size(data.stat().st_size)
+            body = await asyncio.to_thread(data.read_bytes)
+        elif isinstance(data, (str, bytes, bytearray, memoryview)):
+            body = inline_body(data)
+        else:
+            raise InvalidInput(
+                "data", "give bytes, str or a pathlib.Path (upload_file streams large files)"
+            )
+        calls = await self._s3._calls()
+        response = await calls.put_object(Body=body, **kwargs)
+        return PutResult(key, _unquote(response.get("ETag")), response.get("VersionId"))
+
+    @translates_errors
+    async def get(self, key: str) -> bytes:
+        """The whole object at ``key``, in memory (``download_file`` for large objects).
+
+        Raises:
+            NotFound: no such key or bucket.
+        """
+        check_key(key)
+        client = await self._s3.client()
+
+        async def once() -> bytes:
+            # The body is read inside the attempt: a connection dropped mid-object is
+            # retried like one dropped before the answer.
+            response = await client.get_object(Bucket=self.name, Key=key)
+            async with response["Body"] as body:
+                data: bytes = await body.read()
+            return data
+
+        return await self._s3._call(once, "GetObject")
+
+    @translates_errors
+    async def exists(self, key: str) -> bool:
+        """True if ``key`` exists (one HeadObject); a missing bucket is ``False`` too."""
+        check_key(key)
+        try:
+            await (await self._s3._calls()).head_object(Bucket=self.name, Key=key)
+        except NotFound:
+            return False
+        return True
+
+    @translates_errors
+    async def delete(self, key: str) -> None:
+        """Delete the object at ``key`` (a key that does not exist is no error)."""
+        check_key(key)
+        await (await self._s3._calls()).delete_object(Bucket=self.name, Key=key)
+
+    @translates_errors
+    async def presigned_url(
+        self, key: str, expires_in: int = 3600, method: str = "get_object"
+    ) -> str:
+        """A URL anyone can use for ``expires_in`` seconds, as
+        [Bucket.presigned_url][awskit.s3.Bucket.presigned_url] (SigV4, the bucket's region).
+        """
+        check_presign(key, expires_in, method)
+        region = await self._s3._bucket_region(self.name)
+        presigner = await self._s3._presigner(region)
+        url: str = await presigner.generate_presigned_url(
+            method, Params={"Bucket": self.name, "Key": key}, ExpiresIn=expires_in
+        )
+        return url
+
+    # -- many objects --------------------------------------------------------------------------
+
+    def objects(
+        self, prefix: str = "", start_after: str | None = None, *, limit: int | None = None
+    ) -> AsyncPaged[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order, over every page.
+
+        Raises:
+            InvalidInput: a bad ``prefix`` or ``start_after``, at once.
+        """
+        kwargs = objects_request(self.name, prefix, start_after)
+
+        async def list_objects(**request: Any) -> Any:
+            with aws_errors():
+                return await (await self._s3._calls()).list_objects_v2(**request)
+
+        fetch = token_pages_async(
+            list_objects,
+            "Contents",
+            request_token="ContinuationToken",
+            response_token="NextContinuationToken",
+            **kwargs,
+        )
+        return AsyncPaged(fetch, limit=limit).map(object_info)
+
+    # -- transfers -----------------------------------------------------------------------------
+
+    @translates_errors
+    async def upload_file(
+        self,
+        path: str | os.PathLike[str],
+        key: str,
+        progress: Progress | None = None,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Upload a local file: one PutObject under 8 MiB, else a multipart upload whose
+        parts go up ``max_concurrency`` at a time, each read in a thread when its turn
+        comes and retried alone. ``progress(done, total)`` rises to exactly ``total``.
+
+        A failed multipart upload is aborted, so no parts are left behind.
+        """
+        source, extra = upload_plan(path, key, content_type, metadata)
+        size = (await asyncio.to_thread(source.stat)).st_size
+        meter = _Meter(progress, size)
+        calls = await self._s3._calls()
+        if size < PART_BYTES:
+            body = await asyncio.to_thread(source.read_bytes)
+            await calls.put_object(Bucket=self.name, Key=key, Body=body, **extra)
+            meter.add(len(body))
+            meter.finish()
+            return
+        upload = await calls.create_multipart_upload(Bucket=self.name, Key=key, **extra)
+        upload_id = upload["UploadId"]
+        limit = asyncio.Semaphore(self._s3._session.max_concurrency)
+
+        async def part(number: int, offset: int, length: int) -> dict[str, Any]:
+            async with limit:
+                data = await asyncio.to_thread(_read_at, source, offset, length)
+                answer = await calls.upload_part(
+                    Bucket=self.name, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+                )
+                meter.add(length)
+                return {"PartNumber": number, "ETag": answer["ETag"]}
+
+        try:
+            parts = await asyncio.gather(
+                *(part(n, o, ln) for n, (o, ln) in enumerate(part_ranges(size), start=1))
+            )
+            await calls.complete_multipart_upload(
+                Bucket=self.name,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": cast(Any, parts)},
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    calls.abort_multipart_upload(Bucket=self.name, Key=key, UploadId=upload_id)
+                )
+            raise
+        meter.finish()
+
+    @translates_errors
+    async def download_file(
+        self, key: str, path: str | os.PathLike[str], progress: Progress | None = None
+    ) -> None:
+        """Download the object at ``key`` to ``path``, in ranged parts of 8 MiB fetched
+        ``max_concurrency`` at a time, each pinned to the object's ETag (``IfMatch``) so a
+        concurrent overwrite cannot mix two versions, and written in a thread. The file is
+        written under a temporary name and renamed when complete; on failure it is removed.
+
+        Raises:
+            NotFound: no such key or bucket.
+        """
+        target = download_target(key, path)
+        calls = await self._s3._calls()
+        client = await self._s3.client()
+        head = await calls.head_object(Bucket=self.name, Key=key)
+        size, etag = int(head.get("ContentLength", 0)), str(head.get("ETag", ""))
+        meter = _Meter(progress, size)
+        temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+        limit = asyncio.Semaphore(self._s3._session.max_concurrency)
+        await asyncio.to_thread(_create, temp, size)
+
+        async def part(offset: int, length: int) -> None:
+            async with limit:
+
+                async def once() -> bytes:
+                    response = await client.get_object(
+                        Bucket=self.name,
+                        Key=key,
+                        IfMatch=etag,
+                        Range=f"bytes={offset}-{offset + length - 1}",
+                    )
+                    async with response["Body"] as body:
+                        data: bytes = await body.read()
+                    return data
+
+                data = await self._s3._call(once, "GetObject")
+                await asyncio.to_thread(_write_at, temp, offset, data)
+                meter.add(len(data))
+
+        try:
+            if size:
+                await asyncio.gather(*(part(o, ln) for o, ln in part_ranges(size)))
+            await asyncio.to_thread(os.replace, temp, target)
+        except BaseException:
+            await asyncio.shield(asyncio.to_thread(_remove, temp))
+            raise
+        meter.finish()
+
+
+class _Meter:
+    """``progress(done, total)`` as parts complete: one call at a time (the loop runs them
+    one by one), ``done`` rising to exactly ``total``, once for an empty file."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._done = 0
+        self._called = False
+
+    def add(self, count: int) -> None:
+        self._done += count
+        if self._progress is not None and count:
+            self._called = True
+            self._progress(self._done, self._total)
+
+    def finish(self) -> None:
+        if self._progress is not None and not self._called:
+            self._progress(self._total, self._total)
+
+
+def _read_at(path: Path, offset: int, length: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)
+
+
+def _create(path: Path, size: int) -> None:
+    with path.open("wb") as handle:
+        handle.truncate(size)
+
+
+def _write_at(path: Path, offset: int, data: bytes) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(data)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()

@@ -1,0 +1,530 @@
+"""What to send and what SQS's answers mean: the decisions of sends, deletes and receives.
+
+No IO here. The blocking [Queue][awskit.sqs.Queue] and ``awskit.aio``'s queue both build
+their requests and read SQS's answers with these, and differ only in how they wait for the
+answer: an outgoing message is checked and encoded once (:func:`prepare`), a batch answer
+is read once (:class:`SendBatch`, :class:`DeleteBatch`, :class:`VisibilityBatch`), a
+delivery's MD5s are checked once (:func:`split_intact`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from .._errors import (
+    ChecksumMismatch,
+    InvalidInput,
+    PartialFailure,
+    failure_reason,
+    logger,
+    translate_any,
+)
+from .._retry import outlasted
+from .codec import (
+    MAX_BATCH_ENTRIES,
+    MAX_MESSAGE_BYTES,
+    REFUSED_CHARACTERS,
+    check_delay,
+    check_visibility,
+    encode_attributes,
+    fifo_batches,
+    md5_of_attributes,
+    md5_of_body,
+    message_size,
+)
+from .models import BatchFailure, BatchResult, MessageBase, OutgoingMessage, SendResult
+from .offload import Payload, S3Offload, S3Pointer, check_reserved, divert, with_reserved_names
+
+__all__ = [
+    "DeleteBatch",
+    "Entry",
+    "FifoGroups",
+    "SendBatch",
+    "SendOne",
+    "StoreFirst",
+    "VisibilityBatch",
+    "encode_body",
+    "finish_batches",
+    "payloads_to_drop",
+    "prepare",
+    "receive_request",
+    "split_intact",
+    "unique_messages",
+]
+
+log = logger("awskit.sqs")
+
+# MessageGroupId and MessageDeduplicationId: 1-128 alphanumerics and punctuation.
+_TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
+
+
+class Entry:
+    """A checked, encoded outgoing message and what SQS must answer for it."""
+
+    __slots__ = (
+        "attrs_md5",
+        "body_md5",
+        "group",
+        "id",
+        "index",
+        "out",
+        "payload",
+        "request",
+        "size",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        out: OutgoingMessage[Any],
+        request: dict[str, Any],
+        payload: Payload | None = None,
+    ) -> None:
+        self.index = index
+        self.payload = payload
+        self.id = str(index)
+        self.out = out
+        self.request = request
+        attributes = request.get("MessageAttributes") or {}
+        self.size = message_size(request["MessageBody"], attributes)
+        self.body_md5 = md5_of_body(request["MessageBody"])
+        self.attrs_md5 = md5_of_attributes(attributes) if attributes else None
+        self.group = str(request.get("MessageGroupId", ""))
+
+    def problem(self, answer: Mapping[str, Any]) -> str | None:
+        """Why SQS's answer does not vouch for what was sent, or None if it does."""
+        if answer.get("MD5OfMessageBody") != self.body_md5:
+            return "MD5 of the body in the response does not match what was sent"
+        if self.attrs_md5 is not None and answer.get("MD5OfMessageAttributes") != self.attrs_md5:
+            return "MD5 of the message attributes in the response does not match"
+        return None
+
+    def failure(self, code: str, reason: str, sender_fault: bool) -> BatchFailure:
+        return BatchFailure(self.id, code, reason, sender_fault, self.out, self.index)
+
+
+def encode_body(body: object, model: type[BaseModel] | None) -> str:
+    """The text SQS carries for ``body`` on a queue of ``model`` (``None``: ``str`` bodies)."""
+    if isinstance(body, BaseModel):
+        if model is not None and not isinstance(body, model):
+            raise InvalidInput(
+                "body", f"{type(body).__name__} given; this queue holds {model.__name__}"
+            )
+        text = body.model_dump_json()
+    elif isinstance(body, str):
+        if model is not None:
+            raise InvalidInput("body", f"give a {model.__name__}, not a str")
+        text = body
+    else:
+        raise InvalidInput("body", f"{type(body).__name__} is neither a model nor a str")
+    if not text:
+        raise InvalidInput("body", "an SQS message body may not be empty")
+    bad = REFUSED_CHARACTERS.search(text)
+    if bad:
+        raise InvalidInput(
+            "body", f"character U+{ord(bad.group()):04X} is not allowed in an SQS body"
+        )
+    return text
+
+
+def prepare(
+    out: OutgoingMessage[Any],
+    index: int,
+    *,
+    body: str,
+    fifo: bool,
+    content_dedup: Callable[[], bool],
+    offload: S3Offload | None = None,
+) -> Entry:
+    """Check ``out`` (whose body encodes as ``body``) and build its request entry.
+
+    ``content_dedup()`` says whether the FIFO queue deduplicates by content; it is asked
+    only when a FIFO message has no ``dedup_id``. With ``offload``, a message over its
+    threshold carries a pointer and its body becomes the entry's ``payload``.
+    """
+    request: dict[str, Any] = {"MessageBody": body}
+    attributes = encode_attributes(out.attributes)
+    check_reserved(attributes)
+    if attributes:
+        request["MessageAttributes"] = attributes
+    if out.delay_seconds is not None:
+        check_delay(out.delay_seconds)
+        if fifo:
+            raise InvalidInput("delay_seconds", "FIFO queues take no per-message delay")
+        request["DelaySeconds"] = out.delay_seconds
+    for field, value in (("group_id", out.group_id), ("dedup_id", out.dedup_id)):
+        if value is not None and not (isinstance(value, str) and _TOKEN.fullmatch(value)):
+            raise InvalidInput(field, "1 to 128 letters, digits or punctuation")
+    if fifo:
+        if out.group_id is None:
+            raise InvalidInput("group_id", "a FIFO queue needs a message group id")
+        request["MessageGroupId"] = out.group_id
+        if out.dedup_id is not None:
+            request["MessageDeduplicationId"] = out.dedup_id
+        elif not content_dedup():
+            # One id per message, reused by every retry: SQS then drops the copies a
+            # retry after a lost response would otherwise enqueue.
+            request["MessageDeduplicationId"] = uuid.uuid4().hex
+    else:
+        if out.group_id is not None:
+            raise InvalidInput("group_id", "only FIFO queues take a message group id")
+        if out.dedup_id is not None:
+            raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
+    payload = divert(offload, request) if offload is not None else None
+    entry = Entry(index, out, request, payload)
+    if entry.size > MAX_MESSAGE_BYTES:
+        hint = "" if offload is not None else " (offload=S3Offload(...) sends more)"
+        raise InvalidInput(
+            "body",
+            f"message {index} is {entry.size} bytes with its attributes; "
+            f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
+        )
+    return entry
+
+
+class SendOne:
+    """One ``SendMessage``, retried as a batch of one: a resend may duplicate, never lose."""
+
+    def __init__(self, entry: Entry, queue_name: str) -> None:
+        self.entry = entry
+        self.queue_name = queue_name
+        self.results: list[SendResult] = []
+        self.problem = ""
+
+    def answered(self, answer: Mapping[str, Any], left: list[Entry]) -> list[Entry]:
+        """What is left to send after SQS's ``answer``."""
+        found = self.entry.problem(answer)
+        if found is not None:
+            self.problem = found
+            log.warning("SendMessage to %s: %s", self.queue_name, found)
+            return left
+        self.results.append(
+            SendResult(
+                answer["MessageId"], answer["MD5OfMessageBody"], answer.get("SequenceNumber")
+            )
+        )
+        return []
+
+    def gave_up(self, exc: PartialFailure) -> BaseException:
+        """The error to raise once every attempt was spent (raised ``from`` its cause)."""
+        if exc.last_error is not None and not self.problem:
+            return translate_any(exc.last_error, "SendMessage")
+        return ChecksumMismatch(self.problem, code="MD5Mismatch", operation="SendMessage")
+
+
+class SendBatch:
+    """One ``SendMessageBatch`` of up to 10 entries, across its attempts."""
+
+    def __init__(self, batch: Sequence[Entry], queue_name: str) -> None:
+        self.batch = batch
+        self.queue_name = queue_name
+        self.by_id = {entry.id: entry for entry in batch}
+        self.sent: list[SendResult] = []
+        self.failed: list[BatchFailure] = []
+        self._last: dict[str, tuple[str, str]] = {}
+
+    @staticmethod
+    def entries(left: Sequence[Entry]) -> list[Any]:
+        """The ``Entries`` of a request sending ``left``."""
+        return [{"Id": entry.id, **entry.request} for entry in left]
+
+    def answered(self, answer: Mapping[str, Any], left: Sequence[Entry]) -> list[Entry]:
+        """Take in SQS's answer to sending ``left``; return what should be sent again."""
+        retry: dict[str, Entry] = {entry.id: entry for entry in left}
+        for ok in answer.get("Successful", []):
+            entry = self.by_id[ok["Id"]]
+            problem = entry.problem(cast(Mapping[str, Any], ok))
+            if problem is not None:
+                log.warning("SendMessageBatch to %s: %s", self.queue_name, problem)
+                self._last[entry.id] = ("MD5Mismatch", problem)
+                continue
+            retry.pop(entry.id, None)
+            self.sent.append(
+                SendResult(
+                    ok["MessageId"], ok["MD5OfMessageBody"], ok.get("SequenceNumber"), entry.index
+                )
+            )
+        for bad in answer.get("Failed", []):
+            entry = self.by_id[bad["Id"]]
+            code, reason = bad.get("Code", "Unknown"), bad.get("Message", "")
+            if bad.get("SenderFault"):
+                retry.pop(entry.id, None)
+                self.failed.append(entry.failure(code, reason, True))
+            else:
+                self._last[entry.id] = (code, reason)
+        for entry_id in retry:
+            self._last.setdefault(
+                entry_id, ("Unanswered", "SQS reported neither success nor failure")
+            )
+        return list(retry.values())
+
+    def outcome(
+        self, exc: BaseException | None = None
+    ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
+        """``(sent, failed, error)`` once the batch is over; ``exc`` is what ended it early."""
+        if exc is None:
+            return self.sent, self.failed, None
+        if isinstance(exc, PartialFailure):
+            for entry in exc.failed:
+                code, reason = self._last.get(entry.id) or failure_reason(exc.last_error)
+                self.failed.append(entry.failure(code, reason, False))
+            return self.sent, self.failed, exc.last_error
+        # The request itself failed in a way no retry helps (a validation error, say):
+        # report every entry of the batch that has no answer yet, with that error.
+        done = {r.index for r in self.sent} | {f.index for f in self.failed}
+        code, reason = failure_reason(exc)
+        sender_fault = isinstance(exc, ClientError) and (
+            exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) < 500
+        )
+        for entry in self.batch:
+            if entry.index not in done:
+                self.failed.append(entry.failure(code, reason, sender_fault))
+        return self.sent, self.failed, exc
+
+
+class DeleteBatch:
+    """One ``DeleteMessageBatch`` of up to 10 received messages, across its attempts."""
+
+    def __init__(self, batch: Sequence[tuple[int, MessageBase[Any]]], result: BatchResult) -> None:
+        self.by_id = {str(index): (index, message) for index, message in batch}
+        self.result = result
+        self._last: dict[str, tuple[str, str]] = {}
+
+    def entries(self, left: Sequence[str]) -> list[Any]:
+        """The ``Entries`` of a request deleting ``left`` (entry ids)."""
+        return [
+            {"Id": entry_id, "ReceiptHandle": self.by_id[entry_id][1].receipt_handle}
+            for entry_id in left
+        ]
+
+    def _failure(self, entry_id: str, code: str, reason: str, sender: bool) -> BatchFailure:
+        index, message = self.by_id[entry_id]
+        return BatchFailure(entry_id, code, reason, sender, message, index)
+
+    def answered(self, answer: Mapping[str, Any], left: Sequence[str]) -> list[str]:
+        """Take in SQS's answer to deleting ``left``; return what should be deleted again."""
+        retry = dict.fromkeys(left)
+        for ok in answer.get("Successful", []):
+            retry.pop(ok["Id"], None)
+            index, message = self.by_id[ok["Id"]]
+            self.result.sent.append(
+                SendResult(
+                    message.message_id,
+                    md5_of_body(message.sqs_body),
+                    message.sequence_number,
+                    index,
+                )
+            )
+        for bad in answer.get("Failed", []):
+            code, reason = bad.get("Code", "Unknown"), bad.get("Message", "")
+            if bad.get("SenderFault"):
+                retry.pop(bad["Id"], None)
+                self.result.failed.append(self._failure(bad["Id"], code, reason, True))
+            else:
+                self._last[bad["Id"]] = (code, reason)
+        return list(retry)
+
+    def outcome(self, exc: BaseException | None = None) -> BaseException | None:
+        """The error that ended the batch early (``exc``, attributed to its entries)."""
+        if exc is None:
+            return None
+        if isinstance(exc, PartialFailure):
+            for entry_id in exc.failed:
+                code, reason = self._last.get(entry_id) or failure_reason(exc.last_error)
+                self.result.failed.append(self._failure(entry_id, code, reason, False))
+            return exc.last_error
+        # Refused as a whole (no retry helps): none of these was deleted.
+        code, reason = failure_reason(exc)
+        done = {str(r.index) for r in self.result.sent} | {f.id for f in self.result.failed}
+        for entry_id in self.by_id:
+            if entry_id not in done:
+                self.result.failed.append(self._failure(entry_id, code, reason, True))
+        return exc
+
+
+Outcome = tuple[list[SendResult], list[BatchFailure], BaseException | None]
+
+
+class StoreFirst:
+    """Sending a batch whose entries may carry S3 payloads (see :mod:`awskit.sqs.offload`).
+
+    Each payload is stored before its message is sent: a message never points at a payload
+    that is not there. A message whose payload could not be stored is not sent; the
+    payloads of messages SQS refused are deleted again (only a refusal is certain: after a
+    timeout SQS may hold the message after all).
+    """
+
+    def __init__(self, batch: Sequence[Entry]) -> None:
+        self.batch = batch
+        self._unstored: list[BatchFailure] = []
+        self._error: BaseException | None = None
+
+    def to_store(self) -> list[tuple[Entry, Payload]]:
+        """The payloads to store, with their entries."""
+        return [(entry, entry.payload) for entry in self.batch if entry.payload is not None]
+
+    def not_stored(self, entry: Entry, exc: BaseException) -> None:
+        """Storing ``entry``'s payload failed with ``exc`` (after every retry)."""
+        code, reason = failure_reason(exc)
+        self._unstored.append(
+            entry.failure(code, f"payload not stored in S3, not sent: {reason}", not outlasted(exc))
+        )
+        self._error = self._error or exc
+
+    def ready(self) -> list[Entry]:
+        """The entries to send: those without a payload, or whose payload is stored."""
+        unstored = {failure.index for failure in self._unstored}
+        return [entry for entry in self.batch if entry.index not in unstored]
+
+    def refused(self, outcome: Outcome) -> list[S3Pointer]:
+        """The payloads to delete after sending ``ready()`` ended in ``outcome``."""
+        refused = {failure.index for failure in outcome[1] if failure.sender_fault}
+        return [
+            entry.payload.pointer
+            for entry in self.batch
+            if entry.payload is not None and entry.index in refused
+        ]
+
+    def outcome(self, sent: Outcome | None = None) -> Outcome:
+        """``(sent, failed, error)`` of the whole batch, given how sending ``ready()`` went."""
+        if sent is None:
+            return [], list(self._unstored), self._error
+        return sent[0], self._unstored + sent[1], sent[2] or self._error
+
+
+def unique_messages(messages: Iterable[MessageBase[Any]]) -> list[tuple[int, MessageBase[Any]]]:
+    """Messages to delete, each receipt handle once, with its position in the input."""
+    unique: dict[str, tuple[int, MessageBase[Any]]] = {}
+    for index, message in enumerate(messages):
+        unique.setdefault(message.receipt_handle, (index, message))
+    return list(unique.values())
+
+
+def payloads_to_drop(
+    offload: S3Offload | None, deleted: Iterable[MessageBase[Any]]
+) -> list[S3Pointer]:
+    """The S3 payloads to delete after their messages were: none unless ``offload`` says so."""
+    if offload is None or not offload.delete_payloads:
+        return []
+    return [message.pointer for message in deleted if message.pointer is not None]
+
+
+def finish_batches(result: BatchResult, errors: Sequence[BaseException], operation: str) -> None:
+    """Order ``result`` by input position; raise what refused every batch if nothing was done.
+
+    Nothing was done, so nothing is hidden by raising the error instead of a result.
+    """
+    result.sent.sort(key=lambda r: r.index)
+    result.failed.sort(key=lambda f: f.index)
+    if errors and not result.sent:
+        raise translate_any(errors[0], operation) from errors[0]
+
+
+class VisibilityBatch:
+    """One ``ChangeMessageVisibilityBatch`` of up to 10 receipt handles, across its attempts."""
+
+    def __init__(self, handles: Sequence[str], seconds: int) -> None:
+        self.handles = handles
+        self.seconds = seconds
+        self.changed: list[str] = []
+
+    def entries(self, left: Sequence[int]) -> list[Any]:
+        """The ``Entries`` of a request changing ``left`` (positions in ``handles``)."""
+        return [
+            {"Id": str(i), "ReceiptHandle": self.handles[i], "VisibilityTimeout": self.seconds}
+            for i in left
+        ]
+
+    def answered(self, answer: Mapping[str, Any], left: Sequence[int]) -> list[int]:
+        """Take in SQS's answer; return what should be changed again."""
+        retry = dict.fromkeys(left)
+        for ok in answer.get("Successful", []):
+            retry.pop(int(ok["Id"]), None)
+            self.changed.append(self.handles[int(ok["Id"])])
+        for bad in answer.get("Failed", []):
+            if bad.get("SenderFault"):
+                # Deleted or expired meanwhile (ReceiptHandleIsInvalid): nothing to do.
+                retry.pop(int(bad["Id"]), None)
+        return list(retry)
+
+
+def split_intact(
+    raw: Iterable[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """Deliveries whose MD5s match their body and attributes, and those that arrived corrupted."""
+    good: list[Mapping[str, Any]] = []
+    corrupt: list[Mapping[str, Any]] = []
+    for data in raw:
+        attributes = data.get("MessageAttributes")
+        intact = data.get("MD5OfBody") == md5_of_body(data.get("Body", "")) and (
+            not attributes or data.get("MD5OfMessageAttributes") == md5_of_attributes(attributes)
+        )
+        (good if intact else corrupt).append(data)
+    return good, corrupt
+
+
+class FifoGroups:
+    """FIFO sending order: batches of at most one message a group, and groups stopped by a
+    failure (the rest of a group is reported ``GroupStopped``, never sent out of order)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = entries
+        self._stopped: dict[str, BatchFailure] = {}
+
+    def batches(self) -> list[list[Entry]]:
+        """The batches to send, one after another (see ``fifo_batches``)."""
+        return fifo_batches(self.entries, lambda e: e.group, lambda e: e.size)
+
+    def todo(self, batch: Sequence[Entry], failed: list[BatchFailure]) -> list[Entry]:
+        """What of ``batch`` to send; the messages of stopped groups go to ``failed``."""
+        todo: list[Entry] = []
+        for entry in batch:
+            first = self._stopped.get(entry.group)
+            if first is None:
+                todo.append(entry)
+            else:
+                failed.append(
+                    entry.failure(
+                        "GroupStopped",
+                        f"not sent: message {first.index} of group {entry.group!r} failed "
+                        "before it and FIFO order would break",
+                        False,
+                    )
+                )
+        return todo
+
+    def record(self, failed: Iterable[BatchFailure]) -> None:
+        """Stop the groups of messages that failed for good."""
+        for failure in failed:
+            self._stopped.setdefault(self.entries[failure.index].group, failure)
+
+
+def receive_request(
+    url: str,
+    max_messages: int,
+    wait_seconds: int,
+    visibility_timeout: int | None,
+    attribute_names: Sequence[str],
+) -> dict[str, Any]:
+    """The checked ``ReceiveMessage`` request (see [Queue.receive][awskit.sqs.Queue.receive])."""
+    if isinstance(max_messages, bool) or not 1 <= max_messages <= MAX_BATCH_ENTRIES:
+        raise InvalidInput("max_messages", "must be from 1 to 10")
+    if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:
+        raise InvalidInput("wait_seconds", "must be from 0 to 20")
+    names = [attribute_names] if isinstance(attribute_names, str) else list(attribute_names)
+    request: dict[str, Any] = {
+        "QueueUrl": url,
+        "MaxNumberOfMessages": max_messages,
+        "WaitTimeSeconds": wait_seconds,
+        "MessageSystemAttributeNames": ["All"],
+    }
+    request["MessageAttributeNames"] = with_reserved_names(names)
+    if visibility_timeout is not None:
+        request["VisibilityTimeout"] = check_visibility(visibility_timeout)
+    return request
