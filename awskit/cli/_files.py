@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from awskit import InvalidInput
+from awskit._files import mode_for
 
 __all__ = ["replace_atomically", "stdin_text"]
 
@@ -61,22 +62,9 @@ def replace_atomically(target: Path, field: str = "file") -> Iterator[Path]:
         # Written data reaches the disk before the rename makes it the file.
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.chmod(temp, mode_for(target))
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-
-
-def _umask() -> int:
-    # os.umask() can only be read by setting it, which races with other threads: read it
-    # from /proc where there is one, assume the common 022 elsewhere.
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._errors import ChecksumMismatch, InvalidInput
+from .._files import mode_for
 from .blocks import BLOCK_SIZE, PlannedBlock
 from .flow import Retrier
 from .models import Block, DownloadResult
@@ -301,7 +302,7 @@ def read_all(
         raise
     os.close(fd)
     if temp is not None:
-        os.chmod(temp, _mode_for(target))
+        os.chmod(temp, mode_for(target))
         os.replace(temp, target)
     return DownloadResult(blocks=wanted, bytes_written=written)
 
@@ -319,25 +320,3 @@ def _write(fd: int, view: memoryview, offset: int) -> None:
     if _FADVISE is not None:
         with contextlib.suppress(OSError):  # advice only: never worth failing a download
             _FADVISE(fd, offset, length, os.POSIX_FADV_DONTNEED)
-
-
-def _mode_for(target: Path) -> int:
-    """The permissions the new file gets: those of the file it replaces (a 0600 image
-    stays 0600), else what ``open()`` would give (0666 less the umask)."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    # os.umask() can only be read by setting it, which races with other threads: read
-    # it from /proc where there is one, assume the common 022 elsewhere.
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
