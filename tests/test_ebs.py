@@ -16,6 +16,7 @@ from botocore.exceptions import OperationNotPageableError
 from botocore.stub import Stubber
 
 import awskit
+from awskit._files import umask
 from awskit.ebs import BLOCK_SIZE, block_checksum, linear_checksum
 from awskit.ebs.blocks import GIB
 from tests.conftest import SleepRecorder, make_session
@@ -178,7 +179,7 @@ def test_download_keeps_the_mode_of_the_file_it_replaces(
     snap = strict_aws.ebs.upload(io.BytesIO(image))
     fresh = tmp_path / "fresh.img"
     strict_aws.ebs.download(snap.snapshot_id, fresh, size=len(image))
-    assert fresh.stat().st_mode & 0o777 == 0o666 & ~awskit.ebs.transfer._umask()
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask()
     secret = tmp_path / "secret.img"
     secret.write_bytes(b"old")
     secret.chmod(0o600)
