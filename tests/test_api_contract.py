@@ -59,6 +59,62 @@ def make_user(username: str, last_name: str, age: int) -> User:
     )
 
 
+# --------------------------------------------------------------------------- Added 2026-11-30
+
+
+class Report(BaseModel):
+    title: str
+    text: str
+
+
+def test_added_2026_11_30_bounded_calls_errors_keywords_and_offload(
+    moto_endpoint: LocalEndpoint,
+) -> None:
+    moto_endpoint.reset()
+    # aws = awskit.connect(..., connect_timeout=5.0, read_timeout=30.0); also awskit.local(...)
+    aws = awskit.connect(
+        region="us-east-1",
+        endpoint_url=moto_endpoint.url,
+        connect_timeout=5.0,
+        read_timeout=30.0,
+        session=boto3.Session(region_name="us-east-1", **DUMMY_CREDENTIALS),
+    )
+    assert aws.sqs.client.meta.config.read_timeout == 30.0
+    with awskit.local(connect_timeout=2.0, read_timeout=10.0) as local_aws:
+        assert local_aws.dynamo.client.meta.config.connect_timeout == 2.0
+    # TransportError (.operation) with subclass Timeout, in the AwskitError tree.
+    assert issubclass(awskit.TransportError, awskit.AwskitError)
+    assert issubclass(awskit.Timeout, awskit.TransportError)
+
+    # DynamoDB keys as keywords everywhere, as get takes them.
+    users = aws.dynamo.create_table("users", model=User, hash_key="username", range_key="last_name")
+    users.put(make_user("janedoe", "Doe", 25))
+    updated = users.update(username="janedoe", last_name="Doe", set={"age": 26})
+    assert updated.age == 26
+    with pytest.raises(awskit.InvalidInput) as info:
+        users.update(username="janedoe", last_name="Doe", set={"age": "lots"})
+    assert info.value.field.startswith("set")
+    old = users.delete(username="janedoe", last_name="Doe")
+    assert old is not None and old.age == 26
+    assert users.get(username="janedoe", last_name="Doe") is None
+
+    # SQS bodies of any size through S3.
+    from awskit.sqs import S3Offload
+
+    aws.s3.create_bucket("payloads")
+    aws.sqs.create_queue("big")
+    queue = aws.sqs.get_queue(
+        "big", model=Report, offload=S3Offload(bucket="payloads", threshold=262144)
+    )
+    report = Report(title="q3", text="x" * 600_000)
+    queue.send(report)
+    [msg] = queue.receive()
+    assert msg.body == report
+    assert [o.key for o in aws.s3.bucket("payloads").objects()] != []
+    msg.delete()
+    assert list(aws.s3.bucket("payloads").objects()) == []
+
+
 # --------------------------------------------------------------------------- Connecting
 
 
@@ -946,7 +1002,9 @@ SIGNATURES: list[tuple[str, str]] = [
         "profile=?; region=?; endpoint_url=None; retry=?; max_concurrency=16",
     ),
     ("awskit.connect", "session=?"),
+    ("awskit.connect", "connect_timeout=5.0; read_timeout=30.0"),
     ("awskit.local", ""),
+    ("awskit.local", "connect_timeout=5.0; read_timeout=30.0"),
     (
         "awskit.RetryPolicy",
         "max_attempts=8; initial_backoff=0.05; max_backoff=20.0; jitter=True",
