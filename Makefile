@@ -38,7 +38,7 @@ aio-test: $(AIO_STAMP)
 	$(AIO_BIN)/mypy --strict awskit
 	$(AIO_BIN)/mypy --strict tests/typing/aio_types.py
 	$(AIO_BIN)/pyright --pythonpath $(AIO_BIN)/python tests/typing/aio_types.py
-	AWSKIT_REQUIRE_AIO=1 $(AIO_BIN)/coverage run --data-file=.coverage-aio --include='awskit/aio/*' \
+	AWSKIT_REQUIRE_AIO=1 $(AIO_BIN)/coverage run --data-file=.coverage-aio \
 		-m pytest -q -p no:cacheprovider tests/aio
 	$(AIO_BIN)/coverage report --data-file=.coverage-aio --include='awskit/aio/*' --fail-under=80
 

@@ -481,3 +481,22 @@ def test_the_embedded_endpoint_hands_a_message_to_one_receive_at_a_time(
     for thread in threads:
         thread.join()
     assert got == ["only"]
+
+
+@given(receive_count=st.integers(1, 50), asked=st.integers(-(10**6), 10**6))
+def test_a_failed_message_is_hidden_for_its_backoff_within_0_to_12_hours(
+    receive_count: int, asked: int
+) -> None:
+    from awskit.sqs.process import hide_failed
+
+    data = raw_message("x", "h", ApproximateReceiveCount=str(receive_count))
+    message: Message[str] = Message(None, None, data, dt.datetime.now(dt.timezone.utc))
+    counts: list[int] = []
+
+    def backoff(count: int) -> int:
+        counts.append(count)
+        return asked
+
+    assert hide_failed(None, message) is None
+    assert hide_failed(backoff, message) == max(0, min(asked, MAX_VISIBILITY_SECONDS))
+    assert counts == [receive_count]

@@ -9,7 +9,8 @@ its timeout is gone (never past the 12 hours SQS allows after each receive).
 
 Every decision is the blocking consumer's, from ``awskit.sqs.process``: ``extension``
 (when and by how much to extend), ``transient`` (which failures to back off from),
-``group_of`` (what stops together) and ``judge_deletes`` (what a delete came to).
+``group_of`` (what stops together), ``judge_deletes`` (what a delete came to) and
+``hide_failed`` (how long a failed message stays hidden).
 
 Stopping: SIGINT/SIGTERM (when the loop runs in the main thread), ``stop_when_empty`` or
 an error no wait mends end the receiving; handlers in hand finish, their successes are
@@ -29,9 +30,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic
 
 from .._errors import logger
-from ..sqs.codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS
+from ..sqs.codec import MAX_BATCH_ENTRIES
 from ..sqs.models import InvalidMessage, ProcessStats, T
-from ..sqs.process import check_run, extension, group_of, judge_deletes, transient
+from ..sqs.process import (
+    check_run,
+    extension,
+    group_of,
+    hide_failed,
+    judge_deletes,
+    transient,
+)
 
 if TYPE_CHECKING:
     from .sqs import Message, Queue
@@ -258,9 +266,9 @@ class Consumer(Generic[T]):
                 exc_info=True,
             )
             self.stats.failed += 1
-            if self.failure_backoff is not None:
-                seconds = int(self.failure_backoff(message.receive_count))
-                await self._release([message], max(0, min(seconds, MAX_VISIBILITY_SECONDS)))
+            seconds = hide_failed(self.failure_backoff, message)
+            if seconds is not None:
+                await self._release([message], seconds)
             else:
                 self.held.pop(message.receipt_handle, None)
             return False

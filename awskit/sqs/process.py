@@ -13,9 +13,9 @@ left over after botocore's and the session's [RetryPolicy][awskit.RetryPolicy] a
 never ends the loop: it is logged, the worker backs off by the policy's backoff and goes on.
 Anything else (the queue is gone, access is denied) stops every worker and is raised.
 
-The decisions are plain functions (:func:`extension`, :func:`transient`, :func:`group_of`,
-:func:`judge_deletes`), apart from the threads and the requests; ``awskit.aio``'s consumer
-takes the same ones.
+The decisions are plain functions (``extension``, ``transient``, ``group_of``,
+``judge_deletes``, ``hide_failed``), apart from the threads and the requests;
+``awskit.aio``'s consumer takes the same ones.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ __all__ = [
     "check_run",
     "extension",
     "group_of",
+    "hide_failed",
     "judge_deletes",
     "run",
     "transient",
@@ -85,13 +86,23 @@ def extension(now: float, received_at: float, hidden_until: float, timeout: int)
     return seconds if seconds > 0 else None
 
 
+def hide_failed(
+    failure_backoff: Callable[[int], int] | None, message: MessageBase[Any]
+) -> int | None:
+    """Seconds to hide a message whose handler failed (``failure_backoff`` of its receive
+    count, within 0 to 12 hours), or ``None`` to leave it to its visibility timeout."""
+    if failure_backoff is None:
+        return None
+    return max(0, min(int(failure_backoff(message.receive_count)), MAX_VISIBILITY_SECONDS))
+
+
 def group_of(message: MessageBase[Any], fifo: bool) -> str | None:
     """The message group that orders ``message``, or ``None`` on a standard queue."""
     return message.group_id if fifo else None
 
 
 class Deleted(NamedTuple):
-    """What a consumer's delete of handled messages came to (see :func:`judge_deletes`)."""
+    """What a consumer's delete of handled messages came to (see ``judge_deletes``)."""
 
     #: Handled and deleted: counted ``succeeded``.
     succeeded: list[Any]
@@ -377,9 +388,9 @@ class _Consumer(Generic[T]):
                 exc_info=True,
             )
             self.count("failed")
-            if self.failure_backoff is not None:
-                seconds = int(self.failure_backoff(message.receive_count))
-                self.heartbeat.release([message], max(0, min(seconds, MAX_VISIBILITY_SECONDS)))
+            seconds = hide_failed(self.failure_backoff, message)
+            if seconds is not None:
+                self.heartbeat.release([message], seconds)
             else:
                 self.heartbeat.drop([message])
             return False
