@@ -35,6 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
+from .._session import MIN_POOL
 from .blocks import (
     BLOCK_SIZE,
     GIB,
@@ -152,7 +153,17 @@ class EBS:
             for limiter in limiters:
                 limiter.throttled()
 
-    def _limiter(self, concurrency: int) -> Limiter:
+    def _flow(self, concurrency: int | None) -> tuple[int, Limiter]:
+        """Workers and the limiter of one transfer: adaptive by default, pinned at ``N``."""
+        if concurrency is None:
+            config: Any = self.client.meta.config
+            pool = int(config.max_pool_connections or MIN_POOL)
+            start = min(self._session.max_concurrency, pool)
+            return pool, self._limiter(pool, initial=start)
+        workers = _concurrency(concurrency, self._session.max_concurrency)
+        return workers, self._limiter(workers)
+
+    def _limiter(self, concurrency: int, *, initial: int | None = None) -> Limiter:
         if not self._hooked:
             with self._hook_lock:
                 if not self._hooked:
@@ -160,7 +171,12 @@ class EBS:
                         "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
                     )
                     self._hooked = True
-        limiter = Limiter(concurrency)
+        # An adaptive limiter cuts at most once per round trip; a pinned one as before.
+        limiter = (
+            Limiter(concurrency)
+            if initial is None
+            else Limiter(concurrency, initial=initial, window=None)
+        )
         with self._hook_lock:
             self._active.add(limiter)
         return limiter
@@ -349,7 +365,7 @@ class EBS:
         encrypted: bool = False,
         kms_key_arn: str | None = None,
         timeout_minutes: int | None = None,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         skip_zero_blocks: bool = True,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
@@ -359,10 +375,14 @@ class EBS:
         """Upload an image (path, block device or binary stream) as a new snapshot.
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
-        of sparse files are not even read), and put by ``concurrency`` workers (16 by
-        default; the session's connection pool keeps at least 64) with at most
-        ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
-        the image size rounded up to whole GiB; a stream of unknown length needs it.
+        of sparse files are not even read), and put concurrently with at most twice as
+        many blocks in memory as requests in flight. By default the number in flight
+        finds itself ([Controller][awskit._flow.Controller]): it starts at the
+        session's ``max_concurrency`` (16), grows towards the connection pool (64) while
+        blocks land at a steady latency, and backs off on throttling and rising
+        latency; ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
+        ``volume_size`` defaults to the image size rounded up to whole GiB; a stream of
+        unknown length needs it.
         The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
         ``wait=True`` then waits for EC2 to report it ``completed``.
         ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
@@ -394,7 +414,8 @@ class EBS:
             print(snap.snapshot_id, snap.blocks_written)
             ```
         """
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        if concurrency is not None:
+            _concurrency(concurrency, self._session.max_concurrency)
         fd: int | None = None
         stream: IO[bytes] | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -450,7 +471,7 @@ class EBS:
                 if fd is not None
                 else plan_stream(stream, limit=volume_size * GIB)  # type: ignore[arg-type]
             )
-            limiter = self._limiter(workers)
+            workers, limiter = self._flow(concurrency)
             try:
                 writer = self._start(request, limiter, rerun=client_token is not None)
             except BaseException:
@@ -473,6 +494,7 @@ class EBS:
                             volume_blocks=block_count(volume_size),
                         ),
                         concurrency=workers,
+                        limiter=limiter,
                         total_bytes=total,
                         progress=progress,
                     )
@@ -613,7 +635,7 @@ class EBS:
         self,
         snapshot_id: str,
         dest: str | os.PathLike[str],
-        concurrency: int = 16,
+        concurrency: int | None = None,
         verify: bool = True,
         progress: Callable[[int, int], None] | None = None,
         *,
@@ -621,9 +643,10 @@ class EBS:
     ) -> DownloadResult:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
-        Lists every block over every page, fetches them with ``concurrency`` workers (16
-        by default; the session's connection pool keeps at least 64) from the first
-        page on, checks each against its SHA256 (``verify``; a corrupt block is fetched
+        Lists every block over every page, fetches them concurrently from the first page
+        on (as many in flight as the shared controller finds best, from the session's
+        ``max_concurrency`` up to the connection pool; ``concurrency=N`` pins it),
+        checks each against its SHA256 (``verify``; a corrupt block is fetched
         again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
         a failed download never leaves a half-written file under ``dest``, and the new
@@ -642,12 +665,13 @@ class EBS:
             print(result.blocks, result.bytes_written)
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        if concurrency is not None:
+            _concurrency(concurrency, self._session.max_concurrency)
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
         device = check_dest(target)
-        limiter = self._limiter(workers)
+        workers, limiter = self._flow(concurrency)
         try:
             retrier = self._retrier(limiter)
             with snapshot_errors(snapshot_id):
@@ -662,6 +686,7 @@ class EBS:
                     device=device,
                     size=length,
                     concurrency=workers,
+                    limiter=limiter,
                     verify=verify,
                     progress=progress,
                 )
