@@ -153,6 +153,18 @@ class EBS:
             for limiter in limiters:
                 limiter.throttled()
 
+    @staticmethod
+    def _block_throttled(response: Any = None, **_: Any) -> bool | None:
+        # A throttled block request is handed straight back to the transfer's Retrier
+        # (False: botocore does not retry it), which cuts its limiter, frees the slot,
+        # and tries again after the RetryPolicy's short backoff once the limiter lets it.
+        # botocore's own retry would hold the slot through a sleep of up to a second,
+        # longer than the whole transfer takes at the right concurrency.
+        if response is None:
+            return None
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        return False if code in THROTTLING_CODES else None
+
     def _flow(self, concurrency: int | None) -> tuple[int, Limiter]:
         """Workers and the limiter of one transfer: adaptive by default, pinned at ``N``."""
         if concurrency is None:
@@ -167,9 +179,17 @@ class EBS:
         if not self._hooked:
             with self._hook_lock:
                 if not self._hooked:
-                    self.client.meta.events.register(
+                    events = self.client.meta.events
+                    events.register(
                         "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
                     )
+                    handler: Any = self._block_throttled
+                    for operation in ("PutSnapshotBlock", "GetSnapshotBlock"):
+                        events.register_first(
+                            f"needs-retry.ebs.{operation}",
+                            handler,
+                            unique_id=f"awskit-ebs-block-{operation}",
+                        )
                     self._hooked = True
         # An adaptive limiter cuts at most once per round trip; a pinned one as before.
         limiter = (
