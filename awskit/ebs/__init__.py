@@ -264,7 +264,7 @@ class EBS:
         # No "fresh snapshot" grace here: a ResourceNotFoundException from StartSnapshot
         # (a missing parent or key) is final.
         with snapshot_errors(None):
-            response = self._retrier(limiter).run(lambda: self.client.start_snapshot(**request))
+            response = self._retrier().run(lambda: self.client.start_snapshot(**request))
         retrier = self._retrier(limiter, time.monotonic())
         snapshot_id = response["SnapshotId"]
         status = str(response.get("Status") or "pending")

@@ -66,9 +66,9 @@ class _Tracker:
 
 
 class _Pool:
-    """A thread pool holding at most ``2 x limit`` blocks (queued or in flight), where
-    ``limit`` is the limiter's current one (else ``workers``); the first failure stops
-    feeding. Blocks in memory follow what the network takes, not the pool's size."""
+    """A thread pool holding at most ``2 x workers`` blocks (queued or in flight), fewer
+    while the limiter allows fewer requests in flight (``4 x limit``); the first failure
+    stops feeding."""
 
     def __init__(self, workers: int, limiter: Limiter | None = None) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awskit-ebs")
@@ -79,8 +79,12 @@ class _Pool:
         self.error: BaseException | None = None
 
     def _room(self) -> int:
-        limit = self._workers if self._limiter is None else min(self._limiter.limit, self._workers)
-        return 2 * max(1, limit)
+        if self._limiter is None or self._limiter.limit >= self._workers:
+            return 2 * self._workers
+        # Twice what the limiter may allow one round trip later (it can double a round
+        # trip while it grows): the reading thread, starved of the GIL by busy workers,
+        # must already be ahead when the limit rises.
+        return min(2 * self._workers, 4 * max(1, self._limiter.limit))
 
     def submit(self, work: Callable[[], None]) -> bool:
         """Queue ``work`` once a slot is free; ``False`` once something has failed."""
