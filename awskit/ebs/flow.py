@@ -40,7 +40,6 @@ from .._retry import RETRYABLE_CODES, RetryPolicy, is_throttle
 __all__ = [
     "FRESH_SNAPSHOT_SECONDS",
     "RETRY_BUDGET_SECONDS",
-    "THROTTLE_ATTEMPTS",
     "Limiter",
     "Retrier",
     "retry_reason",
@@ -51,8 +50,6 @@ log = logger("awskit.ebs")
 
 #: A snapshot this young may still answer ResourceNotFoundException (eventual consistency).
 FRESH_SNAPSHOT_SECONDS = 180.0
-#: Tries of a block throttled under a limiter, per RetryPolicy attempt (botocore's three).
-THROTTLE_ATTEMPTS = 3
 #: The time every retry of one transfer shares, backoffs included.
 RETRY_BUDGET_SECONDS = 900.0
 
@@ -148,7 +145,6 @@ class Retrier:
     def run(self, call: Callable[[], T]) -> T:
         """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
         attempt = 1
-        throttles = 0
         while True:
             latency: float | None = None
             try:
@@ -162,34 +158,24 @@ class Retrier:
             except Exception as exc:
                 age = None if self.started_at is None else self._clock() - self.started_at
                 reason = retry_reason(exc, age)
-                # Throttled block requests come here without botocore's retries (see
-                # EBS._block_throttled): their tries are counted apart, as many as
-                # botocore's and the policy's would have made together.
-                throttled = reason == "throttle"
-                if throttled:
-                    throttles += 1
                 if (
                     reason is None
-                    or (not throttled and attempt >= self.policy.max_attempts)
-                    or throttles >= THROTTLE_ATTEMPTS * self.policy.max_attempts
+                    or attempt >= self.policy.max_attempts
                     or self.spent() >= self.budget
                 ):
                     raise
+                throttled = reason == "throttle" and self.limiter is not None
                 if throttled and self.limiter is not None:
                     self.limiter.throttled()
-                if not throttled:
-                    delay = self.policy.backoff(attempt)
-                elif self.limiter is not None:
-                    # The limiter is the backoff that matters: the wait stays short.
-                    delay = self.policy.backoff(min(throttles, 4))
-                else:
-                    delay = self.policy.backoff(throttles)
+                # Throttled block requests come here without botocore's retries (see
+                # EBS._block_throttled); the limiter, now cut, is the backoff that
+                # matters, so the wait for a slot stays short.
+                delay = self.policy.backoff(min(attempt, 3) if throttled else attempt)
                 with self._lock:
                     self._slept += delay
                     self.retries += 1
                 self.policy.sleep(delay)
-                if not throttled:
-                    attempt += 1
+                attempt += 1
                 continue
             if self.limiter is not None:
                 self.limiter.succeeded(latency)
