@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._errors import InvalidInput, PartialFailure, aws_errors, translate_any
+from .._fastwrite import marked
 from .._flow import Aimd
 from .._retry import classify
 from .codec import item_size, key_of
@@ -201,7 +202,7 @@ class BatchWriter(Generic[T]):
             started = time.monotonic()
             try:
                 response = table.client.batch_write_item(
-                    RequestItems={table.name: cast(Any, [w.request for w in writes])}
+                    **marked({"RequestItems": {table.name: [w.request for w in writes]}})
                 )
             except Exception as exc:
                 if classify(exc) == "throttle":

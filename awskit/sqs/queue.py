@@ -40,6 +40,7 @@ from .models import (
     SendResult,
     T,
 )
+from .sender import fast_batch
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -386,7 +387,7 @@ class Queue(Generic[T]):
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
             request: list[Any] = [{"Id": entry.id, **entry.request} for entry in left]
-            answer = self.client.send_message_batch(QueueUrl=self.url, Entries=request)
+            answer = self.client.send_message_batch(**fast_batch(self.client, self.url, request))
             retry: dict[str, _Entry] = {entry.id: entry for entry in left}
             for ok in answer.get("Successful", []):
                 entry = by_id[ok["Id"]]
