@@ -9,13 +9,21 @@ simulation's, so nothing here waits or depends on the machine's speed.
 from __future__ import annotations
 
 import heapq
+import io
+import random
 import threading
+from collections import Counter
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import awskit
 from awskit._flow import Aimd, Controller
+from awskit.ebs import BLOCK_SIZE
 from awskit.ebs.flow import Limiter
+from tests.conftest import make_session
+from tests.ebs_strict import StrictEBS
 
 
 class Clock:
@@ -195,3 +203,41 @@ def test_ebs_limiter_is_the_shared_controller() -> None:
     for _ in range(16):
         adaptive.succeeded(0.05)
     assert adaptive.limit == 32
+
+
+# -- EBS with default settings against a throttling server ---------------------------------
+
+
+def test_default_upload_and_download_find_a_throttling_servers_limit(
+    fast_retry: awskit.RetryPolicy, tmp_path: Path
+) -> None:
+    with StrictEBS(concurrency_limit=4, latency=0.005) as server:
+        aws = make_session(server.url, fast_retry)
+        requests: Counter[str] = Counter()
+
+        def count(event_name: str, **_: object) -> None:
+            requests[event_name.rsplit(".", 1)[-1]] += 1
+
+        aws.ebs.client.meta.events.register("before-send.ebs", count)
+        image = random.Random(7).randbytes(40 * BLOCK_SIZE).replace(b"\0", b"\1")
+        snap = aws.ebs.upload(io.BytesIO(image))  # default: adaptive, starting at 16
+        out = tmp_path / "out.img"
+        aws.ebs.download(snap.snapshot_id, out, size=len(image))
+    assert out.read_bytes() == image
+    assert server.max_in_flight <= 4
+    throttled = [r for r in server.rejected if r[1] == "RequestThrottledException"]
+    assert throttled  # it did start above the limit ...
+    # ... and came down: most requests went through the first time.
+    assert len(throttled) < requests["PutSnapshotBlock"] + requests["GetSnapshotBlock"] // 2
+
+
+def test_concurrency_n_still_pins_the_number_in_flight(
+    fast_retry: awskit.RetryPolicy,
+) -> None:
+    with StrictEBS(latency=0.02) as server:
+        aws = make_session(server.url, fast_retry)
+        image = random.Random(8).randbytes(24 * BLOCK_SIZE).replace(b"\0", b"\1")
+        aws.ebs.upload(io.BytesIO(image), concurrency=3)
+        assert server.max_in_flight <= 3
+        aws.ebs.upload(io.BytesIO(image))
+        assert server.max_in_flight > 3  # the default finds more room than that

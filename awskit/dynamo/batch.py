@@ -63,9 +63,10 @@ class _Write:
 class BatchWriter(Generic[T]):
     """Buffered, concurrent, lossless batch writes to one table; use it as a context manager.
 
-    Flushes every 25 writes (or 16 MB), with up to the session's ``max_concurrency``
-    batches in flight. Conditions and the version field do not apply: ``BatchWriteItem``
-    takes none.
+    Flushes every 25 writes (or 16 MB); as many batches in flight as the shared
+    controller finds best, from the session's ``max_concurrency`` up to the connection
+    pool (``max_concurrency=N`` pins it at ``N``). Conditions and the version field do
+    not apply: ``BatchWriteItem`` takes none.
 
     Raises (on exit, or from :meth:`flush`):
         PartialFailure: ``.failed`` lists exactly the items (puts) and keys (deletes) not
