@@ -2,8 +2,8 @@
 
 Additive increase, multiplicative decrease (AIMD), as TCP finds a link's capacity:
 
-* it starts at ``initial`` and, until the first sign of congestion, adds one request per
-  success ("slow start": the limit doubles every round trip);
+* it starts at ``initial`` and, until the first sign of congestion, adds two requests per
+  success ("slow start": the limit triples every round trip);
 * then it adds ``1 / limit`` per success (one more request per round trip);
 * throttling multiplies the limit by ``decrease`` (0.7), at most once per ``window``
   seconds (a default of one smoothed round trip), so that sixteen workers throttled by the
@@ -32,12 +32,16 @@ from types import TracebackType
 
 from ._errors import InvalidInput, logger
 
-__all__ = ["DEFAULT_WINDOW", "Aimd", "Controller"]
+__all__ = ["DEFAULT_WINDOW", "SLOW_START_STEP", "Aimd", "Controller"]
 
 log = logger("awskit.flow")
 
 #: Seconds between two cuts while no latency has been measured yet.
 DEFAULT_WINDOW = 0.1
+#: Requests added per success before the first sign of congestion: 2 triples the limit
+#: every round trip, so a transfer reaches a 64-connection pool from 16 in two round
+#: trips (bulk transfers are often only a few round trips long).
+SLOW_START_STEP = 2.0
 #: Weight of the newest latency in the smoothed latency.
 _SMOOTHING = 0.2
 
@@ -134,7 +138,7 @@ class Aimd:
         if self._limit >= self.maximum:
             return False
         before = int(self._limit)
-        step = 1.0 if self._slow_start else 1.0 / self._limit
+        step = SLOW_START_STEP if self._slow_start else 1.0 / self._limit
         self._limit = min(float(self.maximum), self._limit + step)
         return int(self._limit) > before
 
