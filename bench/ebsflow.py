@@ -8,10 +8,10 @@ child process (so serving does not share the client's GIL), in two scenarios:
 * throttling (``RequestThrottledException``) beyond 12 blocks in flight per snapshot, as
   AWS throttles per snapshot.
 
-A 64 MiB image is uploaded by hand-tuned boto3 thread pools of 8, 16, 32 and 64 threads
-(the best of them is the peer), by ``aws.ebs.upload`` with default settings, and by
-``aws.ebs.upload(concurrency=16)`` (the fixed 16 that was the default before the
-controller). Runs are interleaved; the median of each is kept.
+A 64 MiB image is uploaded, then downloaded, by hand-tuned boto3 thread pools of 8, 16,
+32 and 64 threads (the best of them is the peer), by ``aws.ebs.upload``/``download`` with
+default settings, and with ``concurrency=16`` (the fixed 16 that was the default before
+the controller). Runs are interleaved; the median of each is kept.
 
 Run: ``python -m bench --only ebsflow`` (or ``python -m bench.ebsflow [--quick]``).
 """
@@ -29,7 +29,7 @@ from typing import Any
 from botocore.config import Config
 
 from bench._common import ROOT, dummy_session, interleaved
-from bench.ebs import MIB, _awskit, _image, upload_threads
+from bench.ebs import MIB, _awskit, _image, download_loop, upload_threads
 
 POOLS = [8, 16, 32, 64]
 
@@ -73,25 +73,11 @@ def strict_server(limit: int | None) -> Iterator[str]:
             child.stdout.close()
 
 
-def _scenario(image: Path, limit: int | None, repeat: int) -> list[dict[str, object]]:
-    with strict_server(limit) as url:
-        clients = {n: _boto3_client(url, pool=n) for n in POOLS}
-        aws = _awskit(url)
-        fixed = _awskit(url)
-        runs = [
-            *(lambda n=n: upload_threads(clients[n], image, n) for n in POOLS),  # type: ignore[misc]
-            lambda: aws.ebs.upload(image),
-            lambda: fixed.ebs.upload(image, concurrency=16),
-        ]
-        for run in runs:
-            run()  # warm connections and models on every path
-        times = interleaved(runs, repeat)
-    pools = dict(zip(POOLS, times[: len(POOLS)], strict=True))
+def _rows(
+    operation: str, pools: dict[int, float], ours: float, fixed16: float
+) -> list[dict[str, object]]:
     best = min(pools, key=lambda n: pools[n])
-    ours, fixed16 = times[len(POOLS)], times[len(POOLS) + 1]
-    where = "no limit" if limit is None else f"throttled beyond {limit} in flight"
     shown = ", ".join(f"{n}: {pools[n]:.2f} s" for n in POOLS)
-    operation = f"upload {image.stat().st_size // MIB} MiB, 50 ms a block, {where}"
     return [
         {
             "operation": operation,
@@ -108,6 +94,37 @@ def _scenario(image: Path, limit: int | None, repeat: int) -> list[dict[str, obj
             "note": "awskit default settings; target <= 1.00x (never slower than before)",
         },
     ]
+
+
+def _scenario(image: Path, limit: int | None, repeat: int) -> list[dict[str, object]]:
+    where = "no limit" if limit is None else f"throttled beyond {limit} in flight"
+    label = f"{image.stat().st_size // MIB} MiB, 50 ms a block, {where}"
+    out = image.with_suffix(".out")
+    with strict_server(limit) as url:
+        clients = {n: _boto3_client(url, pool=n) for n in POOLS}
+        aws = _awskit(url)
+        fixed = _awskit(url)
+        uploads = [
+            *(lambda n=n: upload_threads(clients[n], image, n) for n in POOLS),  # type: ignore[misc]
+            lambda: aws.ebs.upload(image),
+            lambda: fixed.ebs.upload(image, concurrency=16),
+        ]
+        for run in uploads:
+            run()  # warm connections and models on every path
+        up = interleaved(uploads, repeat)
+        snapshot_id = aws.ebs.upload(image).snapshot_id
+        downloads = [
+            *(lambda n=n: download_loop(clients[n], snapshot_id, out, n) for n in POOLS),  # type: ignore[misc]
+            lambda: aws.ebs.download(snapshot_id, out),
+            lambda: fixed.ebs.download(snapshot_id, out, concurrency=16),
+        ]
+        for run in downloads:
+            run()
+        down = interleaved(downloads, repeat)
+    n = len(POOLS)
+    return _rows(
+        f"upload {label}", dict(zip(POOLS, up[:n], strict=True)), up[n], up[n + 1]
+    ) + _rows(f"download {label}", dict(zip(POOLS, down[:n], strict=True)), down[n], down[n + 1])
 
 
 def run(quick: bool = False) -> list[dict[str, object]]:

@@ -695,7 +695,8 @@ class EBS:
         try:
             retrier = self._retrier(limiter)
             with snapshot_errors(snapshot_id):
-                volume_size, pages = self._block_pages(snapshot_id, retrier)
+                # The listing's latency is not a block's: it must not teach the limiter.
+                volume_size, pages = self._block_pages(snapshot_id, self._retrier())
                 length = volume_size * GIB if size is None else size
                 return read_all(
                     self.client,
