@@ -64,6 +64,7 @@ __all__ = [
     "failure_reason",
     "from_botocore",
     "logger",
+    "note_operation",
     "register_secrets",
     "scrub",
     "translate",
@@ -103,6 +104,18 @@ class AwskitError(Exception):
             f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
             f"operation={self.operation!r}, request_id={self.request_id!r})"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other constructor arguments (InvalidInput's field and reason):
+        # rebuild from the state, so errors cross process pools and pickles intact.
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AwskitError], args: tuple[Any, ...], state: dict[str, Any]) -> AwskitError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class NotFound(AwskitError):
@@ -326,15 +339,40 @@ def translate(exc: ClientError) -> AwskitError:
     return AwskitError(message, **kwargs)
 
 
+#: Members of an S3 signature error that echo what was signed: dropped whole.
+_ECHOED = frozenset(
+    {"StringToSign", "StringToSignBytes", "CanonicalRequest", "CanonicalRequestBytes",
+     "SignatureProvided", "AWSAccessKeyId"}
+)  # fmt: skip
+
+
 def _scrub_in_place(exc: BaseException) -> None:
     """Scrub the original exception too: it stays reachable as ``__cause__`` in tracebacks."""
     if isinstance(exc, ClientError):
         error = cast("dict[str, Any] | None", exc.response.get("Error"))
         if isinstance(error, dict):
-            for key in ("Message", "message"):
-                if isinstance(error.get(key), str):
-                    error[key] = scrub(error[key])
+            for key, value in list(error.items()):
+                if key in _ECHOED:
+                    error[key] = "<redacted>"
+                elif isinstance(value, str):
+                    error[key] = scrub(value)
     exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
+
+
+_calling = threading.local()
+
+
+def note_operation(model: Any = None, **_: Any) -> None:
+    """botocore ``before-call`` handler: remember the operation this thread is calling.
+
+    Transport errors do not carry the operation they broke; :func:`translate_any` names it
+    from here when the caller did not.
+    """
+    _calling.operation = getattr(model, "name", None)
+
+
+def _current_operation() -> str | None:
+    return cast("str | None", getattr(_calling, "operation", None))
 
 
 _TRANSPORT_ERRORS = (HTTPClientError, BotocoreConnectionError, IncompleteReadError)
@@ -349,6 +387,7 @@ def translate_any(exc: BaseException, operation: str | None = None) -> BaseExcep
         return exc
     if isinstance(exc, ClientError):
         return translate(exc)
+    operation = operation or _current_operation()
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)) or _is_urllib3_timeout(exc):
         _scrub_in_place(exc)
         kind = "connect" if isinstance(exc, ConnectTimeoutError) else "read"

@@ -8,6 +8,7 @@ credentials, so a stray request can never reach real AWS with real ones.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,53 @@ def reset(url: str) -> None:
         pass
 
 
+_receive_lock = threading.Lock()
+_receiving = threading.local()
+
+
+def _atomic_sqs_receives() -> None:
+    """Make moto hand each SQS message to one ``ReceiveMessage`` at a time.
+
+    moto checks that a message is visible and marks it received without a lock, so two
+    receives served at once by its threaded server can both take the same message: a
+    standard queue delivering it twice within its visibility timeout, a FIFO queue giving
+    one group to two consumers. SQS does neither, and awskit's concurrent consumer
+    (``Queue.process``) handled messages twice on the embedded endpoint. One lock around
+    each receive fixes it; a long poll lets go of it while it waits.
+    """
+    from moto.sqs import models
+
+    receive = getattr(models.SQSBackend, "receive_message", None)
+    wait = getattr(models.Queue, "wait_for_messages", None)
+    if receive is None or wait is None or getattr(receive, "_awskit_atomic", False):
+        # Patched already, or a moto whose internals moved: serve as moto does.
+        return
+
+    def receive_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _receive_lock:
+            _receiving.held = True
+            try:
+                return receive(self, *args, **kwargs)
+            finally:
+                _receiving.held = False
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        if not getattr(_receiving, "held", False):
+            wait(self, timeout)
+            return
+        _receiving.held = False
+        _receive_lock.release()
+        try:
+            wait(self, timeout)
+        finally:
+            _receive_lock.acquire()
+            _receiving.held = True
+
+    receive_message._awskit_atomic = True  # type: ignore[attr-defined]
+    models.SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+    models.Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
+
+
 class LocalEndpoint:
     """moto's ``ThreadedMotoServer`` on 127.0.0.1; ``url`` is set once started."""
 
@@ -45,6 +93,7 @@ class LocalEndpoint:
                 "The embedded AWS endpoint needs moto's server: pip install 'awskit[local]'",
                 code="MissingExtra",
             ) from exc
+        _atomic_sqs_receives()
         self._server: Any = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.url = ""
 

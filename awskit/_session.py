@@ -18,7 +18,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._errors import InvalidInput, aws_errors, register_secrets
+from ._errors import InvalidInput, aws_errors, note_operation, register_secrets
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -183,6 +183,7 @@ class Session:
                         endpoint_url=self.endpoint_url,
                         config=self.botocore_config(),
                     )
+                client.meta.events.register("before-call", note_operation)
                 self._remember_secrets()
                 self._clients[service_name] = client
             return client

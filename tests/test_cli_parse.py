@@ -14,8 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import awskit
+from awskit.cli._app import plain_message, reflow
 from awskit.cli._parse import (
     parse_condition,
+    parse_key_spec,
     parse_pairs,
     parse_s3_url,
     parse_value,
@@ -172,3 +174,59 @@ def test_block_ranges(indexes: list[int], text: str) -> None:
     from awskit.cli._ebs import _ranges
 
     assert _ranges(indexes) == text
+
+
+# -- key attributes, error pages, help text ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id:N", ("id", "N")),
+        ("username:S", ("username", "S")),
+        ("blob:b", ("blob", "B")),
+        ("username", ("username", "S")),
+        ("a:b:N", ("a:b", "N")),
+    ],
+)
+def test_key_spec(text: str, expected: tuple[str, str]) -> None:
+    assert parse_key_spec(text, "hash_key") == expected
+
+
+@pytest.mark.parametrize("text", ["id:X", ":N", "id:", "id:NN"])
+def test_bad_key_spec_names_the_field(text: str) -> None:
+    with pytest.raises(awskit.InvalidInput) as caught:
+        parse_key_spec(text, "range_key")
+    assert caught.value.field == "range_key"
+
+
+MOTO_500 = (
+    "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+    "<h1>Internal Server Error</h1>\n<p>The server encountered an internal error.</p>\n"
+)
+
+
+def test_an_html_page_becomes_its_title() -> None:
+    assert plain_message(MOTO_500, 500) == (
+        "HTTP 500 Internal Server Error (an HTML page, not an AWS error)"
+    )
+    assert plain_message("<html><body>Bad Gateway</body></html>", 502) == (
+        "HTTP 502 (an HTML page, not an AWS error)"
+    )
+    # Text that merely mentions a comparison is not a page.
+    assert plain_message("Invalid KeyConditionExpression: a < b\nnear 'b'") == (
+        "Invalid KeyConditionExpression: a < b near 'b'"
+    )
+
+
+@given(st.text(), st.sampled_from(["", "<html>", "<!DOCTYPE html><title>", "<p>"]))
+def test_a_plain_message_is_one_line(text: str, page: str) -> None:
+    line = plain_message(page + text, 500)
+    assert line == " ".join(line.split())
+    if page:
+        assert line.startswith("HTTP 500") and line.endswith("(an HTML page, not an AWS error)")
+
+
+def test_reflow_joins_wrapped_lines_and_keeps_paragraphs_and_lists() -> None:
+    text = "First line\n    goes on.\n\n    - one\n    - two\n\n    Example: x"
+    assert reflow(text) == "First line goes on.\n\n- one\n- two\n\nExample: x"

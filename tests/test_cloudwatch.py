@@ -15,6 +15,7 @@ from botocore.stub import ANY, Stubber
 
 import awskit
 from awskit._local import DUMMY_CREDENTIALS
+from awskit._paging import Cursor
 from awskit.cloudwatch import (
     Alarm,
     AlarmHistoryItem,
@@ -197,7 +198,8 @@ def test_alarms_limit_and_resume_token(stub: Stubber, offline: awskit.Session) -
     )
     listed = offline.cloudwatch.alarms(limit=2)
     assert [a.name for a in listed] == ["a0", "a1"]
-    assert listed.next_token == (0, "t1")
+    # Stopped inside the page: resuming must read that page again from a2, not skip it.
+    assert listed.next_token == Cursor(None, 2)
 
 
 # -- many alarms ------------------------------------------------------------------------------

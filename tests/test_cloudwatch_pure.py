@@ -306,28 +306,13 @@ def test_math_and_composite_rules() -> None:
         ),
         (
             "threshold_metric_id",
-            {
-                **base,
-                "comparison": "LessThanLowerThreshold",
-                "threshold_metric_id": "zz",
-                "metrics": [MetricQuery(id="a", **metric)],
-            },
+            {**base, "threshold": 1, "threshold_metric_id": "b", "metrics": two_returning},
         ),
     ]
     for field, kwargs in cases:
         with pytest.raises(awskit.InvalidInput) as info:
             MetricMathAlarm(**kwargs)
         assert info.value.field == field, kwargs
-    band = MetricMathAlarm(
-        **{**base, "comparison": "LessThanLowerOrGreaterThanUpperThreshold"},
-        threshold_metric_id="band",
-        metrics=[
-            MetricQuery(id="a", **metric, return_data=True),
-            MetricQuery(id="band", expression="ANOMALY_DETECTION_BAND(a, 2)", return_data=False),
-        ],
-    )
-    assert band.to_request()["ThresholdMetricId"] == "band"
-    assert "Threshold" not in band.to_request()
 
     for field, query in [
         ("metric_name", {"id": "a"}),

@@ -434,7 +434,7 @@ def test_moto_query_scan_get_and_batch_get_equal_with_and_without(aws: awskit.Se
                 "sk": i,
                 "blob": bytes([i]) * 3,
                 "blobs": {b"a", bytes([i])},
-                "price": 0.1 * i if i else 1e100,
+                "price": 0.1 * i if i else 10**100,
                 "tags": {"x", f"t{i}"},
                 "nested": {"list": [i, None, True, {"deep": b"\x00"}]},
             }

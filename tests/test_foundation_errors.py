@@ -292,3 +292,20 @@ def test_configuration_errors_explain_themselves() -> None:
     assert "AWS_PROFILE" in str(exc_info.value)
     assert isinstance(exc_info.value.__cause__, NoCredentialsError)
     assert from_botocore(NoRegionError()).code == "NoRegion"
+
+
+def test_every_error_pickles_with_its_fields() -> None:
+    import pickle
+
+    errors: list[awskit.AwskitError] = [
+        awskit.InvalidInput("limit", "must not be negative"),
+        awskit.NotFound("gone", code="NoSuchKey", operation="GetObject", request_id="r-1"),
+        awskit.PartialFailure("2 left", failed=["a", "b"], code="PartialFailure"),
+        awskit.Timeout("late", code="Timeout", operation="GetItem"),
+    ]
+    for error in errors:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert (str(back), repr(back)) == (str(error), repr(error))
+    assert pickle.loads(pickle.dumps(errors[0])).field == "limit"
+    assert pickle.loads(pickle.dumps(errors[2])).failed == ["a", "b"]

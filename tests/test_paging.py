@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import awskit
-from awskit._paging import Page, Paged, from_paginator, token_pages
+from awskit._paging import Cursor, Page, Paged, from_paginator, token_pages
 
 
 def pages_of(sizes: list[int]) -> tuple[list[list[int]], Any]:
@@ -96,3 +96,69 @@ def test_from_paginator_against_moto(aws: awskit.Session) -> None:
     rest = list(Paged(fetch, start_token=paged.next_token))
     names = sorted(url.rsplit("/", 1)[1] for url in [*first.items, *rest])
     assert names == [f"page-{i}" for i in range(7)]
+
+
+def pages_with_keys(sizes: list[int]) -> tuple[list[int], Any]:
+    """Pages of a listing whose API resumes after any item (DynamoDB's ExclusiveStartKey)."""
+    everything = list(range(sum(sizes)))
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+
+    def fetch(token: Any) -> Page[int]:
+        after = -1 if token is None else token["after"]
+        # The page that would follow ``after``: from the next page boundary, like AWS.
+        first = after + 1
+        ends = [s + n for s, n in zip(starts, sizes, strict=True) if s + n > first]
+        end = ends[0] if ends else first
+        items = everything[first:end]
+        nxt = {"after": end - 1} if end < len(everything) else None
+        return Page(items, nxt, [{"after": x} for x in items])
+
+    return everything, fetch
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=8),
+    limit=st.none() | st.integers(min_value=0, max_value=40),
+    stop=st.integers(min_value=0, max_value=40),
+    keyed=st.booleans(),
+)
+def test_resume_token_resumes_right_after_the_last_item_handed_out(
+    sizes: list[int], limit: int | None, stop: int, keyed: bool
+) -> None:
+    if keyed:
+        everything, fetch = pages_with_keys(sizes)
+    else:
+        pages, (fetch, _) = pages_of(sizes)
+        everything = [x for page in pages for x in page]
+    paged = Paged(fetch, limit=limit)
+    handed = [x for _, x in zip(range(stop), paged, strict=False)]
+    wanted = everything if limit is None else everything[:limit]
+    assert handed == wanted[:stop]
+    token = paged.next_token
+    # None is "nothing left" once anything was read, and "from the start" before that.
+    exhausted = token is None and bool(handed)
+    rest = [] if exhausted else list(Paged(fetch, start_token=token))
+    # Nothing skipped, nothing repeated: the two runs together are the whole listing.
+    assert handed + rest == everything
+
+
+@given(sizes=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=6))
+def test_reading_page_by_page_resumes_after_the_last_page_read(sizes: list[int]) -> None:
+    pages, (fetch, _) = pages_of(sizes)
+    everything = [x for page in pages for x in page]
+    paged = Paged(fetch)
+    read: list[int] = []
+    for page in paged.pages():
+        read.extend(page.items)
+        break
+    rest = [] if paged.next_token is None else list(Paged(fetch, start_token=paged.next_token))
+    assert read + rest == everything
+
+
+def test_a_cursor_inside_a_page_reads_that_page_again() -> None:
+    _, (fetch, calls) = pages_of([3, 3])
+    paged = Paged(fetch)
+    assert [next(paged), next(paged)] == [0, 1]
+    assert paged.next_token == Cursor(None, 2)
+    assert list(Paged(fetch, start_token=paged.next_token)) == [2, 3, 4, 5]
+    assert calls[-2:] == [None, "1"]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import string
 import struct
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.sqs.models import Message as MotoMessage
 
+import awskit
 from awskit import InvalidInput
+from awskit.sqs import OutgoingMessage
 from awskit.sqs.codec import (
     MAX_BATCH_BYTES,
     check_queue_name,
@@ -188,3 +191,118 @@ def test_fifo_batches_never_put_two_of_a_group_together_and_keep_group_order(
     for group in set(g for g, _ in items):
         order = [index for index, (g, _) in flat if g == group]
         assert order == sorted(order)
+
+
+# -- characters and names SQS refuses: InvalidInput naming the attribute, before sending ------
+
+
+def sqs_accepts(char: str) -> bool:
+    """AWS's allowed set for bodies and String attribute values, written out by code point."""
+    point = ord(char)
+    return (
+        point in (0x9, 0xA, 0xD)
+        or 0x20 <= point <= 0xD7FF
+        or 0xE000 <= point <= 0xFFFD
+        or 0x10000 <= point <= 0x10FFFF
+    )
+
+
+def name_accepted(name: str) -> bool:
+    """AWS's documented rules for a message attribute name, written out independently."""
+    allowed = set(string.ascii_letters + string.digits + "_-.")
+    return (
+        1 <= len(name) <= 256
+        and set(name) <= allowed
+        and not name.startswith(".")
+        and not name.endswith(".")
+        and ".." not in name
+        and not name.lower().startswith(("aws.", "amazon."))
+    )
+
+
+# Every code point, lone surrogates included, weighted towards the edges of the allowed set.
+any_char = st.one_of(
+    st.characters(exclude_categories=()),
+    st.sampled_from(["\x00", "\x08", "\x0b", "\x1f", "\ud800", "\udfff", "\ufffe", "\uffff"]),
+    st.sampled_from(["\t", "\n", "\r", " ", "\ud7ff", "\ue000", "\ufffd", "\U00010000"]),
+)
+any_text = st.text(any_char, max_size=12)
+name_chars = st.sampled_from([*(string.ascii_letters + string.digits + "_-. "), "é", "\x00"])
+any_name = st.one_of(
+    st.text(name_chars, max_size=12),
+    st.sampled_from(["AWS.x", "aws.x", "Amazon.y", "AMAZON.z", "a..b", "x" * 256, "x" * 257]),
+)
+
+
+@given(any_text)
+def test_string_attribute_values_are_checked_as_bodies_are(value: str) -> None:
+    if value and all(sqs_accepts(c) for c in value):
+        assert encode_attribute("a", value) == {"DataType": "String", "StringValue": value}
+        assert encode_attribute("a", {"DataType": "String.x", "StringValue": value})
+    else:
+        for given_value in (value, {"DataType": "String", "StringValue": value}):
+            with pytest.raises(InvalidInput) as info:
+                encode_attribute("a", given_value)
+            assert info.value.field == "attributes['a']"
+
+
+@given(any_name)
+def test_attribute_names_follow_the_documented_rules(name: str) -> None:
+    if name_accepted(name):
+        assert encode_attribute(name, "v")["StringValue"] == "v"
+    else:
+        with pytest.raises(InvalidInput) as info:
+            encode_attribute(name, "v")
+        assert info.value.field == f"attributes[{name!r}]"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"DataType": "Number", "StringValue": "lots"},
+        {"DataType": "Number", "StringValue": "NaN"},
+        {"DataType": "Number.int", "StringValue": "1" * 39},
+        {"DataType": "Number", "StringValue": ""},
+        {"DataType": "String"},
+        {"DataType": "Binary", "BinaryValue": b""},
+        {"DataType": "Binary", "StringValue": "not bytes"},
+        {"DataType": "String.", "StringValue": "x"},
+        {"DataType": "String." + "x" * 250, "StringValue": "x"},
+        {"DataType": "String.\x00", "StringValue": "x"},
+    ],
+)
+def test_attribute_mappings_are_checked_not_passed_blindly(value: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as info:
+        encode_attribute("m", value)
+    assert info.value.field == "attributes['m']"
+
+
+class SentRequests:
+    """How many requests a client puts on the wire (botocore's ``before-send`` hook)."""
+
+    def __init__(self, client: Any, service: str) -> None:
+        self.count = 0
+        client.meta.events.register(f"before-send.{service}", self._sent)
+
+    def _sent(self, **_: Any) -> None:
+        self.count += 1
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=any_text, name=any_name)
+def test_refused_attributes_never_reach_sqs(aws: awskit.Session, value: str, name: str) -> None:
+    queue = aws.sqs.create_queue("attribute-checks")
+    sent = SentRequests(aws.sqs.client, "sqs")
+    accepted = name_accepted(name) and bool(value) and all(sqs_accepts(c) for c in value)
+    if accepted:
+        queue.send("body", attributes={name: value})
+        assert sent.count == 1
+    else:
+        with pytest.raises(InvalidInput) as info:
+            queue.send("body", attributes={name: value})
+        assert info.value.field == f"attributes[{name!r}]"
+        with pytest.raises(InvalidInput):
+            queue.send_many([OutgoingMessage("ok"), OutgoingMessage("body", {name: value})])
+        assert sent.count == 0

@@ -8,9 +8,7 @@ whose MD5s disagree with what was sent, which no emulator produces.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -341,48 +339,6 @@ def test_receive_withholds_corrupted_deliveries_and_releases_them(aws: awskit.Se
     assert got[1].attributes == {"Bin": b"\x00\x01"}
     handles = [(e["ReceiptHandle"], e["VisibilityTimeout"]) for e in released]
     assert handles == [("r-body", 0), ("r-attrs", 0)]
-
-
-def test_heartbeat_extends_at_half_the_timeout_and_respects_the_12_hour_cap(
-    aws: awskit.Session,
-) -> None:
-    from awskit.sqs.process import _Heartbeat
-
-    queue: Queue[str] = Queue(aws, URL)
-    changes: list[tuple[str, int]] = []
-
-    def change(request: AWSPreparedRequest) -> CannedReply:
-        entries = request_json(request)["Entries"]
-        changes.extend((e["ReceiptHandle"], e["VisibilityTimeout"]) for e in entries)
-        return sqs_json({"Successful": [{"Id": e["Id"]} for e in entries], "Failed": []})
-
-    now = [1000.0]
-    heartbeat = _Heartbeat(queue, 600, clock=lambda: now[0])
-    fresh = Message(queue, None, {"MessageId": "a", "ReceiptHandle": "fresh", "Body": "x"},
-                    dt.datetime.now(dt.timezone.utc))  # fmt: skip
-    # First received 11 h 50 min ago: 10 minutes of the 12 h allowance are left.
-    old_stamp = str(int((time.time() - 11 * 3600 - 50 * 60) * 1000))
-    old = Message(queue, None, {"MessageId": "b", "ReceiptHandle": "old", "Body": "y",
-                                "Attributes": {"ApproximateFirstReceiveTimestamp": old_stamp}},
-                  dt.datetime.now(dt.timezone.utc))  # fmt: skip
-    undo = canned(queue.client, {"ChangeMessageVisibilityBatch": change})
-    try:
-        heartbeat.hold([fresh, old])
-        now[0] += 299  # less than half of 600 s gone: nothing to do
-        heartbeat.beat()
-        assert changes == []
-        now[0] += 2
-        heartbeat.beat()
-        extended = dict(changes)
-        assert extended["fresh"] == 600
-        assert 200 < extended["old"] <= 600 - 301 - 60  # capped below 12 h from first receive
-        changes.clear()
-        heartbeat.drop(fresh)
-        now[0] += 600
-        heartbeat.beat()  # the old one has no allowance left; the dropped one is forgotten
-        assert changes == []
-    finally:
-        undo()
 
 
 def test_fifo_group_stops_after_a_failure_and_batches_hold_one_per_group(

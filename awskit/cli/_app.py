@@ -1,27 +1,34 @@
 """The ``awskit`` app: global options, output, progress bars and the one error handler.
 
 Every command is declared with :func:`command`, which adds the global options
-(``--endpoint-url``, ``--profile``, ``--region``, ``--json``, ``--quiet``, ``--debug``) to
-its own, so they work after the command as well as before it (``awskit --json sqs
-queues`` and ``awskit sqs queues --json``). Errors become one line on stderr: exit 1 for
-AWS and IO failures, 2 for bad arguments; ``--debug`` shows the traceback instead.
+(``--json``, ``--quiet``, ``--debug``, and ``--endpoint-url``, ``--profile``, ``--region``
+where the command talks to AWS) to its own, so they work after the command as well as
+before it (``awskit --json sqs queues`` and ``awskit sqs queues --json``). Errors become
+one line on stderr: exit 1 for AWS and IO failures, 2 for bad arguments (ours or AWS's
+validation errors); ``--debug`` shows the traceback instead.
+
+Help is drawn by typer, whose parameters show Python annotations (``<bool>``,
+``<list[str]>``, ``{queue}``); :class:`AwskitCommand` and :class:`AwskitGroup` give their
+parameters the plain shell forms instead (a flag alone, ``--delay INTEGER``, ``QUEUE``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import functools
 import inspect
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from ._parse import to_jsonable
 
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GLOBAL_PANEL",
+    "AwskitCommand",
     "AwskitGroup",
     "Options",
     "app",
@@ -81,7 +89,14 @@ class Options:
     def out(self) -> Console:
         from rich.console import Console
 
-        return Console(highlight=False, soft_wrap=False)
+        class Stdout(Console):
+            def on_broken_pipe(self) -> None:
+                # rich would exit 1 on its own; the command decides (receive --delete
+                # must know its output was not read before it deletes anything).
+                self.quiet = True
+                raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+        return Stdout(highlight=False, soft_wrap=False)
 
     @functools.cached_property
     def err(self) -> Console:
@@ -207,31 +222,211 @@ def _ignore_one(n: int) -> None:
 
 # -- errors ------------------------------------------------------------------------------
 
+#: AWS error codes that mean "this argument is wrong": the user's to fix, so exit 2 as for
+#: our own argument checks. ParamValidationError is botocore's check before sending.
+VALIDATION_CODES = frozenset(
+    {
+        "ValidationException",
+        "ValidationError",
+        "InvalidParameterValue",
+        "InvalidParameterValueException",
+        "InvalidParameterCombination",
+        "InvalidParameter",
+        "InvalidParameterException",
+        "InvalidArgument",
+        "InvalidAttributeName",
+        "InvalidAttributeValue",
+        "InvalidBucketName",
+        "KeyTooLongError",
+        "MissingParameter",
+        "ParamValidationError",
+        "AWS.SimpleQueueService.InvalidParameterValue",
+    }
+)
+
+_MARKUP = re.compile(r"<\s*(?:!doctype|html|head|body|title|h1|p|div)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+# An access key id in any text: AWS never needs to show one back to the user.
+_ACCESS_KEY = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
+
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _scrub(text: str) -> str:
+    """``text`` without access key ids or the secrets of this process's environment."""
+    text = _ACCESS_KEY.sub("[access key id]", text)
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        secret = os.environ.get(name)
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, "[secret]")
+    return text
+
+
+def plain_message(message: str, status: int | None = None) -> str:
+    """An error message as one line of text: an HTML error page becomes its title.
+
+    Some endpoints (moto, proxies, load balancers) answer errors with a web page instead
+    of an AWS error document; botocore then hands over the page as the message.
+    """
+    if not _MARKUP.search(message):
+        return _one_line(message)
+    title = _TITLE.search(message)
+    text = _one_line(_TAG.sub(" ", title.group(1) if title else ""))
+    if status is not None and not text.startswith(str(status)):
+        text = f"{status} {text}".strip()
+    return f"HTTP {text or 'error page'} (an HTML page, not an AWS error)"
+
+
+def _http_status(exc: BaseException) -> int | None:
+    # translate() keeps botocore's ClientError as __cause__, with the response.
+    response = getattr(exc.__cause__, "response", None)
+    if isinstance(response, Mapping):
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int):
+            return status
+    return None
+
+
 def fail(message: str, code: int) -> typer.Exit:
     """Print ``message`` as the one error line on stderr; return the Exit to raise."""
-    typer.echo(f"awskit: error: {_one_line(message)}", err=True)
+    typer.echo(f"awskit: error: {_scrub(_one_line(message))}", err=True)
     return typer.Exit(code)
 
 
-def _report(exc: BaseException) -> typer.Exit:
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """The one line and the exit code for an error leaving a command."""
     import awskit
 
     if isinstance(exc, awskit.InvalidInput):
-        return fail(str(exc), 2)
+        return str(exc), 2
     if isinstance(exc, awskit.AwskitError):
-        return fail(f"{type(exc).__name__}: {exc}", 1)
+        text = str(exc)
+        message = str(exc.message)
+        if message and message in text:
+            text = text.replace(message, plain_message(message, _http_status(exc)), 1)
+        else:
+            text = plain_message(text, _http_status(exc))
+        code = 2 if exc.code in VALIDATION_CODES else 1
+        return f"{type(exc).__name__}: {text}", code
     if isinstance(exc, OSError):
         where = f" {exc.filename!r}" if exc.filename else ""
-        return fail(f"{exc.strerror or exc}{where}", 1)
-    return fail(f"{type(exc).__name__}: {exc}", 1)
+        return f"{exc.strerror or exc}{where}", 1
+    return f"{type(exc).__name__}: {exc}", 1
 
 
-class AwskitGroup(TyperGroup):
+def _report(exc: BaseException) -> typer.Exit:
+    message, code = describe_error(exc)
+    return fail(message, code)
+
+
+# -- help in shell words -------------------------------------------------------------------
+
+# typer's names for annotations, as the words shells' help has always used.
+_TYPE_WORDS = {
+    "int": "INTEGER",
+    "int range": "INTEGER",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+    "str": "TEXT",
+    "Path": "PATH",
+    "datetime": "DATETIME",
+}
+
+
+class _Option(TyperOption):
+    """An option shown as ``--name WORD`` (a flag as ``--name`` alone)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        if self.metavar is not None:
+            return self.metavar
+        shown = str(self.display_type(ctx)).strip("<>")
+        listed = re.fullmatch(r"list\[(.*)\]", shown)
+        if listed:
+            shown = listed.group(1)
+        return _TYPE_WORDS.get(shown, shown if "|" in shown else "TEXT")
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its name in capitals (``QUEUE``, ``[FILTER]...``)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def get_usage_pieces(self, ctx: Any) -> list[str]:
+        name = self.display_name_raw
+        if self.nargs != 1:
+            name += "..."
+        return [name if self.required else f"[{name}]"]
+
+
+def _plain(param: Any) -> None:
+    # typer builds its parameter objects itself, with no hook for a subclass: the class of
+    # each is swapped once, when its command is made, for one that overrides the display.
+    if isinstance(param, TyperArgument) and not isinstance(param, _Argument):
+        if param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+        param.__class__ = _Argument
+    elif isinstance(param, TyperOption) and not isinstance(param, _Option):
+        param.__class__ = _Option
+
+
+def reflow(text: str | None) -> str | None:
+    """Docstring paragraphs as single lines, for the terminal to wrap.
+
+    typer's rich help keeps every line break of a docstring, so a docstring wrapped at 80
+    columns would show ragged lines. Lines that start a list item are kept apart.
+    """
+    if not text:
+        return text
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and line and not line.startswith((" ", "-", "*", "\b")):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+class AwskitCommand(TyperCommand):
+    """A command whose help shows shell words, not Python annotations."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflow(self.help)
+        for param in self.params:
+            _plain(param)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain(option)
+        return option
+
+
+class HelpGroup(TyperGroup):
+    """A command group whose help shows shell words, not Python annotations."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _plain(param)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _plain(option)
+        return option
+
+
+class AwskitGroup(HelpGroup):
     """The root group: click's usage errors become one line and exit 2 too."""
 
     def main(  # type: ignore[override]
@@ -303,13 +498,16 @@ DebugOpt = Annotated[
     typer.Option("--debug", help="Show tracebacks and debug logs.", rich_help_panel=GLOBAL_PANEL),
 ]
 
-_GLOBALS: dict[str, Any] = {
-    "endpoint_url": (EndpointOpt, None),
-    "profile": (ProfileOpt, None),
-    "region": (RegionOpt, None),
+#: Options every command takes, and those only commands that talk to AWS take.
+_OUTPUT: dict[str, Any] = {
     "json": (JsonOpt, False),
     "quiet": (QuietOpt, False),
     "debug": (DebugOpt, False),
+}
+_CONNECTION: dict[str, Any] = {
+    "endpoint_url": (EndpointOpt, None),
+    "profile": (ProfileOpt, None),
+    "region": (RegionOpt, None),
 }
 
 app = typer.Typer(
@@ -367,17 +565,20 @@ def _root(
 
 def group(name: str, help: str) -> typer.Typer:
     """A command group under ``awskit``."""
-    sub = typer.Typer(name=name, help=help, no_args_is_help=True)
+    sub = typer.Typer(name=name, help=help, no_args_is_help=True, cls=HelpGroup)
     app.add_typer(sub, name=name)
     return sub
 
 
-def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+def command(parent: typer.Typer, name: str | None = None, *, aws: bool = True) -> Callable[[F], F]:
     """Declare a command whose first parameter is the run's :class:`Options`.
 
     The wrapper adds the global options to the command's signature (so typer offers them),
     merges them into the run's options, and turns errors into one line and an exit code.
+    ``aws=False`` leaves out the connection options (``--endpoint-url``, ``--profile``,
+    ``--region``) for a command that sends no request to AWS.
     """
+    globals_ = {**(_CONNECTION if aws else {}), **_OUTPUT}
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func, eval_str=True)
@@ -386,7 +587,7 @@ def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         @functools.wraps(func)
         def wrapper(ctx: typer.Context, **kwargs: Any) -> Any:
             opts = _options(ctx)
-            opts.merge(**{name: kwargs.pop(name) for name in _GLOBALS})
+            opts.merge(**{name: kwargs.pop(name) for name in globals_})
             return run(opts, lambda: func(opts, **kwargs))
 
         params = [
@@ -396,11 +597,11 @@ def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         ]
         params += own + [
             inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
-            for key, (ann, default) in _GLOBALS.items()
+            for key, (ann, default) in globals_.items()
         ]
         wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        parent.command(name)(wrapper)
+        parent.command(name, cls=AwskitCommand)(wrapper)
         return func
 
     return decorate
@@ -444,3 +645,17 @@ def run(opts: Options, body: Callable[[], Any]) -> Any:
         raise typer.Exit(141) from None
     except Exception as exc:
         raise _report(exc) from None
+
+
+def confirm(opts: Options, yes: bool, question: str, refusal: str) -> None:
+    """Go on only with ``--yes`` or a "y" typed at a terminal.
+
+    Without a terminal on stdin nobody can answer: the command refuses (exit 2) rather
+    than destroy anything on a guess.
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise fail(f"{refusal}: give --yes to confirm (stdin is not a terminal to ask)", 2)
+    if not typer.confirm(question, default=False, err=True):
+        raise fail("not confirmed: nothing was deleted", 1)

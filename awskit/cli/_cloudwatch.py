@@ -13,36 +13,31 @@ from awskit import InvalidInput
 from ._app import Options, command, group
 
 if TYPE_CHECKING:
-    from awskit.cloudwatch import AnyAlarm
+    from awskit.cloudwatch import AnyAlarm, PutAlarm
 
 __all__ = ["alarms", "delete_alarms", "put_alarm", "read_alarms"]
 
 cw_app = group("cloudwatch", "Amazon CloudWatch: alarms.")
 
 
-def read_alarms(data: Any) -> list[AnyAlarm]:
+def read_alarms(data: Any) -> list[PutAlarm]:
     """Alarms from parsed JSON: one object or a list; awskit's snake_case fields
     (``name``, ``metric_name``, ...) or PutMetricAlarm's own (``AlarmName``, ...)."""
-    from awskit.cloudwatch import Alarm, CompositeAlarm, MetricMathAlarm
-    from awskit.cloudwatch.models import alarm_from_aws
+    from awskit.cloudwatch import Alarm, AnomalyAlarm, CompositeAlarm, MetricMathAlarm
+    from awskit.cloudwatch.models import alarm_from_request
 
     items = data if isinstance(data, list) else [data]
-    result: list[AnyAlarm] = []
+    result: list[PutAlarm] = []
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             raise InvalidInput("file", f"alarm {n} is not a JSON object")
         if "AlarmName" in item:
-            request = dict(item)
-            # PutMetricAlarm writes AlarmDescription/Dimensions as DescribeAlarms reads them.
-            result.append(alarm_from_aws(request, composite="AlarmRule" in request))
-            tags = item.get("Tags")
-            if tags:
-                result[-1] = type(result[-1])(
-                    **{**result[-1].model_dump(exclude_none=True),
-                       "tags": {t["Key"]: t["Value"] for t in tags}}
-                )  # fmt: skip
+            # PutMetricAlarm's own fields, read as strictly as any alarm awskit sends.
+            result.append(alarm_from_request(item))
         elif "rule" in item:
             result.append(CompositeAlarm(**item))
+        elif "threshold_metric_id" in item:
+            result.append(AnomalyAlarm(**item))
         elif "metrics" in item:
             result.append(MetricMathAlarm(**item))
         else:

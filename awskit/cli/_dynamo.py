@@ -1,4 +1,5 @@
-"""``awskit dynamo``: get, put, query and scan items; import and export JSON Lines."""
+"""``awskit dynamo``: create, describe and delete tables; get, put, query and scan items;
+import and export JSON Lines."""
 
 from __future__ import annotations
 
@@ -14,15 +15,28 @@ import typer
 
 from awskit import InvalidInput, NotFound
 
-from ._app import Options, command, group
-from ._parse import parse_condition, parse_pairs, parse_value, to_jsonable
+from ._app import Options, command, confirm, group
+from ._files import replace_atomically, stdin_text
+from ._parse import parse_condition, parse_key_spec, parse_pairs, parse_value, to_jsonable
 
 if TYPE_CHECKING:
     from awskit.dynamo import Table
 
-__all__ = ["export", "get", "import_", "put", "query", "scan"]
+__all__ = [
+    "create",
+    "delete",
+    "describe",
+    "export",
+    "get",
+    "import_",
+    "put",
+    "query",
+    "scan",
+]
 
-dynamo_app = group("dynamo", "Amazon DynamoDB: items, queries, scans, JSON Lines.")
+dynamo_app = group(
+    "dynamo", "Amazon DynamoDB: create, describe, delete tables; items, queries, JSON Lines."
+)
 
 TableArg = Annotated[str, typer.Argument(help="Table name.", show_default=False)]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most this many items.", min=1)]
@@ -125,7 +139,7 @@ def put(
 
     Example: awskit dynamo put users '{"username": "janedoe", "last_name": "Doe", "age": 25}'
     """
-    data = _json_object(sys.stdin.read() if item == "-" else item, "item")
+    data = _json_object(stdin_text() if item == "-" else item, "item")
     t, _ = _table(opts, table)
     t.put(data)
     if opts.json:
@@ -240,25 +254,161 @@ def export(
 ) -> None:
     """Write every item of a table as JSON Lines (sets as lists, binary as base64).
 
+    The lines go to a temporary file beside FILE, which replaces FILE (keeping its
+    permissions) only once every page is read: a failed export leaves FILE as it was.
+
     Example: awskit dynamo export users users.jsonl
     """
     t, _ = _table(opts, table)
     total = t.item_count
     count = 0
-    target = Path(file)
-    handle = sys.stdout if file == "-" else target.open("w", encoding="utf-8")
-    try:
+
+    def write(handle: Any) -> None:
+        nonlocal count
         with opts.counter(f"export {table}", total or None) as advance:
             for item in t.scan(segments=segments):
                 handle.write(json.dumps(to_jsonable(item), ensure_ascii=False) + "\n")
                 count += 1
                 advance(1)
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
+
     if file == "-":
+        write(sys.stdout)
         return
+    # The previous export stays in place, whole, until this one is complete.
+    with (
+        replace_atomically(Path(file)) as temp,
+        temp.open("w", encoding="utf-8") as handle,
+    ):
+        write(handle)
     if opts.json:
         opts.emit({"table": table, "exported": count, "file": file})
     else:
         opts.say(f"exported {count} item(s) from {table} to {file}")
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _summary(described: dict[str, Any]) -> dict[str, Any]:
+    types = {a["AttributeName"]: a["AttributeType"] for a in described["AttributeDefinitions"]}
+    keys = {k["KeyType"]: k["AttributeName"] for k in described.get("KeySchema", ())}
+
+    def spec(role: str) -> str | None:
+        name = keys.get(role)
+        return None if name is None else f"{name}:{types.get(name, '?')}"
+
+    billing = described.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    indexes = [
+        i["IndexName"]
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+        for i in described.get(kind, ())
+    ]
+    return {
+        "name": described.get("TableName"),
+        "status": described.get("TableStatus"),
+        "hash_key": spec("HASH"),
+        "range_key": spec("RANGE"),
+        "item_count": described.get("ItemCount", 0),
+        "size_bytes": described.get("TableSizeBytes", 0),
+        "billing": billing,
+        "indexes": indexes,
+        "created_at": described.get("CreationDateTime"),
+        "arn": described.get("TableArn"),
+    }
+
+
+@command(dynamo_app, "create")
+def create(
+    opts: Options,
+    table: TableArg,
+    hash_key: Annotated[
+        str,
+        typer.Option(
+            "--hash-key",
+            metavar="NAME:S|N|B",
+            help="Partition key: name and type (S text, N number, B binary).",
+            show_default=False,
+        ),
+    ],
+    range_key: Annotated[
+        str | None,
+        typer.Option(
+            "--range-key",
+            metavar="NAME:S|N|B",
+            help="Sort key, if any: name and type.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create a table (on-demand billing) and wait until it is ACTIVE.
+
+    Example: awskit dynamo create users --hash-key username:S --range-key last_name:S
+    """
+    hash_name, hash_type = parse_key_spec(hash_key, "hash_key")
+    key_types: dict[str, Any] = {hash_name: hash_type}
+    range_name = None
+    if range_key is not None:
+        range_name, range_type = parse_key_spec(range_key, "range_key")
+        if range_name == hash_name:
+            raise InvalidInput("range_key", "the sort key must differ from the partition key")
+        key_types[range_name] = range_type
+    made = opts.session().dynamo.create_table(
+        table, hash_key=hash_name, range_key=range_name, key_types=key_types, wait=True
+    )
+    summary = _summary(made.describe())
+    if opts.json:
+        opts.emit(summary)
+    elif not opts.quiet:
+        keys = summary["hash_key"] + (f", {summary['range_key']}" if summary["range_key"] else "")
+        opts.out.print(f"created table {table} (key {keys})", markup=False)
+
+
+@command(dynamo_app, "describe")
+def describe(opts: Options, table: TableArg) -> None:
+    """Show a table: status, key schema, item count and size (as AWS last counted).
+
+    Example: awskit dynamo describe users
+    """
+    summary = _summary(opts.session().dynamo.table(table).describe())
+    opts.emit(
+        summary,
+        record={
+            "table": summary["name"],
+            "status": summary["status"],
+            "hash key": summary["hash_key"],
+            "range key": summary["range_key"] or "-",
+            "items": f"{summary['item_count']:,}",
+            "size": f"{summary['size_bytes']:,} bytes",
+            "billing": summary["billing"],
+            "indexes": ", ".join(summary["indexes"]) or "-",
+            "created": summary["created_at"],
+            "ARN": summary["arn"],
+        },
+    )
+
+
+@command(dynamo_app, "delete")
+def delete(
+    opts: Options,
+    table: TableArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete without asking (required off a terminal).")
+    ] = False,
+) -> None:
+    """Delete a table and every item in it; asks first unless --yes.
+
+    Example: awskit dynamo delete users --yes
+    """
+    t = opts.session().dynamo.table(table)
+    count = int(t.describe().get("ItemCount", 0))
+    confirm(
+        opts,
+        yes,
+        f"Delete table {table} and its items (about {count:,})?",
+        f"refusing to delete table {table}",
+    )
+    t.delete_table(wait=True)
+    if opts.json:
+        opts.emit({"table": table, "deleted": True})
+    elif not opts.quiet:
+        opts.out.print(f"deleted table {table}", markup=False)

@@ -106,11 +106,12 @@ def download(
 
 @command(ebs_app, "blocks")
 def blocks(opts: Options, snapshot: SnapshotArg) -> None:
-    """List the blocks a snapshot holds (index; block tokens are never printed).
+    """List the blocks a snapshot holds, by index (block tokens are never printed).
 
     Example: awskit ebs blocks snap-0123456789abcdef0
     """
-    indexes = [b.index for b in opts.session().ebs.blocks(snapshot)]
+    # The listing comes in the endpoint's order (moto's is not by index): sorted here.
+    indexes = sorted({b.index for b in opts.session().ebs.blocks(snapshot)})
     opts.emit(
         {"snapshot_id": snapshot, "blocks": indexes},
         text=f"{snapshot}: {len(indexes)} block(s) of 512 KiB: {_ranges(indexes)}",

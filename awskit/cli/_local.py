@@ -14,7 +14,7 @@ from ._app import Options, app, command
 __all__ = ["serve"]
 
 
-@command(app, "local")
+@command(app, "local", aws=False)
 def serve(
     opts: Options,
     port: Annotated[
@@ -24,7 +24,10 @@ def serve(
     """Serve the embedded AWS endpoint on 127.0.0.1 until Ctrl-C.
 
     Prints the `export` lines that point other shells (and awskit, boto3, the AWS CLI)
-    at it, with dummy credentials: nothing leaves the machine.
+    at it, with dummy credentials: nothing leaves the machine. It starts empty: create a
+    queue, a table or a bucket first.
+
+    Ctrl-C (or SIGTERM) stops it, with exit status 0.
 
     Example: awskit local --port 5000
     """
@@ -45,6 +48,10 @@ def serve(
                 sys.stdout.write(f"export {name}={value}\n")
             sys.stdout.flush()
         opts.say(f"Serving the embedded AWS endpoint on {endpoint.url}; Ctrl-C to stop.")
+        # It starts empty: the first command that works makes something, then uses it.
+        opts.say("It starts empty. In another shell, after the export lines above:")
+        opts.say("  awskit sqs create jobs")
+        opts.say("  awskit sqs send jobs hello")
         stop = threading.Event()
         # SIGTERM (kill, a service manager) stops it as cleanly as Ctrl-C does.
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -3,7 +3,7 @@
 * ``name=value`` pairs (text) and ``name:=json`` pairs (typed), as httpie writes them;
 * filter and key conditions such as ``age < 27 and address.state = CA`` into boto3's
   ``Attr``/``Key`` builders;
-* ``s3://bucket/key`` addresses;
+* ``s3://bucket/key`` addresses and ``NAME:S|N|B`` key attributes;
 * any awskit result (dataclasses, pydantic models, datetimes, sets, bytes) into JSON.
 """
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "parse_condition",
+    "parse_key_spec",
     "parse_pairs",
     "parse_s3_url",
     "parse_value",
@@ -80,6 +81,21 @@ def parse_s3_url(text: str) -> tuple[str, str] | None:
     if not bucket:
         raise InvalidInput("url", f"{text!r} names no bucket (s3://bucket/key)")
     return bucket, key
+
+
+def parse_key_spec(text: str, field: str) -> tuple[str, str]:
+    """``NAME:S|N|B`` (type ``S`` when left out) as ``(name, type)``."""
+    name, sep, kind = text.rpartition(":")
+    if not sep:
+        name, kind = text, "S"
+    name, kind = name.strip(), kind.strip().upper()
+    if not name:
+        raise InvalidInput(field, f"{text!r} names no attribute (NAME:S, NAME:N or NAME:B)")
+    if kind not in ("S", "N", "B"):
+        raise InvalidInput(
+            field, f"{text!r}: the type after ':' is S (text), N (number) or B (binary)"
+        )
+    return name, kind
 
 
 # -- conditions ------------------------------------------------------------------------------

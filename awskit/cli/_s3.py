@@ -1,21 +1,40 @@
-"""``awskit s3``: list buckets and objects, copy files to and from S3."""
+"""``awskit s3``: make and remove buckets, list, copy, remove and presign objects."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from awskit import InvalidInput
+from awskit import AwskitError, InvalidInput
 
-from ._app import Options, command, group
+from ._app import Options, command, confirm, fail, group
+from ._files import replace_atomically
 from ._parse import parse_s3_url
 
-__all__ = ["cp", "ls"]
+__all__ = ["cp", "ls", "mb", "presign", "rb", "rm"]
 
-s3_app = group("s3", "Amazon S3: list and copy.")
+s3_app = group("s3", "Amazon S3: make and remove buckets; list, copy, remove, presign objects.")
+
+BucketArg = Annotated[str, typer.Argument(help="s3://bucket (or bucket).", show_default=False)]
+ObjectArg = Annotated[str, typer.Argument(help="s3://bucket/key.", show_default=False)]
+
+
+def _bucket_name(url: str) -> str:
+    bucket, key = parse_s3_url(url) or (url, "")
+    if key.strip("/"):
+        raise InvalidInput("bucket", f"{url!r} names an object, not a bucket (s3://bucket)")
+    return bucket
+
+
+def _object(url: str) -> tuple[str, str]:
+    parsed = parse_s3_url(url)
+    if parsed is None or not parsed[1] or parsed[1].endswith("/"):
+        raise InvalidInput("url", f"{url!r} is not an object address (s3://bucket/key)")
+    return parsed
 
 
 @command(s3_app, "ls")
@@ -60,7 +79,8 @@ def cp(
     """Copy a file to, from or within S3 (multipart and parallel from 8 MiB).
 
     A destination key ending in '/' (or empty) takes the source's file name; so does a
-    local destination that is a directory.
+    local destination that is a directory. A local file is replaced only once the
+    download is complete, keeping its permissions.
 
     Example: awskit s3 cp backup.tar s3://my-bucket/backups/
     """
@@ -87,8 +107,9 @@ def cp(
         path = Path(dst)
         if path.is_dir():
             path = path / key.rsplit("/", 1)[-1]
-        with opts.progress(f"download {key}", 0) as bar:
-            s3.bucket(bucket).download_file(key, path, progress=bar)
+        # The previous file stays in place, whole, until the download is complete.
+        with replace_atomically(path, "dst") as temp, opts.progress(f"download {key}", 0) as bar:
+            s3.bucket(bucket).download_file(key, temp, progress=bar)
         result.update(destination=str(path), bytes=path.stat().st_size)
     else:
         bucket, key = source
@@ -110,3 +131,102 @@ def cp(
             f"copied {result['source']} -> {result['destination']} ({result['bytes']:,} bytes)",
             markup=False,
         )
+
+
+@command(s3_app, "mb")
+def mb(opts: Options, bucket: BucketArg) -> None:
+    """Make a bucket (in the session's region).
+
+    Example: awskit s3 mb s3://my-bucket
+    """
+    name = _bucket_name(bucket)
+    opts.session().s3.create_bucket(name)
+    if opts.json:
+        opts.emit({"bucket": name, "created": True})
+    elif not opts.quiet:
+        opts.out.print(f"made bucket s3://{name}", markup=False)
+
+
+@command(s3_app, "rb")
+def rb(
+    opts: Options,
+    bucket: BucketArg,
+    force: Annotated[
+        bool, typer.Option("--force", help="Delete the objects in it first (S3 keeps none).")
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="With --force, delete without asking (required off a terminal)."
+        ),
+    ] = False,
+) -> None:
+    """Remove a bucket; S3 removes only empty ones, --force empties it first.
+
+    Objects deleted by --force are gone (old versions in a versioned bucket stay, and
+    then S3 refuses to remove the bucket).
+
+    Example: awskit s3 rb s3://my-bucket --force --yes
+    """
+    name = _bucket_name(bucket)
+    s3 = opts.session().s3
+    if force and next(iter(s3.bucket(name).objects(limit=1)), None) is not None:
+        confirm(
+            opts,
+            yes,
+            f"Delete bucket s3://{name} and every object in it?",
+            f"refusing to empty and remove s3://{name}",
+        )
+    try:
+        deleted = s3.delete_bucket(name, empty=force)
+    except AwskitError as exc:
+        if exc.code != "BucketNotEmpty" or force:
+            raise
+        raise fail(
+            f"s3://{name} is not empty: nothing was deleted (--force deletes its objects first)",
+            1,
+        ) from None
+    if opts.json:
+        opts.emit({"bucket": name, "deleted": True, "objects_deleted": deleted})
+    elif not opts.quiet:
+        also = f" and {deleted:,} object(s)" if deleted else ""
+        opts.out.print(f"removed bucket s3://{name}{also}", markup=False)
+
+
+@command(s3_app, "rm")
+def rm(opts: Options, url: ObjectArg) -> None:
+    """Remove one object (as S3 does, removing a key that is not there succeeds).
+
+    Example: awskit s3 rm s3://my-bucket/photos/test.jpg
+    """
+    bucket, key = _object(url)
+    opts.session().s3.bucket(bucket).delete(key)
+    if opts.json:
+        opts.emit({"bucket": bucket, "key": key, "deleted": True})
+    elif not opts.quiet:
+        opts.out.print(f"removed s3://{bucket}/{key}", markup=False)
+
+
+@command(s3_app, "presign")
+def presign(
+    opts: Options,
+    url: ObjectArg,
+    expires: Annotated[
+        int,
+        typer.Option("--expires", help="Seconds the URL works (1 to 604800, 7 days).", min=1),
+    ] = 3600,
+) -> None:
+    """Print a URL that downloads the object without credentials, for a while.
+
+    The URL is signed locally with this session's credentials: no request is sent, so
+    it is printed even for an object that does not exist.
+
+    Example: awskit s3 presign s3://my-bucket/report.pdf --expires 600
+    """
+    bucket, key = _object(url)
+    signed = opts.session().s3.bucket(bucket).presigned_url(key, expires_in=expires)
+    if opts.json:
+        opts.emit({"url": signed, "bucket": bucket, "key": key, "expires_in": expires})
+    else:
+        # Written as is: a terminal-width console would fold the URL into several lines.
+        sys.stdout.write(signed + "\n")

@@ -30,11 +30,17 @@ from .models import (
     Alarm,
     AlarmHistoryItem,
     AlarmState,
+    AnomalyAlarm,
     AnyAlarm,
     CompositeAlarm,
     MetricMathAlarm,
     MetricQuery,
+    PutAlarm,
+    UnknownAlarm,
     alarm_from_aws,
+    check_dimensions,
+    check_metric_name,
+    check_metric_namespace,
 )
 
 if TYPE_CHECKING:
@@ -42,15 +48,23 @@ if TYPE_CHECKING:
 
     from .._session import Session
 
-__all__ = ["AlarmKind", "AlarmStateTimeout", "CloudWatch", "plan_deletions"]
+__all__ = ["AlarmKind", "AlarmStateTimeout", "CloudWatch", "alarm_kind", "plan_deletions"]
 
 T = TypeVar("T")
 
 #: Which alarms a listing yields: single-metric alarms (``Alarm``), metric-math alarms,
-#: composite alarms, or all three.
-AlarmKind = Literal["metric", "math", "composite", "all"]
-"""Which alarms ``alarms(types=...)`` lists: single-metric, metric-math, composite, or all."""
-_KINDS = ("metric", "math", "composite")
+#: anomaly-detection alarms, composite alarms, the unknown fallback, or all of them.
+AlarmKind = Literal["metric", "math", "anomaly", "composite", "unknown", "all"]
+"""Which alarms ``alarms(types=...)`` lists: ``"metric"`` ([Alarm][awskit.cloudwatch.Alarm]),
+``"math"`` ([MetricMathAlarm][awskit.cloudwatch.MetricMathAlarm]), ``"anomaly"``
+([AnomalyAlarm][awskit.cloudwatch.AnomalyAlarm]), ``"composite"``
+([CompositeAlarm][awskit.cloudwatch.CompositeAlarm]), ``"unknown"``
+([UnknownAlarm][awskit.cloudwatch.UnknownAlarm], alarms awskit does not model) or
+``"all"``."""
+_KINDS = ("metric", "math", "anomaly", "composite", "unknown")
+#: The kinds DescribeAlarms returns under MetricAlarms; an unknown one may come from either.
+_METRIC_KINDS = frozenset({"metric", "math", "anomaly", "unknown"})
+_COMPOSITE_KINDS = frozenset({"composite", "unknown"})
 #: DescribeAlarms, DeleteAlarms and Enable/DisableAlarmActions take at most 100 names.
 MAX_NAMES = 100
 _HISTORY_TYPES = frozenset(
@@ -95,6 +109,26 @@ def plan_deletions(names: Sequence[str], composites: Collection[str]) -> list[li
     return plan
 
 
+def alarm_kind(alarm: AnyAlarm) -> str:
+    """The [AlarmKind][awskit.cloudwatch.AlarmKind] of an alarm (``"math"`` for a
+    [MetricMathAlarm][awskit.cloudwatch.MetricMathAlarm], ...)."""
+    if isinstance(alarm, CompositeAlarm):
+        return "composite"
+    if isinstance(alarm, AnomalyAlarm):
+        return "anomaly"
+    if isinstance(alarm, MetricMathAlarm):
+        return "math"
+    if isinstance(alarm, UnknownAlarm):
+        return "unknown"
+    return "metric"
+
+
+def _is_composite(alarm: AnyAlarm) -> bool:
+    return isinstance(alarm, CompositeAlarm) or (
+        isinstance(alarm, UnknownAlarm) and alarm.composite
+    )
+
+
 def _kinds(types: AlarmKind | Collection[AlarmKind]) -> frozenset[str]:
     wanted = [types] if isinstance(types, str) else list(types)
     kinds: set[str] = set()
@@ -104,7 +138,9 @@ def _kinds(types: AlarmKind | Collection[AlarmKind]) -> frozenset[str]:
         elif kind in _KINDS:
             kinds.add(kind)
         else:
-            raise InvalidInput("types", "each must be 'metric', 'math', 'composite' or 'all'")
+            raise InvalidInput(
+                "types", "each must be 'metric', 'math', 'anomaly', 'composite', 'unknown' or 'all'"
+            )
     if not kinds:
         raise InvalidInput("types", "must name at least one kind of alarm")
     return frozenset(kinds)
@@ -173,7 +209,7 @@ class CloudWatch:
         """The client under the session's retry rule: every single call goes through it."""
         return self._session.calls("cloudwatch")
 
-    def _put(self, alarm: AnyAlarm) -> None:
+    def _put(self, alarm: PutAlarm) -> None:
         request = alarm.to_request()
         if isinstance(alarm, CompositeAlarm):
             self._calls.put_composite_alarm(**request)
@@ -181,14 +217,22 @@ class CloudWatch:
             self._calls.put_metric_alarm(**request)
 
     @staticmethod
-    def _checked(alarm: AnyAlarm, field: str) -> AnyAlarm:
-        if not isinstance(alarm, (Alarm, MetricMathAlarm, CompositeAlarm)):
-            raise InvalidInput(field, "must be an Alarm, MetricMathAlarm or CompositeAlarm")
+    def _checked(alarm: PutAlarm, field: str) -> PutAlarm:
+        if isinstance(alarm, UnknownAlarm):
+            raise InvalidInput(
+                field,
+                f"{alarm.name!r} is an UnknownAlarm (awskit does not model its shape: "
+                f"{alarm.reason}); put it with the client and its raw fields",
+            )
+        if not isinstance(alarm, (Alarm, MetricMathAlarm, AnomalyAlarm, CompositeAlarm)):
+            raise InvalidInput(
+                field, "must be an Alarm, MetricMathAlarm, AnomalyAlarm or CompositeAlarm"
+            )
         # Validated again: attributes may have been assigned since construction.
         return alarm.checked()
 
     @translates_errors
-    def put_alarm(self, alarm: AnyAlarm) -> None:
+    def put_alarm(self, alarm: PutAlarm) -> None:
         """Create or update an alarm (``PutMetricAlarm`` or ``PutCompositeAlarm``).
 
         Updating replaces the whole configuration. Tags only apply when the alarm is
@@ -203,7 +247,7 @@ class CloudWatch:
         """
         self._put(self._checked(alarm, "alarm"))
 
-    def put_alarms(self, alarms: Iterable[AnyAlarm]) -> None:
+    def put_alarms(self, alarms: Iterable[PutAlarm]) -> None:
         """Create or update many alarms, one request each (there is no batch call).
 
         Every alarm is validated before the first request. An alarm AWS refuses does not
@@ -211,7 +255,7 @@ class CloudWatch:
         not put (``failed``) and the last error.
         """
         checked = [self._checked(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
-        failed: list[AnyAlarm] = []
+        failed: list[PutAlarm] = []
         last_error: BaseException | None = None
         for alarm in checked:
             try:
@@ -232,9 +276,9 @@ class CloudWatch:
         self, kinds: frozenset[str], names: list[str] | None, **request: Any
     ) -> Callable[[Any], Page[AnyAlarm]]:
         types = []
-        if kinds & {"metric", "math"}:
+        if kinds & _METRIC_KINDS:
             types.append("MetricAlarm")
-        if "composite" in kinds:
+        if kinds & _COMPOSITE_KINDS:
             types.append("CompositeAlarm")
         chunks: list[list[str] | None] = (
             [names[i : i + MAX_NAMES] for i in range(0, len(names), MAX_NAMES)]
@@ -255,17 +299,18 @@ class CloudWatch:
                 call["NextToken"] = next_token
             response = self._calls.describe_alarms(**call)
             items: list[AnyAlarm] = []
-            if kinds & {"metric", "math"}:
+            # Every item is read leniently (alarm_from_aws never raises InvalidInput), so
+            # one alarm awskit does not model cannot break a listing, a get or a delete.
+            if kinds & _METRIC_KINDS:
                 for item in response.get("MetricAlarms", ()):
                     alarm = alarm_from_aws(item)
-                    kind = "math" if isinstance(alarm, MetricMathAlarm) else "metric"
-                    if kind in kinds:
+                    if alarm_kind(alarm) in kinds:
                         items.append(alarm)
-            if "composite" in kinds:
-                items.extend(
-                    alarm_from_aws(item, composite=True)
-                    for item in response.get("CompositeAlarms", ())
-                )
+            if kinds & _COMPOSITE_KINDS:
+                for composite in response.get("CompositeAlarms", ()):
+                    alarm = alarm_from_aws(composite, composite=True)
+                    if alarm_kind(alarm) in kinds:
+                        items.append(alarm)
             following = response.get("NextToken") or None
             if following is not None:
                 return Page(items, (index, following))
@@ -303,9 +348,31 @@ class CloudWatch:
         names: Iterable[str] | None = None,
         action_prefix: str | None = None,
         *,
+        types: Literal["anomaly"],
+        limit: int | None = None,
+    ) -> Paged[AnomalyAlarm]: ...
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
         types: Literal["composite"],
         limit: int | None = None,
     ) -> Paged[CompositeAlarm]: ...
+    @overload
+    def alarms(
+        self,
+        state: AlarmState | str | None = None,
+        prefix: str | None = None,
+        names: Iterable[str] | None = None,
+        action_prefix: str | None = None,
+        *,
+        types: Literal["unknown"],
+        limit: int | None = None,
+    ) -> Paged[UnknownAlarm]: ...
     @overload
     def alarms(
         self,
@@ -329,16 +396,32 @@ class CloudWatch:
     ) -> Paged[Any]:
         """Alarms across every page of ``DescribeAlarms`` (100 a page), fetched lazily.
 
-        Filters combine: ``state`` (an :class:`AlarmState`), ``prefix`` of the name,
-        ``names`` (any number: asked 100 at a time; not with ``prefix``) and
-        ``action_prefix`` of an action ARN. ``types`` picks the kinds: ``"metric"`` (the
-        default: single-metric :class:`Alarm`), ``"math"``, ``"composite"``, ``"all"`` or
-        a collection of them. ``limit`` stops after that many alarms.
+        Reading is lenient: an alarm awskit does not model never breaks the listing. It
+        is read as the nearest kind (``raw`` keeps AWS's item) or, with ``types="all"``
+        or ``"unknown"``, as an [UnknownAlarm][awskit.cloudwatch.UnknownAlarm].
 
-        Example::
+        Args:
+            state: only alarms in this [AlarmState][awskit.cloudwatch.AlarmState].
+            prefix: only alarms whose name starts so (not with ``names``).
+            names: only these alarms (any number: asked 100 at a time).
+            action_prefix: only alarms with an action ARN starting so.
+            types: the kinds wanted: ``"metric"`` (the default: single-metric
+                [Alarm][awskit.cloudwatch.Alarm]s), ``"math"``, ``"anomaly"``,
+                ``"composite"``, ``"unknown"``, ``"all"`` or a collection of them.
+                Composite alarms are asked for (``AlarmTypes``) only when wanted.
+            limit: stop after that many alarms.
 
+        Returns:
+            The alarms, typed after ``types``; ``next_token`` resumes.
+
+        Raises:
+            InvalidInput: an argument is wrong (nothing is sent).
+
+        Example:
+            ```python
             for alarm in cw.alarms(state=AlarmState.INSUFFICIENT_DATA):
                 print(alarm.name, alarm.state_updated_at)
+            ```
         """
         kinds = _kinds(types)
         request: dict[str, Any] = {}
@@ -362,7 +445,11 @@ class CloudWatch:
     @overload
     def alarm(self, name: str, *, types: Literal["math"]) -> MetricMathAlarm | None: ...
     @overload
+    def alarm(self, name: str, *, types: Literal["anomaly"]) -> AnomalyAlarm | None: ...
+    @overload
     def alarm(self, name: str, *, types: Literal["composite"]) -> CompositeAlarm | None: ...
+    @overload
+    def alarm(self, name: str, *, types: Literal["unknown"]) -> UnknownAlarm | None: ...
     @overload
     def alarm(
         self, name: str, *, types: Literal["all"] | Collection[AlarmKind]
@@ -370,31 +457,38 @@ class CloudWatch:
     def alarm(self, name: str, *, types: AlarmKind | Collection[AlarmKind] = "metric") -> Any:
         """The alarm called ``name`` (state, reason and timestamps filled), or ``None``.
 
-        With the default ``types="metric"`` the result is an :class:`Alarm`; if the alarm of
-        that name is a metric-math or composite alarm, an :class:`~awskit.AwskitError` with
-        code ``WrongAlarmType`` says which kind it is. ``types="all"`` returns any kind.
+        Args:
+            name: the alarm's name.
+            types: the kinds accepted, as for [alarms][awskit.cloudwatch.CloudWatch.alarms];
+                ``"all"`` returns any alarm, the
+                [UnknownAlarm][awskit.cloudwatch.UnknownAlarm] fallback included.
 
-        Example::
+        Returns:
+            The alarm, or None when there is no alarm of that name.
 
+        Raises:
+            AwskitError: with code ``WrongAlarmType`` when the alarm is of a kind not in
+                ``types`` (with the default ``"metric"``, a metric-math, anomaly, composite
+                or unknown alarm); the message names its kind.
+
+        Example:
+            ```python
             alarm = cw.alarm("Web_Server_CPU_Utilization")
             if alarm is not None:
                 print(alarm.state, alarm.state_reason, alarm.state_updated_at)
+            any_kind = cw.alarm("network-in-anomaly", types="all")
+            ```
         """
         wanted = _names("name", [name])
         found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
         if not found:
             return None
         alarm = found[0]
-        kind = (
-            "composite"
-            if isinstance(alarm, CompositeAlarm)
-            else "math"
-            if isinstance(alarm, MetricMathAlarm)
-            else "metric"
-        )
+        kind = alarm_kind(alarm)
         if kind not in _kinds(types):
+            article = "an" if kind[0] in "aeiou" else "a"
             raise AwskitError(
-                f"alarm {name!r} is a {kind} alarm; ask alarm(name, types={kind!r})",
+                f"alarm {name!r} is {article} {kind} alarm; ask alarm(name, types={kind!r})",
                 code="WrongAlarmType",
                 operation="DescribeAlarms",
             )
@@ -417,7 +511,7 @@ class CloudWatch:
         wanted = _names("names", names)
         existing: dict[str, bool] = {}
         for alarm in Paged(self._describe(frozenset(_KINDS), wanted)):
-            existing[alarm.name] = isinstance(alarm, CompositeAlarm)
+            existing[alarm.name] = _is_composite(alarm)
         order = [name for name in wanted if name in existing]
         plan = plan_deletions(order, {name for name, comp in existing.items() if comp})
         deleted: list[str] = []
@@ -697,16 +791,16 @@ class CloudWatch:
         """
         request: dict[str, Any] = {}
         if namespace is not None:
-            if not 1 <= len(namespace) <= 255:
-                raise InvalidInput("namespace", "must be 1 to 255 characters")
-            request["Namespace"] = namespace
+            request["Namespace"] = check_metric_namespace("namespace", namespace)
         if name is not None:
-            if not 1 <= len(name) <= 255:
-                raise InvalidInput("name", "must be 1 to 255 characters")
-            request["MetricName"] = name
+            request["MetricName"] = check_metric_name("name", name)
         if dimensions is not None:
             if len(dimensions) > 10:
                 raise InvalidInput("dimensions", "at most 10 dimension filters")
+            check_dimensions(
+                "dimensions",
+                {key: "*" if value is None else value for key, value in dimensions.items()},
+            )
             request["Dimensions"] = [
                 {"Name": key} if value is None else {"Name": key, "Value": value}
                 for key, value in dimensions.items()

@@ -13,13 +13,21 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from typing_extensions import Self
 
 from .._errors import InvalidInput
-from .models import Unit, UnitName, _Model, check_dimensions
+from .models import (
+    Number,
+    Unit,
+    UnitName,
+    _Model,
+    _whole,
+    check_dimensions,
+    check_metric_name,
+)
 
 __all__ = [
     "MAX_METRICS_PER_REQUEST",
@@ -59,10 +67,10 @@ def check_value(field: str, value: float) -> float:
 class StatisticSet(_Model):
     """Pre-aggregated values (``StatisticValues``): sample count, sum, minimum, maximum."""
 
-    sample_count: float = Field(gt=0, allow_inf_nan=False)
-    sum: float = Field(allow_inf_nan=False)
-    minimum: float = Field(allow_inf_nan=False)
-    maximum: float = Field(allow_inf_nan=False)
+    sample_count: Number = Field(gt=0, allow_inf_nan=False)
+    sum: Number = Field(allow_inf_nan=False)
+    minimum: Number = Field(allow_inf_nan=False)
+    maximum: Number = Field(allow_inf_nan=False)
 
     if TYPE_CHECKING:
 
@@ -87,20 +95,27 @@ class MetricDatum(_Model):
     receives it; a naive datetime is taken as UTC. ``storage_resolution`` is 1 (high
     resolution) or 60 seconds.
 
-    Example::
+    Checked on construction, each an [InvalidInput][awskit.InvalidInput] naming the field:
+    ``name`` is 1-255 characters without control characters; dimension names (1-255) and
+    values (1-1024) are ASCII without control characters, and a name does not start with
+    ``:``; values are numbers (``True`` and ``"12.5"`` are refused, not converted), finite
+    (AWS refuses NaN and infinity) and 0 or within 2**-360..2**360 in magnitude.
 
+    Example:
+        ```python
         MetricDatum(name="Latency", value=12.5, unit="Milliseconds", dimensions={"Route": "/"})
+        ```
     """
 
-    name: str = Field(min_length=1, max_length=255)
-    value: float | None = Field(default=None, allow_inf_nan=False)
-    values: list[float] | None = None
-    counts: list[float] | None = None
+    name: str
+    value: Number | None = Field(default=None, allow_inf_nan=False)
+    values: list[Number] | None = None
+    counts: list[Number] | None = None
     statistic_values: StatisticSet | None = None
     unit: Unit | None = None
     dimensions: dict[str, str] = Field(default_factory=dict)
     timestamp: dt.datetime | None = None
-    storage_resolution: Literal[1, 60] | None = None
+    storage_resolution: Annotated[Literal[1, 60], BeforeValidator(_whole)] | None = None
 
     if TYPE_CHECKING:
         # What type checkers see: ``unit`` also takes its strings (pydantic converts).
@@ -117,6 +132,11 @@ class MetricDatum(_Model):
             timestamp: dt.datetime | None = None,
             storage_resolution: Literal[1, 60] | None = None,
         ) -> None: ...
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_metric_name("name", value)
 
     @field_validator("dimensions")
     @classmethod
@@ -334,7 +354,7 @@ class Metric:
         return cls(
             namespace=item.get("Namespace", ""),
             name=item.get("MetricName", ""),
-            dimensions={d["Name"]: d["Value"] for d in item.get("Dimensions", ())},
+            dimensions={d.get("Name", ""): d.get("Value", "") for d in item.get("Dimensions", ())},
         )
 
 

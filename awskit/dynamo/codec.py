@@ -126,9 +126,8 @@ def _number_text_of_float(v: float) -> str:
         raise _Unstorable("number out of DynamoDB's range (1E-130 to 9.99E+125)")
     text = repr(v)
     if "e" in text:
-        # "1e-07" -> "1E-7", DynamoDB's documented form. Keeping the exponent (rather than
-        # Decimal's "30000000000000000") makes an integral float such as 3e+16 read back as
-        # a float, not an int, from a plain table.
+        # "1e-07" -> "1E-7", DynamoDB's documented form (DynamoDB normalises the text it
+        # stores, so a plain read of an integral float such as 3e+16 gives an int).
         mantissa, _, exponent = text.partition("e")
         text = f"{mantissa}E{int(exponent):+d}"
     return text
@@ -472,6 +471,11 @@ def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
     return av, _value_size(av)
 
 
+def _empty_set(v: Any) -> bool:
+    """An empty set at the top of an item: DynamoDB stores none, so it is left out."""
+    return isinstance(v, (set, frozenset)) and not v
+
+
 def _dump_model(obj: pydantic.BaseModel, depth: int) -> tuple[Item, int]:
     """Encode a model's fields, each at nesting level ``depth``."""
     kind = type(obj)
@@ -483,7 +487,7 @@ def _dump_model(obj: pydantic.BaseModel, depth: int) -> tuple[Item, int]:
     size = 0
     for name, attr, attr_size in plan.fields:
         v = values.get(name)
-        if v is None:
+        if v is None or _empty_set(v):
             continue
         try:
             out[attr], value_size = _sized(v, depth)
@@ -494,7 +498,7 @@ def _dump_model(obj: pydantic.BaseModel, depth: int) -> tuple[Item, int]:
     extra = obj.__pydantic_extra__
     if extra:
         for attr, v in extra.items():
-            if v is None:
+            if v is None or _empty_set(v):
                 continue
             attr = _check_name(attr)
             try:
@@ -646,9 +650,10 @@ def dump_item(
 ) -> dict[str, dict[str, Any]]:
     """Encode a model (by field alias, else name) or a mapping as a DynamoDB item.
 
-    Top-level ``None`` values are omitted (DynamoDB has no "absent" value;
-    [load_item][awskit.dynamo.codec.load_item] gives them back as ``None``); inside lists
-    and maps ``None`` is NULL. The attribute named by ``ttl_attribute`` is stored as a
+    Top-level ``None`` values and empty sets are omitted (DynamoDB has no "absent" value
+    and stores no empty set; [load_item][awskit.dynamo.codec.load_item] gives them back as
+    ``None`` and an empty set); inside lists and maps ``None`` is NULL and an empty set is
+    refused. The attribute named by ``ttl_attribute`` is stored as a
     Number of epoch seconds ([ttl_seconds][awskit.dynamo.codec.ttl_seconds]), the only form
     DynamoDB's TTL acts on; a ``datetime`` field reads it back as an aware UTC datetime.
 
@@ -670,7 +675,7 @@ def dump_item(
             for k, v in obj.items():
                 if not isinstance(k, str) or not k:
                     raise InvalidInput("item", f"attribute names must be non-empty strings: {k!r}")
-                if v is None:
+                if v is None or _empty_set(v):
                     continue
                 try:
                     k = _check_name(k)
@@ -774,6 +779,11 @@ def _plain_number(text: str) -> int | float | Decimal:
         return int(text)
     except ValueError:
         pass
+    # DynamoDB normalises number text ("3E+16" is stored as "30000000000000000", "1.0" as
+    # "1"): an integral number reads as int whatever text an emulator kept, as from AWS.
+    number = Decimal(text)
+    if number == number.to_integral_value():
+        return int(number)
     value = float(text)
     if math.isfinite(value):
         shortest = repr(value)
@@ -1109,13 +1119,14 @@ _NUMBER_PARSERS: dict[Any, Callable[[str], Any]] = {int: _to_int, float: float, 
 class _LoadPlan:
     """How to read one model class: attribute name -> converter, and the nullable fields."""
 
-    __slots__ = ("converters", "direct", "nullable", "numbers")
+    __slots__ = ("converters", "direct", "empty_sets", "nullable", "numbers")
 
     def __init__(self, model: type[pydantic.BaseModel]) -> None:
         self.converters: dict[str, Converter] = {}
         self.direct: dict[str, str] = {}
         self.numbers: dict[str, Callable[[str], Any]] = {}
         nullable = []
+        empty_sets = []
         for name, info in model.model_fields.items():
             attr = info.alias or name
             self.converters[attr] = _converter_for(info.annotation)
@@ -1127,7 +1138,12 @@ class _LoadPlan:
             # dump_item omits None, so a required ``X | None`` field comes back absent.
             if info.is_required() and _accepts_none(info.annotation):
                 nullable.append(attr)
+            # DynamoDB stores no empty set, so dump_item omits one: a required set field
+            # that comes back absent was an empty set.
+            elif info.is_required() and _is_set_type(info.annotation):
+                empty_sets.append(attr)
         self.nullable = tuple(nullable)
+        self.empty_sets = tuple(empty_sets)
 
     def load(self, item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         direct = self.direct.get
@@ -1152,7 +1168,17 @@ class _LoadPlan:
         for attr in self.nullable:
             if attr not in data:
                 data[attr] = None
+        for attr in self.empty_sets:
+            if attr not in data:
+                data[attr] = set()
         return data
+
+
+def _is_set_type(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _is_set_type(typing.get_args(tp)[0])
+    return tp in (set, frozenset) or origin in (set, frozenset)
 
 
 _LOAD_PLANS: dict[type, _LoadPlan] = {}

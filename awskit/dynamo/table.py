@@ -633,12 +633,19 @@ class Table(Generic[T]):
         limit: Any,
         load: Callable[[Mapping[str, Any]], Any],
     ) -> Paged[Any]:
+        # An item's own key (with the index's, when reading one) is the ExclusiveStartKey
+        # that resumes right after it: next_token never skips the rest of a page.
+        names = list(self.key_schema.names)
+        index = request.get("IndexName")
+        if index is not None:
+            names += [n for n in self.index(index).key_schema.names if n not in names]
+
         def fetch(token: Any) -> Page[Any]:
             page_request = request if token is None else {**request, "ExclusiveStartKey": token}
             response = call(**page_request)
-            return Page(
-                [load(i) for i in response.get("Items", ())], response.get("LastEvaluatedKey")
-            )
+            raw = response.get("Items", ())
+            after = [{n: item[n] for n in names if n in item} for item in raw]
+            return Page([load(i) for i in raw], response.get("LastEvaluatedKey"), after)
 
         return Paged(fetch, limit=limit, start_token=start_key_of(start_key))
 

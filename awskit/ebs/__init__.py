@@ -727,7 +727,7 @@ class EBS:
             aws.ebs.delete_snapshot(snap.snapshot_id)
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
-        self._session.client("ec2").delete_snapshot(SnapshotId=snapshot_id)
+        self._session.calls("ec2").delete_snapshot(SnapshotId=snapshot_id)
 
     def wait(self, snapshot_id: str, timeout: float = 600) -> None:
         """Wait until EC2's DescribeSnapshots reports the snapshot ``completed``.
@@ -742,14 +742,14 @@ class EBS:
         _check_snapshot_id("snapshot_id", snapshot_id)
         if timeout <= 0:
             raise InvalidInput("timeout", "must be positive (seconds)")
-        ec2 = self._session.client("ec2")
+        ec2 = self._session.calls("ec2")
         policy = self._session.retry
         started = time.monotonic()
         slept = 0.0
         delay = _POLL_FIRST
         with snapshot_errors(snapshot_id):
             while True:
-                response = policy.call(lambda: ec2.describe_snapshots(SnapshotIds=[snapshot_id]))
+                response = ec2.describe_snapshots(SnapshotIds=[snapshot_id])
                 states = [s.get("State") for s in response.get("Snapshots", [])]
                 if states and all(state == "completed" for state in states):
                     return

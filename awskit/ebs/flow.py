@@ -26,16 +26,11 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from .._errors import ChecksumMismatch, logger
 from .._flow import DEFAULT_WINDOW, Controller
-from .._retry import RETRYABLE_CODES, RetryPolicy, is_throttle
+from .._retry import RetryPolicy, classify
 
 __all__ = [
     "FRESH_SNAPSHOT_SECONDS",
@@ -53,26 +48,23 @@ FRESH_SNAPSHOT_SECONDS = 180.0
 #: The time every retry of one transfer shares, backoffs included.
 RETRY_BUDGET_SECONDS = 900.0
 
-_TRANSPORT = (ConnectionClosedError, EndpointConnectionError, ReadTimeoutError)
-
 
 def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str | None:
-    """Why ``exc`` is worth another try (``throttle``, ``server``, ``fresh``, ``transport``,
-    ``checksum``), or ``None`` when it must fail at once."""
+    """Why ``exc`` is worth another try, or ``None`` when it must fail at once.
+
+    The one rule's reasons (:func:`~awskit._retry.classify`: ``throttle``, ``server``,
+    ``timeout``, ``transport``), and two that only EBS has: ``checksum`` (a block whose
+    bytes do not match their SHA256) and ``fresh`` (a snapshot started moments ago that
+    the direct APIs do not see yet).
+    """
     if isinstance(exc, ChecksumMismatch):
         return "checksum"
-    if isinstance(exc, _TRANSPORT):
-        return "transport"
-    if not isinstance(exc, ClientError):
-        return None
-    if is_throttle(exc):
-        return "throttle"
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    if status >= 500 or code in RETRYABLE_CODES or code == "InternalServerException":
-        return "server"
+    reason = classify(exc)
+    if reason is not None:
+        return reason
     if (
-        code == "ResourceNotFoundException"
+        isinstance(exc, ClientError)
+        and str(exc.response.get("Error", {}).get("Code", "")) == "ResourceNotFoundException"
         and snapshot_age is not None
         and snapshot_age < FRESH_SNAPSHOT_SECONDS
     ):

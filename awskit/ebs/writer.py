@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._errors import AwskitError, InvalidInput, from_botocore, logger, translate
+from .._errors import AwskitError, InvalidInput, logger, translate_any
 from .blocks import BLOCK_SIZE, block_count, linear_checksum_of_digests
 from .flow import Retrier
 from .models import Snapshot
@@ -41,13 +41,11 @@ def snapshot_errors(snapshot_id: str | None) -> Iterator[None]:
     """
     try:
         yield
-    except ClientError as exc:
-        raise _tag(translate(exc), snapshot_id) from exc
     except AwskitError as exc:
         _tag(exc, snapshot_id)
         raise
-    except BotoCoreError as exc:
-        raise _tag(from_botocore(exc), snapshot_id) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise _tag(cast(AwskitError, translate_any(exc)), snapshot_id) from exc
     except Exception as exc:
         # Not awskit's own (an OSError reading the image, a bug in a callback): the type
         # stays, the snapshot id is attached all the same.

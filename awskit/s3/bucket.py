@@ -22,10 +22,8 @@ from .._errors import (
     InvalidInput,
     NotFound,
     PartialFailure,
-    TransportError,
     aws_errors,
     logger,
-    scrub,
     translates_errors,
 )
 from .._paging import Page, Paged, token_pages
@@ -536,23 +534,27 @@ class Bucket:
 
         adapter = _ProgressAdapter(progress) if progress is not None else None
         subscribers = [adapter.subscriber()] if adapter is not None else None
-        with create_transfer_manager(self.client, self._transfer_config()) as manager:
-            if direction == "upload":
-                future = manager.upload(filename, self.name, key, extra, subscribers)
-            else:
-                future = manager.download(self.name, key, filename, extra, subscribers)
-            try:
-                future.result()
-            except RetriesExceededError as exc:
-                # A download whose stream kept breaking after s3transfer's own retries.
-                reason = scrub(str(exc.last_exception))
-                raise TransportError(
-                    f"{direction} of {key!r} failed after retries: {reason}",
-                    code="RetriesExceeded",
-                    operation="GetObject",
-                ) from exc
-            if adapter is not None:
-                adapter.finish(int(future.meta.size or 0))
+
+        def once() -> int:
+            # One attempt of the one retry rule is one whole transfer: s3transfer has
+            # retried its parts and streams; what outlived that starts over (the progress
+            # callback only ever sees a new high-water mark).
+            with create_transfer_manager(self.client, self._transfer_config()) as manager:
+                if direction == "upload":
+                    future = manager.upload(filename, self.name, key, extra, subscribers)
+                else:
+                    future = manager.download(self.name, key, filename, extra, subscribers)
+                try:
+                    future.result()
+                except RetriesExceededError as exc:
+                    # A download whose stream kept breaking after s3transfer's retries.
+                    raise exc.last_exception from exc
+                return int(future.meta.size or 0)
+
+        operation = "PutObject" if direction == "upload" else "GetObject"
+        size = self._s3.session.retry.call(once, operation=operation)
+        if adapter is not None:
+            adapter.finish(size)
 
 
 def _seekable(stream: Any) -> bool:

@@ -24,11 +24,14 @@ from .models import (
     InvalidMessage,
     Message,
     OutgoingMessage,
+    PayloadMismatch,
+    PayloadUnavailable,
     ProcessStats,
     QueueAttributes,
     RedrivePolicy,
     SendResult,
 )
+from .offload import S3Offload, S3Pointer
 from .process import backoff_by_receive_count
 from .queue import Queue
 
@@ -39,10 +42,14 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_exports.py checks
     "InvalidMessage",
     "Message",
     "OutgoingMessage",
+    "PayloadMismatch",
+    "PayloadUnavailable",
     "ProcessStats",
     "Queue",
     "QueueAttributes",
     "RedrivePolicy",
+    "S3Offload",
+    "S3Pointer",
     "SQS",
     "SendResult",
     "backoff_by_receive_count",

@@ -21,7 +21,9 @@ __all__ = [
     "MAX_DELAY_SECONDS",
     "MAX_MESSAGE_BYTES",
     "MAX_VISIBILITY_SECONDS",
+    "REFUSED_CHARACTERS",
     "AttributeValue",
+    "check_characters",
     "check_delay",
     "check_queue_name",
     "check_visibility",
@@ -52,6 +54,11 @@ AttributeValue: TypeAlias = Union[str, int, float, Decimal, bytes]  # noqa: UP00
 """What a message attribute holds in Python: String -> str, Number -> int, Decimal or float
 (``Number.float``), Binary -> bytes."""
 
+#: What SQS refuses in a body and, as AWS says "the same restrictions on the content as the
+#: message body", in a String attribute value: anything outside #x9 | #xA | #xD |
+#: #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF (lone surrogates, NUL, other C0 controls,
+#: U+FFFE and U+FFFF).
+REFUSED_CHARACTERS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
 _RESERVED_PREFIXES = ("aws.", "amazon.")
@@ -104,6 +111,15 @@ def check_visibility(seconds: int, field: str = "visibility_timeout") -> int:
     return seconds
 
 
+def check_characters(field: str, text: str, what: str = "an SQS body") -> str:
+    """``text`` unchanged, or [InvalidInput][awskit.InvalidInput] naming ``field`` and the
+    first character SQS refuses (see ``REFUSED_CHARACTERS``)."""
+    bad = REFUSED_CHARACTERS.search(text)
+    if bad:
+        raise InvalidInput(field, f"character U+{ord(bad.group()):04X} is not allowed in {what}")
+    return text
+
+
 def _check_attribute_name(name: str) -> None:
     field = f"attributes[{name!r}]"
     if not isinstance(name, str) or not _ATTRIBUTE_NAME.fullmatch(name):
@@ -129,24 +145,27 @@ def encode_attribute(name: str, value: object) -> dict[str, Any]:
     """One Python value as an SQS ``MessageAttributeValue``.
 
     ``str`` -> String, ``int`` and ``Decimal`` -> Number, ``float`` -> ``Number.float`` (so
-    it comes back a float), ``bytes`` -> Binary. A mapping with ``DataType`` passes as is.
+    it comes back a float), ``bytes`` -> Binary. A mapping with ``DataType`` passes as is,
+    once checked as the same value would be.
+
+    Checked before sending, each an [InvalidInput][awskit.InvalidInput] naming the
+    attribute: the name (1-256 of ``A-Za-z0-9_-.``, no leading, trailing or doubled
+    ``.``, no ``AWS.``/``Amazon.`` prefix in any case); a String value is not empty and
+    holds only characters SQS accepts in a body; a Number has at most 38 significant
+    digits and is below 10^126; a Binary value is not empty; a ``DataType`` is
+    ``String``, ``Number`` or ``Binary``, optionally with a ``.custom`` label, at most 256
+    characters.
     """
     _check_attribute_name(name)
     field = f"attributes[{name!r}]"
     if isinstance(value, Mapping):
-        data_type = value.get("DataType")
-        if not isinstance(data_type, str) or data_type.partition(".")[0] not in (
-            "String",
-            "Number",
-            "Binary",
-        ):
-            raise InvalidInput(field, "DataType must be String, Number or Binary[.custom]")
-        return dict(value)
+        return _check_mapping(field, value)
     if isinstance(value, bool):
         raise InvalidInput(field, "a bool is ambiguous: send 'true'/'false' or 1/0")
     if isinstance(value, str):
         if not value:
             raise InvalidInput(field, "a String attribute may not be empty")
+        check_characters(field, value, "an SQS attribute value")
         return {"DataType": "String", "StringValue": value}
     if isinstance(value, int):
         return {"DataType": "Number", "StringValue": _number_text(Decimal(value), field)}
@@ -164,6 +183,36 @@ def encode_attribute(name: str, value: object) -> dict[str, Any]:
             raise InvalidInput(field, "a Binary attribute may not be empty")
         return {"DataType": "Binary", "BinaryValue": data}
     raise InvalidInput(field, f"{type(value).__name__} is not str, int, float, Decimal or bytes")
+
+
+def _check_mapping(field: str, value: Mapping[Any, Any]) -> dict[str, Any]:
+    data_type = value.get("DataType")
+    if not isinstance(data_type, str) or data_type.partition(".")[0] not in (
+        "String",
+        "Number",
+        "Binary",
+    ):
+        raise InvalidInput(field, "DataType must be String, Number or Binary[.custom]")
+    if len(data_type) > 256 or data_type.endswith("."):
+        raise InvalidInput(field, "DataType is at most 256 characters and its label not empty")
+    check_characters(field, data_type, "an SQS DataType")
+    base = data_type.partition(".")[0]
+    if base == "Binary":
+        data = value.get("BinaryValue")
+        if not isinstance(data, (bytes, bytearray, memoryview)) or not bytes(data):
+            raise InvalidInput(field, "a Binary attribute needs a non-empty BinaryValue (bytes)")
+        return dict(value)
+    text = value.get("StringValue")
+    if not isinstance(text, str) or not text:
+        raise InvalidInput(field, f"a {base} attribute needs a non-empty StringValue (str)")
+    check_characters(field, text, "an SQS attribute value")
+    if base == "Number":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise InvalidInput(field, f"{text!r} is not a Number") from None
+        _number_text(number, field)
+    return dict(value)
 
 
 def encode_attributes(attributes: Mapping[str, object] | None) -> dict[str, dict[str, Any]]:

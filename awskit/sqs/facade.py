@@ -12,6 +12,7 @@ from .._errors import InvalidInput, aws_errors, translates_errors
 from .._paging import Page, Paged, token_pages
 from .codec import MAX_MESSAGE_BYTES, check_delay, check_queue_name, check_visibility
 from .models import T
+from .offload import S3Offload
 from .queue import Queue
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class SQS:
         dead_letter_queue: Queue[Any] | str | None = None,
         max_receive_count: int | None = None,
         attributes: Mapping[str, str] | None = None,
+        offload: S3Offload | None = None,
     ) -> Queue[str]: ...
     @overload
     def create_queue(
@@ -80,6 +82,7 @@ class SQS:
         dead_letter_queue: Queue[Any] | str | None = None,
         max_receive_count: int | None = None,
         attributes: Mapping[str, str] | None = None,
+        offload: S3Offload | None = None,
     ) -> Queue[T]: ...
     @translates_errors
     def create_queue(
@@ -97,6 +100,7 @@ class SQS:
         dead_letter_queue: Queue[Any] | str | None = None,
         max_receive_count: int | None = None,
         attributes: Mapping[str, str] | None = None,
+        offload: S3Offload | None = None,
     ) -> Queue[Any]:
         """Create a queue (or return the existing one if its attributes agree).
 
@@ -104,6 +108,8 @@ class SQS:
         ``.fifo``, which implies ``fifo=True``); delay 0-900 s; visibility 0-43200 s;
         retention 60-1209600 s; maximum size 1024-1048576 bytes; receive wait 0-20 s;
         max receive count 1-1000. ``attributes`` are raw AWS attributes, applied last.
+        ``offload`` stores bodies over its threshold in S3 (see
+        [S3Offload][awskit.sqs.S3Offload]); it is a setting of this handle, not of the queue.
 
         Raises:
             AlreadyExists: a queue of that name exists with different attributes.
@@ -116,6 +122,7 @@ class SQS:
         """
         is_fifo = check_queue_name(name, fifo=fifo)
         _check_model(model)
+        _check_offload(offload)
         raw: dict[str, str] = {}
         if delay_seconds is not None:
             raw["DelaySeconds"] = str(check_delay(delay_seconds))
@@ -157,15 +164,25 @@ class SQS:
         if attributes:
             raw.update({str(key): str(value) for key, value in attributes.items()})
         answer = self._session.calls("sqs").create_queue(QueueName=name, Attributes=raw)  # type: ignore[arg-type]
-        return Queue(self._session, answer["QueueUrl"], model)
+        return Queue(self._session, answer["QueueUrl"], model, offload)
 
     @overload
-    def get_queue(self, name: str, model: None = None) -> Queue[str]: ...
+    def get_queue(
+        self, name: str, model: None = None, *, offload: S3Offload | None = None
+    ) -> Queue[str]: ...
     @overload
-    def get_queue(self, name: str, model: type[T]) -> Queue[T]: ...
+    def get_queue(
+        self, name: str, model: type[T], *, offload: S3Offload | None = None
+    ) -> Queue[T]: ...
     @translates_errors
-    def get_queue(self, name: str, model: type[Any] | None = None) -> Queue[Any]:
+    def get_queue(
+        self, name: str, model: type[Any] | None = None, *, offload: S3Offload | None = None
+    ) -> Queue[Any]:
         """The queue called ``name``.
+
+        With ``offload``, bodies over its threshold travel through S3 (see
+        [S3Offload][awskit.sqs.S3Offload]). Without it, pointers that arrive are still
+        read (they name their bucket), but awskit writes and deletes nothing in S3.
 
         Raises:
             NotFound: there is no such queue.
@@ -176,8 +193,9 @@ class SQS:
         """
         check_queue_name(name)
         _check_model(model)
+        _check_offload(offload)
         answer = self._session.calls("sqs").get_queue_url(QueueName=name)
-        return Queue(self._session, answer["QueueUrl"], model)
+        return Queue(self._session, answer["QueueUrl"], model, offload)
 
     def queues(self, prefix: str | None = None) -> Iterator[Queue[str]]:
         """Every queue (whose name starts with ``prefix``), across every page.
@@ -203,3 +221,8 @@ class SQS:
 def _check_model(model: object) -> None:
     if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise InvalidInput("model", "must be a pydantic BaseModel subclass, or None for str")
+
+
+def _check_offload(offload: object) -> None:
+    if offload is not None and not isinstance(offload, S3Offload):
+        raise InvalidInput("offload", "must be an awskit.sqs.S3Offload, or None")

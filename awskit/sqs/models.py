@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .._errors import AwskitError
+from .._errors import AwskitError, ChecksumMismatch
+from .._retry import outlasted
 from .codec import AttributeValue, check_visibility, decode_attributes
+from .offload import (
+    RESERVED_ATTRIBUTES,
+    S3Pointer,
+    check_payload,
+    embed_in_receipt_handle,
+    find_pointer,
+)
 
 if TYPE_CHECKING:
     from .queue import Queue
@@ -22,6 +30,8 @@ __all__ = [
     "InvalidMessage",
     "Message",
     "OutgoingMessage",
+    "PayloadMismatch",
+    "PayloadUnavailable",
     "ProcessStats",
     "QueueAttributes",
     "RedrivePolicy",
@@ -43,6 +53,39 @@ class InvalidMessage(AwskitError):
         super().__init__(message, code="InvalidMessage")
         self.message_id = message_id
         self.raw_body = raw_body
+
+
+class PayloadUnavailable(InvalidMessage):
+    """A message points to an S3 payload that cannot be read: the object or its bucket is
+    gone, access is refused, or the pointer itself is malformed.
+
+    Raised when the body is read; the message stays in the queue (and reaches the
+    dead-letter queue after its ``maxReceiveCount``), never handed out with an empty body.
+    ``pointer`` is the [S3Pointer][awskit.sqs.S3Pointer] (``None`` for a malformed one),
+    ``raw_body`` the body SQS holds (the pointer), the S3 error the ``__cause__``.
+    """
+
+    def __init__(
+        self, message: str, *, message_id: str, raw_body: str, pointer: S3Pointer | None
+    ) -> None:
+        super().__init__(message, message_id=message_id, raw_body=raw_body)
+        self.code = "PayloadUnavailable"
+        self.pointer = pointer
+
+
+class PayloadMismatch(InvalidMessage, ChecksumMismatch):
+    """The S3 payload is not what was sent: its size differs from ``ExtendedPayloadSize``,
+    its SHA-256 from ``awskit.PayloadSHA256``, or it is not UTF-8 text.
+
+    Both an [InvalidMessage][awskit.sqs.InvalidMessage] (the consumer loop leaves it for
+    the dead-letter queue) and a [ChecksumMismatch][awskit.ChecksumMismatch]. ``pointer``
+    says where the payload is; ``raw_body`` is the body SQS holds (the pointer).
+    """
+
+    def __init__(self, message: str, *, message_id: str, raw_body: str, pointer: S3Pointer) -> None:
+        super().__init__(message, message_id=message_id, raw_body=raw_body)
+        self.code = "PayloadMismatch"
+        self.pointer = pointer
 
 
 @dataclass(frozen=True)
@@ -77,7 +120,10 @@ class BatchFailure:
         if isinstance(self.entry, OutgoingMessage):
             return self.entry.body
         if isinstance(self.entry, Message):
-            return self.entry.raw_body
+            try:
+                return self.entry.raw_body
+            except InvalidMessage:
+                return self.entry.sqs_body
         return self.entry
 
 
@@ -96,11 +142,17 @@ class BatchResult:
 
 @dataclass
 class ProcessStats:
-    """Counts of one :meth:`Queue.process` run."""
+    """Counts of one :meth:`Queue.process` run; each handling is counted once.
+
+    ``succeeded``: handled and deleted. ``failed``: the handler raised. ``invalid``: the
+    body failed the model. ``undeleted``: handled, but the delete failed after every retry;
+    such a message comes back after its visibility timeout and is handled again.
+    """
 
     succeeded: int = 0
     failed: int = 0
     invalid: int = 0
+    undeleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -197,22 +249,29 @@ _UNSET: Any = object()
 class Message(Generic[T]):
     """One received message. ``body`` is validated against the queue's model on first read.
 
-    Example::
+    A message whose body was stored in S3 (see [S3Offload][awskit.sqs.S3Offload]) arrives
+    with its payload already fetched and checked: ``raw_body`` is the payload text,
+    ``sqs_body`` the pointer SQS holds, ``pointer`` where the payload is.
 
-        for msg in queue.receive(attribute_names=["Author"]):
-            print(msg.body, msg.attributes.get("Author"))
-            msg.delete()
+    ```python
+    for msg in queue.receive(attribute_names=["Author"]):
+        print(msg.body, msg.attributes.get("Author"))
+        msg.delete()
+    ```
     """
 
     __slots__ = (
         "_body",
         "_model",
+        "_problem",
         "_queue",
+        "_raw_body",
         "message_id",
+        "pointer",
         "raw_attributes",
-        "raw_body",
         "receipt_handle",
         "received_at",
+        "sqs_body",
         "system_attributes",
     )
 
@@ -228,36 +287,122 @@ class Message(Generic[T]):
         self._body: Any = _UNSET
         self.message_id: str = data["MessageId"]
         self.receipt_handle: str = data["ReceiptHandle"]
-        self.raw_body: str = data.get("Body", "")
+        self.sqs_body: str = data.get("Body", "")
         self.raw_attributes: dict[str, Any] = dict(data.get("MessageAttributes") or {})
         self.system_attributes: dict[str, str] = dict(data.get("Attributes") or {})
         self.received_at = received_at
+        self._problem: InvalidMessage | None = None
+        pointer, malformed = find_pointer(self.sqs_body, self.raw_attributes)
+        self.pointer: S3Pointer | None = pointer
+        self._raw_body: str | None = None if pointer is not None else self.sqs_body
+        if malformed is not None:
+            self._problem = PayloadUnavailable(
+                f"message {self.message_id}: {malformed}",
+                message_id=self.message_id,
+                raw_body=self.sqs_body,
+                pointer=None,
+            )
 
     def __repr__(self) -> str:
         return f"Message(message_id={self.message_id!r}, queue={self._queue.name!r})"
 
+    def _load_payload(self, fetch: Callable[[S3Pointer], bytes]) -> None:
+        """Fetch and check the S3 payload of a pointer message.
+
+        A payload that cannot be read, or is not what was sent, is kept as the error the
+        body raises; a failure that may pass with time (throttling, 5xx, no connection)
+        propagates, for the receive to give the message back.
+        """
+        pointer = self.pointer
+        if pointer is None or self._raw_body is not None or self._problem is not None:
+            return
+        try:
+            data = fetch(pointer)
+        except AwskitError as exc:
+            if outlasted(exc):
+                raise
+            self._problem = PayloadUnavailable(
+                f"message {self.message_id}: its payload {pointer} cannot be read: {exc}",
+                message_id=self.message_id,
+                raw_body=self.sqs_body,
+                pointer=pointer,
+            )
+            self._problem.__cause__ = exc
+            return
+        problem = check_payload(data, self.raw_attributes)
+        text = ""
+        if problem is None:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                problem = "it is not UTF-8 text"
+        if problem is not None:
+            self._problem = PayloadMismatch(
+                f"message {self.message_id}: its payload {pointer} is not what was sent: {problem}",
+                message_id=self.message_id,
+                raw_body=self.sqs_body,
+                pointer=pointer,
+            )
+            return
+        self._raw_body = text
+
+    @property
+    def raw_body(self) -> str:
+        """The body as text: the S3 payload for a pointer message.
+
+        Raises:
+            PayloadUnavailable: the payload could not be read.
+            PayloadMismatch: the payload is not what was sent.
+        """
+        if self._problem is not None:
+            raise self._problem
+        if self._raw_body is None:
+            self._load_payload(self._queue._payloads.get)
+            return self.raw_body
+        return self._raw_body
+
     @property
     def body(self) -> T:
-        """The body as the queue's type; raises :class:`InvalidMessage` if it does not fit."""
+        """The body as the queue's type; raises :class:`InvalidMessage` if it does not fit
+        (or, for a pointer message, [PayloadUnavailable][awskit.sqs.PayloadUnavailable] or
+        [PayloadMismatch][awskit.sqs.PayloadMismatch])."""
         if self._body is _UNSET:
+            text = self.raw_body
             if self._model is None:
-                self._body = self.raw_body
+                self._body = text
             else:
                 try:
-                    self._body = self._model.model_validate_json(self.raw_body)
+                    self._body = self._model.model_validate_json(text)
                 except ValidationError as exc:
                     raise InvalidMessage(
                         f"message {self.message_id} does not fit {self._model.__name__} "
                         f"({exc.error_count()} validation errors)",
                         message_id=self.message_id,
-                        raw_body=self.raw_body,
+                        raw_body=text,
                     ) from exc
         return cast(T, self._body)
 
     @property
+    def extended_receipt_handle(self) -> str:
+        """The receipt handle as AWS's extended clients hand it out: for a pointer message
+        it carries the S3 location, so their ``delete_message`` deletes the payload too.
+        Same as ``receipt_handle`` for other messages."""
+        if self.pointer is None:
+            return self.receipt_handle
+        return embed_in_receipt_handle(self.receipt_handle, self.pointer)
+
+    @property
     def attributes(self) -> dict[str, AttributeValue]:
-        """Message attributes typed by DataType (String, Number, Number.float, Binary)."""
-        return decode_attributes(self.raw_attributes)
+        """Message attributes typed by DataType (String, Number, Number.float, Binary).
+
+        A pointer message's own attributes (``ExtendedPayloadSize``,
+        ``awskit.PayloadSHA256``) are left out, as the extended clients do.
+        """
+        if self.pointer is None:
+            return decode_attributes(self.raw_attributes)
+        return decode_attributes(
+            {k: v for k, v in self.raw_attributes.items() if k not in RESERVED_ATTRIBUTES}
+        )
 
     @property
     def receive_count(self) -> int:
@@ -288,10 +433,17 @@ class Message(Generic[T]):
         return self._queue
 
     def delete(self) -> None:
-        """Delete it from the queue (its receipt handle must still be current)."""
+        """Delete it from the queue (its receipt handle must still be current).
+
+        A pointer message's S3 payload is deleted after the message, when the queue's
+        [S3Offload][awskit.sqs.S3Offload] says so (``delete_payloads``); a payload that
+        cannot be deleted is logged, never raised: the message is gone either way.
+        """
         self._queue._calls.delete_message(
             QueueUrl=self._queue.url, ReceiptHandle=self.receipt_handle
         )
+        if self.pointer is not None:
+            self._queue._drop_payloads([self])
 
     def change_visibility(self, seconds: int) -> None:
         """Hide it for ``seconds`` more from now (0 makes it visible again; 12 h cap)."""

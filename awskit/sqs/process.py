@@ -1,32 +1,48 @@
 """The consumer loop behind :meth:`awskit.sqs.Queue.process`.
 
-``workers`` threads each long-poll a batch, run the handler on its messages one by one and
-delete the successes in one ``DeleteMessageBatch``, as a hand-tuned boto3 consumer would.
-One heartbeat thread watches every message received and not yet finished: once half of
-its visibility timeout has passed it extends it by another timeout, in batches, until the
-12 hour cap SQS puts on a message's total invisibility (counted from its first receive).
+``workers`` threads each long-poll a batch and run the handler on its messages one by one.
+A success goes at once to one deleter thread, which deletes whatever successes are waiting
+in one ``DeleteMessageBatch`` (up to 10), so a success never waits for slower handlers of
+its receive. One heartbeat thread keeps every message received and not yet finished (its
+handler running, or handled and waiting for its delete) hidden: once half its visibility
+timeout has passed it extends it by another timeout, in batches, up to the 12 hours SQS
+allows a message to stay hidden after each receive.
+
+A failure that may pass with time (throttling, a 5xx, a dropped connection or a timeout,
+left over after botocore's and the session's [RetryPolicy][awskit.RetryPolicy] attempts)
+never ends the loop: it is logged, the worker backs off by the policy's backoff and goes on.
+Anything else (the queue is gone, access is denied) stops every worker and is raised.
+
+The decisions are plain functions (:func:`extension`, :func:`transient`), apart from the
+threads and the requests.
 """
 
 from __future__ import annotations
 
 import math
+import queue as queuelib
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Generic
 
-from .._errors import InvalidInput, logger
+from .._errors import AwskitError, InvalidInput, logger
+from .._retry import classify, outlasted
 from .codec import MAX_BATCH_ENTRIES, MAX_VISIBILITY_SECONDS, check_visibility
 from .models import InvalidMessage, Message, ProcessStats, T
 
 if TYPE_CHECKING:
+    from .._retry import RetryPolicy
     from .queue import Queue
 
 __all__ = [
     "backoff_by_receive_count",
+    "extension",
+    "group_of",
     "run",
+    "transient",
 ]
 
 log = logger("awskit.sqs")
@@ -34,6 +50,40 @@ log = logger("awskit.sqs")
 # Margin kept below the 12 h cap: clocks differ, and SQS rejects the whole change if the
 # total goes one second over.
 _CAP_MARGIN = 60.0
+
+
+def transient(exc: BaseException) -> bool:
+    """True for a failure that left a call after every retry but may pass with time.
+
+    Throttling, a 5xx, a dropped connection or a timeout, raw or translated; a translated
+    error whose code awskit does not know is judged by the botocore error it came from
+    (an HTML 502 from a proxy has no AWS code, but its status says "server").
+    """
+    if outlasted(exc):
+        return True
+    cause = exc.__cause__
+    return isinstance(exc, AwskitError) and cause is not None and classify(cause) is not None
+
+
+def extension(now: float, received_at: float, hidden_until: float, timeout: int) -> int | None:
+    """Seconds to extend a message's visibility by now, or ``None`` when not due.
+
+    Due once half of ``timeout`` is left before ``hidden_until``. SQS keeps a message
+    hidden for at most 12 hours after each receive (``ChangeMessageVisibility`` beyond that
+    is refused), counted from ``received_at``, this receive, and never from the first
+    receive ever (``ApproximateFirstReceiveTimestamp``): a redelivered message has the full
+    12 hours again. ``None`` also when that allowance is spent.
+    """
+    if hidden_until - now > timeout / 2:
+        return None
+    left = MAX_VISIBILITY_SECONDS - (now - received_at) - _CAP_MARGIN
+    seconds = int(min(timeout, left))
+    return seconds if seconds > 0 else None
+
+
+def group_of(message: Message[Any], fifo: bool) -> str | None:
+    """The message group that orders ``message``, or ``None`` on a standard queue."""
+    return message.group_id if fifo else None
 
 
 class _Budget:
@@ -58,63 +108,86 @@ class _Budget:
 
 
 class _Heartbeat(threading.Thread):
-    """Extends the visibility of messages still in hand once half their timeout is gone."""
+    """Keeps messages hidden while they are in hand: handled, or waiting for their delete.
+
+    A message is held from its receive until it is deleted or released; ``release`` and
+    the beat's own changes are serialised, so a beat in flight never hides again a
+    message that was just made visible (a stopped FIFO group, a handed-back message).
+    """
 
     def __init__(self, queue: Queue[Any], timeout: int, clock: Callable[[], float]) -> None:
         super().__init__(name="awskit-sqs-heartbeat", daemon=True)
         self._queue = queue
         self._timeout = timeout
         self._clock = clock
-        # receipt handle -> [hidden until, first received]
+        # receipt handle -> [hidden until, received at]
         self._held: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        self._changing = threading.Lock()
         self._done = threading.Event()
         self.extensions = 0
 
-    def hold(self, messages: list[Message[Any]]) -> None:
-        now = self._clock()
+    def hold(self, messages: Sequence[Message[Any]], received_at: float) -> None:
+        """Watch ``messages``, received by a request sent at ``received_at``.
+
+        The time the request was sent is the earliest SQS can have started both the
+        visibility timeout and the 12 hours: counting from it never extends too late.
+        """
         with self._lock:
             for message in messages:
-                first = now
-                stamp = message.system_attributes.get("ApproximateFirstReceiveTimestamp")
-                if stamp:
-                    first = min(now, now - (time.time() - int(stamp) / 1000))
-                self._held[message.receipt_handle] = [now + self._timeout, first]
+                self._held[message.receipt_handle] = [received_at + self._timeout, received_at]
 
-    def drop(self, message: Message[Any]) -> None:
+    def now(self) -> float:
+        return self._clock()
+
+    def drop(self, messages: Sequence[Message[Any]]) -> None:
+        """Stop watching ``messages`` (deleted, or left to come back on their own)."""
         with self._lock:
-            self._held.pop(message.receipt_handle, None)
+            for message in messages:
+                self._held.pop(message.receipt_handle, None)
+
+    def release(self, messages: Sequence[Message[Any]], seconds: int) -> list[str]:
+        """Stop watching ``messages`` and set their visibility to ``seconds`` from now."""
+        if not messages:
+            return []
+        with self._changing:
+            self.drop(messages)
+            return self._queue._change_visibility([m.receipt_handle for m in messages], seconds)
 
     def stop(self) -> None:
         self._done.set()
-        self.join()
+        if self.ident is not None:
+            self.join()
 
     def run(self) -> None:
         tick = min(5.0, max(0.1, self._timeout / 4))
         while not self._done.wait(tick):
-            self.beat()
+            try:
+                self.beat()
+            except Exception:  # a heartbeat that dies would let every message reappear
+                log.warning("%s: visibility heartbeat failed", self._queue.name, exc_info=True)
 
     def beat(self) -> None:
-        now = self._clock()
-        due: dict[int, list[str]] = {}
-        with self._lock:
-            for handle, (hidden_until, first) in self._held.items():
-                if hidden_until - now > self._timeout / 2:
-                    continue
-                left = MAX_VISIBILITY_SECONDS - (now - first) - _CAP_MARGIN
-                seconds = int(min(self._timeout, left))
-                if seconds > 0:
-                    due.setdefault(seconds, []).append(handle)
-        for seconds, handles in due.items():
-            changed = self._queue._change_visibility(handles, seconds)
-            self.extensions += len(changed)
+        with self._changing:
+            now = self._clock()
+            due: dict[int, list[str]] = {}
             with self._lock:
-                for handle in changed:
-                    if handle in self._held:
-                        self._held[handle][0] = now + seconds
+                for handle, (hidden_until, received_at) in self._held.items():
+                    seconds = extension(now, received_at, hidden_until, self._timeout)
+                    if seconds is not None:
+                        due.setdefault(seconds, []).append(handle)
+            for seconds, handles in due.items():
+                changed = self._queue._change_visibility(handles, seconds)
+                self.extensions += len(changed)
+                with self._lock:
+                    for handle in changed:
+                        if handle in self._held:
+                            self._held[handle][0] = now + seconds
 
 
 class _Consumer(Generic[T]):
+    """The state the workers, the deleter and the heartbeat share for one run."""
+
     def __init__(
         self,
         queue: Queue[T],
@@ -125,7 +198,8 @@ class _Consumer(Generic[T]):
         budget: _Budget,
         visibility_timeout: int | None,
         failure_backoff: Callable[[int], int] | None,
-        heartbeat: _Heartbeat | None,
+        heartbeat: _Heartbeat,
+        retry: RetryPolicy,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -135,64 +209,101 @@ class _Consumer(Generic[T]):
         self.visibility_timeout = visibility_timeout
         self.failure_backoff = failure_backoff
         self.heartbeat = heartbeat
+        self.retry = retry
         self.stats = ProcessStats()
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
+        self._deletes: queuelib.SimpleQueue[Message[T] | None] = queuelib.SimpleQueue()
 
-    def count(self, field: str) -> None:
+    # -- shared bookkeeping
+
+    def count(self, name: str, n: int = 1) -> None:
         with self._lock:
-            setattr(self.stats, field, getattr(self.stats, field) + 1)
+            setattr(self.stats, name, getattr(self.stats, name) + n)
+
+    def fail(self, exc: BaseException) -> None:
+        """Stop every worker; ``exc`` is raised once they have."""
+        with self._lock:
+            self.errors.append(exc)
+        self.stop.set()
+
+    def pause(self, streak: int) -> None:
+        """Back off after ``streak`` transient failures in a row, by the session's policy."""
+        seconds = self.retry.backoff(streak)
+        if self.retry.sleep is time.sleep:
+            # Wakes as soon as the run is told to stop: SIGINT never waits out a backoff.
+            self.stop.wait(seconds)
+        else:
+            self.retry.sleep(seconds)
+
+    # -- workers
 
     def worker(self) -> None:
         try:
             self._loop()
         except BaseException as exc:  # surfaced by run() once every worker has stopped
-            self.errors.append(exc)
-            self.stop.set()
+            self.fail(exc)
 
     def _loop(self) -> None:
+        streak = 0
         while not self.stop.is_set():
             wanted = self.budget.claim(MAX_BATCH_ENTRIES)
             if wanted == 0:
                 return
+            sent_at = self.heartbeat.now()
             try:
                 batch = self.queue.receive(wanted, self.wait_seconds, self.visibility_timeout)
-            except BaseException:
+            except Exception as exc:
                 self.budget.refund(wanted)
-                raise
+                if not transient(exc):
+                    raise
+                streak += 1
+                log.warning(
+                    "%s: ReceiveMessage failed after every retry (%s); backing off and going on",
+                    self.queue.name,
+                    exc,
+                )
+                self.pause(streak)
+                continue
+            streak = 0
             self.budget.refund(wanted - len(batch))
             if not batch:
                 if self.stop_when_empty:
                     return
                 continue
-            if self.heartbeat is not None:
-                self.heartbeat.hold(batch)
-            done: list[Message[T]] = []
-            for position, message in enumerate(batch):
-                if self.stop.is_set():
-                    # Stopping: hand the untouched rest back to SQS for other consumers.
-                    rest = batch[position:]
-                    self._forget(rest)
-                    self.queue._change_visibility([m.receipt_handle for m in rest], 0)
-                    break
-                if self._handle(message):
-                    done.append(message)
-                self._forget([message])
-            if done:
-                result = self.queue.delete_messages(done)
-                for failure in result.failed:
-                    log.warning(
-                        "%s: message %s handled but not deleted (%s); it will come back",
-                        self.queue.name,
-                        failure.entry.message_id,
-                        failure.code,
-                    )
+            self.heartbeat.hold(batch, sent_at)
+            self._run_batch(batch)
 
-    def _forget(self, messages: list[Message[T]]) -> None:
-        if self.heartbeat is not None:
-            for message in messages:
-                self.heartbeat.drop(message)
+    def _run_batch(self, batch: list[Message[T]]) -> None:
+        fifo = self.queue.fifo
+        stopped: set[str] = set()
+        held_back: list[Message[T]] = []
+        for position, message in enumerate(batch):
+            if self.stop.is_set():
+                # Stopping: hand the untouched rest back to SQS for other consumers.
+                self.heartbeat.release(batch[position:], 0)
+                break
+            group = group_of(message, fifo)
+            if group is not None and group in stopped:
+                held_back.append(message)
+                continue
+            if self._handle(message):
+                self._deletes.put(message)
+            elif group is not None:
+                stopped.add(group)
+        if held_back:
+            # The group's failed message is still in flight, so SQS delivers none of its
+            # group until it is visible again: these become receivable at once, yet come
+            # back only after it, in order.
+            log.info(
+                "%s: %d messages of groups %s held back behind a failure; they come back "
+                "after it, in order",
+                self.queue.name,
+                len(held_back),
+                ", ".join(sorted(stopped)),
+            )
+            self.heartbeat.release(held_back, 0)
 
     def _handle(self, message: Message[T]) -> bool:
         try:
@@ -201,6 +312,7 @@ class _Consumer(Generic[T]):
             # Never deleted: after maxReceiveCount SQS moves it to the dead-letter queue.
             log.warning("%s: %s; left for the dead-letter queue", self.queue.name, exc)
             self.count("invalid")
+            self.heartbeat.drop([message])
             return False
         try:
             self.handler(message)
@@ -214,11 +326,89 @@ class _Consumer(Generic[T]):
             self.count("failed")
             if self.failure_backoff is not None:
                 seconds = int(self.failure_backoff(message.receive_count))
-                seconds = max(0, min(seconds, MAX_VISIBILITY_SECONDS))
-                self.queue._change_visibility([message.receipt_handle], seconds)
+                self.heartbeat.release([message], max(0, min(seconds, MAX_VISIBILITY_SECONDS)))
+            else:
+                self.heartbeat.drop([message])
             return False
-        self.count("succeeded")
         return True
+
+    # -- the deleter
+
+    def deleter(self) -> None:
+        try:
+            self._delete_loop()
+        except BaseException as exc:  # surfaced by run() like a worker's
+            self.fail(exc)
+
+    def _delete_loop(self) -> None:
+        streak = 0
+        closing = False
+        while not closing:
+            first = self._deletes.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH_ENTRIES:
+                try:
+                    more = self._deletes.get_nowait()
+                except queuelib.Empty:
+                    break
+                if more is None:
+                    closing = True
+                    break
+                batch.append(more)
+            if self._delete(batch):
+                streak = 0
+            else:
+                streak += 1
+                self.pause(streak)
+
+    def close_deletes(self) -> None:
+        """Let the deleter finish what is queued, then end."""
+        self._deletes.put(None)
+
+    def _delete(self, batch: list[Message[T]]) -> bool:
+        """Delete handled messages; False when a failure that may pass got in the way.
+
+        Any other failure stops the run (it is raised once the workers have stopped).
+        """
+        try:
+            result = self.queue.delete_messages(batch)
+        except Exception as exc:
+            self._undeleted(batch, exc)
+            if transient(exc):
+                return False
+            self.fail(exc)
+            return True
+        self.heartbeat.drop([batch[r.index] for r in result.sent])
+        self.count("succeeded", len(result.sent))
+        if not result.failed:
+            return True
+        for failure in result.failed:
+            log.warning(
+                "%s: message %s handled but not deleted (%s: %s); it comes back after its "
+                "visibility timeout",
+                self.queue.name,
+                failure.entry.message_id,
+                failure.code,
+                failure.reason,
+            )
+        undone = [f.entry for f in result.failed]
+        self.heartbeat.drop(undone)
+        self.count("undeleted", len(undone))
+        return all(f.sender_fault for f in result.failed)
+
+    def _undeleted(self, batch: list[Message[T]], exc: BaseException) -> None:
+        log.warning(
+            "%s: %d messages handled but not deleted (%s); they come back after their "
+            "visibility timeout: %s",
+            self.queue.name,
+            len(batch),
+            exc,
+            ", ".join(m.message_id for m in batch),
+        )
+        self.heartbeat.drop(batch)
+        self.count("undeleted", len(batch))
 
 
 def run(
@@ -249,7 +439,7 @@ def run(
         if visibility_timeout is not None
         else queue.attributes.visibility_timeout
     )
-    heartbeat = _Heartbeat(queue, timeout, clock) if timeout > 0 else None
+    heartbeat = _Heartbeat(queue, timeout, clock)
     consumer = _Consumer(
         queue,
         handler,
@@ -259,6 +449,7 @@ def run(
         visibility_timeout=visibility_timeout,
         failure_backoff=failure_backoff,
         heartbeat=heartbeat,
+        retry=queue._session.retry,
     )
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
@@ -273,9 +464,11 @@ def run(
         threading.Thread(target=consumer.worker, name=f"awskit-sqs-worker-{n}", daemon=True)
         for n in range(workers)
     ]
+    deleter = threading.Thread(target=consumer.deleter, name="awskit-sqs-deleter", daemon=True)
     try:
-        if heartbeat is not None:
+        if timeout > 0:
             heartbeat.start()
+        deleter.start()
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -287,8 +480,12 @@ def run(
         for thread in threads:
             if thread.ident is not None:
                 thread.join()
-        if heartbeat is not None and heartbeat.ident is not None:
-            heartbeat.stop()
+        consumer.close_deletes()
+        # Handled messages stay hidden (the heartbeat runs on) until their deletes are done.
+        if deleter.ident is not None:
+            while deleter.is_alive():
+                deleter.join(0.2)
+        heartbeat.stop()
         for signum, handler_before in previous.items():
             signal.signal(signum, handler_before)
     if consumer.errors:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
@@ -20,6 +20,7 @@ from .._errors import (
     translate_any,
     translates_errors,
 )
+from .._retry import outlasted
 from .codec import (
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
@@ -39,6 +40,15 @@ from .models import (
     QueueAttributes,
     SendResult,
     T,
+)
+from .offload import (
+    Payload,
+    PayloadStore,
+    S3Offload,
+    check_reserved,
+    divert,
+    report_leftovers,
+    with_reserved_names,
 )
 from .sender import fast_batch
 
@@ -61,10 +71,27 @@ _TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 class _Entry:
     """A checked, encoded outgoing message and what SQS must answer for it."""
 
-    __slots__ = ("attrs_md5", "body_md5", "group", "id", "index", "out", "request", "size")
+    __slots__ = (
+        "attrs_md5",
+        "body_md5",
+        "group",
+        "id",
+        "index",
+        "out",
+        "payload",
+        "request",
+        "size",
+    )
 
-    def __init__(self, index: int, out: OutgoingMessage[Any], request: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        index: int,
+        out: OutgoingMessage[Any],
+        request: dict[str, Any],
+        payload: Payload | None = None,
+    ) -> None:
         self.index = index
+        self.payload = payload
         self.id = str(index)
         self.out = out
         self.request = request
@@ -101,10 +128,19 @@ class Queue(Generic[T]):
             msg.delete()
     """
 
-    def __init__(self, session: Session, url: str, model: type[BaseModel] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        url: str,
+        model: type[BaseModel] | None = None,
+        offload: S3Offload | None = None,
+    ) -> None:
         self._session = session
         self.url = url
         self.model = model
+        #: Where bodies over its threshold go (see [S3Offload][awskit.sqs.S3Offload]).
+        self.offload = offload
+        self._payloads = PayloadStore(session)
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
@@ -185,6 +221,7 @@ class Queue(Generic[T]):
     def _prepare(self, out: OutgoingMessage[Any], index: int) -> _Entry:
         request: dict[str, Any] = {"MessageBody": self._encode_body(out.body)}
         attributes = encode_attributes(out.attributes)
+        check_reserved(attributes)
         if attributes:
             request["MessageAttributes"] = attributes
         if out.delay_seconds is not None:
@@ -210,12 +247,14 @@ class Queue(Generic[T]):
                 raise InvalidInput("group_id", "only FIFO queues take a message group id")
             if out.dedup_id is not None:
                 raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
-        entry = _Entry(index, out, request)
+        payload = divert(self.offload, request) if self.offload is not None else None
+        entry = _Entry(index, out, request, payload)
         if entry.size > MAX_MESSAGE_BYTES:
+            hint = "" if self.offload is not None else " (offload=S3Offload(...) sends more)"
             raise InvalidInput(
                 "body",
                 f"message {index} is {entry.size} bytes with its attributes; "
-                f"SQS takes at most {MAX_MESSAGE_BYTES}",
+                f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
             )
         return entry
 
@@ -243,6 +282,9 @@ class Queue(Generic[T]):
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
         )
+        if entry.payload is not None and self.offload is not None:
+            # Stored first: a message must never point at a payload that is not there.
+            self._payloads.put(entry.payload, self.offload)
         results: list[SendResult] = []
         problem = ""
 
@@ -265,6 +307,10 @@ class Queue(Generic[T]):
         # it on a standard queue (SQS is at-least-once), never lose it.
         try:
             self._session.retry.drain([entry], attempt, what="messages")
+        except ClientError:
+            # SQS refused the message outright: nothing points at its payload.
+            self._discard_payloads([entry])
+            raise
         except PartialFailure as exc:
             if exc.last_error is not None and not problem:
                 raise translate_any(exc.last_error, "SendMessage") from exc.last_error
@@ -380,6 +426,53 @@ class Queue(Generic[T]):
     def _send_batch(
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        stored, unstored, store_error = self._store_payloads(batch)
+        if not stored:
+            return [], unstored, store_error
+        sent, failed, error = self._send_stored(stored)
+        # Only a refusal is certain: after a timeout SQS may hold the message after all.
+        refused = {failure.index for failure in failed if failure.sender_fault}
+        self._discard_payloads(entry for entry in stored if entry.index in refused)
+        return sent, unstored + failed, error or store_error
+
+    def _store_payloads(
+        self, batch: Sequence[_Entry]
+    ) -> tuple[list[_Entry], list[BatchFailure], BaseException | None]:
+        """Store each entry's S3 payload; entries whose payload failed are not sent."""
+        if self.offload is None or all(entry.payload is None for entry in batch):
+            return list(batch), [], None
+        stored: list[_Entry] = []
+        failed: list[BatchFailure] = []
+        error: BaseException | None = None
+        for entry in batch:
+            if entry.payload is None:
+                stored.append(entry)
+                continue
+            try:
+                self._payloads.put(entry.payload, self.offload)
+            except Exception as exc:
+                code, reason = failure_reason(exc)
+                failed.append(
+                    entry.failure(
+                        code, f"payload not stored in S3, not sent: {reason}", not outlasted(exc)
+                    )
+                )
+                error = error or exc
+            else:
+                stored.append(entry)
+        return stored, failed, error
+
+    def _discard_payloads(self, entries: Iterable[_Entry]) -> None:
+        """Delete the payloads of messages SQS certainly did not take."""
+        pointers = [entry.payload.pointer for entry in entries if entry.payload is not None]
+        if pointers:
+            for pointer, reason in self._payloads.delete(pointers):
+                log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
+
+    def _send_stored(
+        self, batch: Sequence[_Entry]
+    ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
         by_id = {entry.id: entry for entry in batch}
         sent: list[SendResult] = []
         failed: list[BatchFailure] = []
@@ -474,8 +567,7 @@ class Queue(Generic[T]):
             "WaitTimeSeconds": wait_seconds,
             "MessageSystemAttributeNames": ["All"],
         }
-        if names:
-            request["MessageAttributeNames"] = names
+        request["MessageAttributeNames"] = with_reserved_names(names)
         if visibility_timeout is not None:
             request["VisibilityTimeout"] = check_visibility(visibility_timeout)
         answer = self._calls.receive_message(**request)
@@ -497,7 +589,30 @@ class Queue(Generic[T]):
                 corrupt.append(data)
         if corrupt:
             self._release(corrupt)
+        self._load_payloads(good)
         return good
+
+    def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
+        """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
+
+        A payload that is gone or wrong stays with its message, raised when its body is
+        read; a failure that may pass with time gives the whole receive back to SQS (made
+        visible again) and is raised, so that no message is handed out half-read.
+        """
+        try:
+            for message in messages:
+                message._load_payload(self._payloads.get)
+        except BaseException:
+            self._change_visibility([m.receipt_handle for m in messages], 0)
+            raise
+
+    def _drop_payloads(self, messages: Iterable[Message[Any]]) -> None:
+        """After their messages were deleted, delete their payloads if ``offload`` says so."""
+        if self.offload is None or not self.offload.delete_payloads:
+            return
+        pointers = [message.pointer for message in messages if message.pointer is not None]
+        if pointers:
+            report_leftovers(self.name, self._payloads.delete(pointers))
 
     def _release(self, raw: Sequence[Mapping[str, Any]]) -> None:
         log.warning(
@@ -509,22 +624,42 @@ class Queue(Generic[T]):
         self._change_visibility([str(data["ReceiptHandle"]) for data in raw], 0)
 
     def _change_visibility(self, receipt_handles: Sequence[str], seconds: int) -> list[str]:
-        """Best effort: the handles whose visibility did change."""
+        """Best effort, under the retry rule: the handles whose visibility did change.
+
+        Never raises: a message whose change failed keeps its current visibility (and is
+        redelivered when that ends), which the callers (the heartbeat, a release) accept.
+        """
         changed: list[str] = []
         for start in range(0, len(receipt_handles), MAX_BATCH_ENTRIES):
             chunk = receipt_handles[start : start + MAX_BATCH_ENTRIES]
-            try:
+
+            def attempt(left: list[int], chunk: Sequence[str] = chunk) -> list[int]:
                 answer = self.client.change_message_visibility_batch(
                     QueueUrl=self.url,
                     Entries=[
-                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                        for i, handle in enumerate(chunk)
+                        {"Id": str(i), "ReceiptHandle": chunk[i], "VisibilityTimeout": seconds}
+                        for i in left
                     ],
                 )
-            except (ClientError, BotoCoreError) as exc:
-                log.warning("%s: ChangeMessageVisibilityBatch failed: %s", self.name, exc)
-                continue
-            changed.extend(chunk[int(ok["Id"])] for ok in answer.get("Successful", []))
+                retry = dict.fromkeys(left)
+                for ok in answer.get("Successful", []):
+                    retry.pop(int(ok["Id"]), None)
+                    changed.append(chunk[int(ok["Id"])])
+                for bad in answer.get("Failed", []):
+                    if bad.get("SenderFault"):
+                        # Deleted or expired meanwhile (ReceiptHandleIsInvalid): nothing to do.
+                        retry.pop(int(bad["Id"]), None)
+                return list(retry)
+
+            try:
+                self._session.retry.drain(list(range(len(chunk))), attempt, what="changes")
+            except Exception as exc:
+                log.warning(
+                    "%s: ChangeMessageVisibilityBatch to %d s failed: %s",
+                    self.name,
+                    seconds,
+                    translate_any(exc, "ChangeMessageVisibilityBatch"),
+                )
         return changed
 
     @translates_errors
@@ -575,6 +710,8 @@ class Queue(Generic[T]):
                 errors.append(error)
         result.sent.sort(key=lambda r: r.index)
         result.failed.sort(key=lambda f: f.index)
+        by_index = dict(items)
+        self._drop_payloads(by_index[r.index] for r in result.sent)
         if errors and not result.sent:
             # Nothing was deleted, so nothing is hidden by raising what refused every batch.
             raise translate_any(errors[0], "DeleteMessageBatch") from errors[0]
@@ -605,7 +742,7 @@ class Queue(Generic[T]):
                 result.sent.append(
                     SendResult(
                         message.message_id,
-                        md5_of_body(message.raw_body),
+                        md5_of_body(message.sqs_body),
                         message.sequence_number,
                         index,
                     )
@@ -647,21 +784,54 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue with ``workers`` threads until stopped; see :mod:`awskit.sqs.process`.
+        """Consume the queue with ``workers`` threads until told to stop.
 
-        Each worker long-polls a batch, runs ``handler(message)`` on each message, and
-        deletes the successes in one batch. A handler that raises leaves its message for
-        redelivery (after ``failure_backoff(receive_count)`` seconds when given, else
-        after the visibility timeout); a body that fails the model is counted ``invalid``
-        and left for the dead-letter queue, never deleted. While a handler runs past half
-        the visibility timeout, a heartbeat extends it (never past SQS's 12 hour cap).
-        Stops on SIGINT/SIGTERM (handlers installed only on the main thread), after
-        ``max_messages`` messages, or with ``stop_when_empty`` on an empty receive.
+        Each worker long-polls a batch and runs ``handler(message)`` on each message in
+        turn. A success is deleted at once, batched with other successes waiting (not held
+        behind slower messages of its receive), and kept hidden until its delete is done.
+        A handler that raises leaves its message for redelivery (after
+        ``failure_backoff(receive_count)`` seconds when given, else after the visibility
+        timeout); a body that fails the model is counted ``invalid`` and left for the
+        dead-letter queue, never deleted. While a message is in hand, a heartbeat extends
+        its visibility once half the timeout is gone, up to the 12 hours SQS allows after
+        each receive.
 
-        Example::
+        On a FIFO queue, a failed (or invalid) message stops the rest of its group from
+        that receive: they are neither handled nor deleted, but made visible again at
+        once; SQS delivers nothing of a group while one of its messages is in flight, so
+        they come back after the failed one, in order.
 
-            stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
-            print(stats.succeeded, stats.failed, stats.invalid)
+        A failure that outlives botocore's and the session's
+        [RetryPolicy][awskit.RetryPolicy] attempts but may pass with time (throttling, a
+        5xx, a dropped connection, a timeout) never ends the run: the worker backs off by
+        the policy and goes on. A success whose delete failed that way is counted
+        ``undeleted`` and comes back after its visibility timeout. Any other error (the
+        queue was deleted: [NotFound][awskit.NotFound]; access denied) stops every worker
+        and is raised. Stops on SIGINT/SIGTERM (handlers installed only on the main
+        thread; untouched messages are handed back), after ``max_messages`` messages, or
+        with ``stop_when_empty`` on an empty receive.
+
+        Args:
+            handler: Called with each [Message][awskit.sqs.Message]; raising fails it.
+            workers: Threads receiving and handling.
+            wait_seconds: Long-poll time of each receive (0-20).
+            stop_when_empty: End on the first receive that returns nothing.
+            max_messages: End after receiving this many messages (``None``: no limit).
+            visibility_timeout: Seconds each receive hides its messages (default: the
+                queue's own).
+            failure_backoff: Seconds to hide a failed message, from its receive count.
+
+        Returns:
+            [ProcessStats][awskit.sqs.ProcessStats]: succeeded, failed, invalid, undeleted.
+
+        Raises:
+            InvalidInput: A wrong argument, before any request.
+            AwskitError: A failure no wait can mend (``NotFound``, ``AccessDenied``).
+
+        ```python
+        stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
+        print(stats.succeeded, stats.failed, stats.invalid)
+        ```
         """
         from .process import run
 

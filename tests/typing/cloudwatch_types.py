@@ -13,6 +13,7 @@ from awskit.cloudwatch import (
     Alarm,
     AlarmHistoryItem,
     AlarmState,
+    AnomalyAlarm,
     AnyAlarm,
     CloudWatch,
     Comparison,
@@ -24,6 +25,7 @@ from awskit.cloudwatch import (
     MetricSeries,
     Statistic,
     Unit,
+    UnknownAlarm,
 )
 
 
@@ -57,7 +59,11 @@ def typed_alarms(aws: awskit.Session) -> None:
         assert_type(alarm.comparison, Comparison)
         assert_type(alarm.unit, Unit | None)
     assert_type(cw.alarm("x", types="composite"), CompositeAlarm | None)
-    assert_type(cw.alarm("x", types="all"), Alarm | MetricMathAlarm | CompositeAlarm | None)
+    assert_type(
+        cw.alarm("x", types="all"),
+        Alarm | MetricMathAlarm | AnomalyAlarm | CompositeAlarm | UnknownAlarm | None,
+    )
+    assert_type(cw.alarm("x", types="anomaly"), AnomalyAlarm | None)
 
     listed = cw.alarms(state=AlarmState.INSUFFICIENT_DATA, prefix=None, names=None)
     assert_type(listed, Paged[Alarm])
@@ -68,7 +74,11 @@ def typed_alarms(aws: awskit.Session) -> None:
     assert_type(cw.alarms(types="math"), Paged[MetricMathAlarm])
     assert_type(cw.alarms(types="composite"), Paged[CompositeAlarm])
     for anything in cw.alarms(types="all"):
-        assert_type(anything, Alarm | MetricMathAlarm | CompositeAlarm)
+        assert_type(
+            anything, Alarm | MetricMathAlarm | AnomalyAlarm | CompositeAlarm | UnknownAlarm
+        )
+    assert_type(cw.alarms(types="anomaly"), Paged[AnomalyAlarm])
+    assert_type(cw.alarms(types="unknown"), Paged[UnknownAlarm])
     for mixed in cw.alarms(types=["metric", "composite"]):
         assert_type(mixed, AnyAlarm)
     next(it)
