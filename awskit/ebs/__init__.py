@@ -112,6 +112,11 @@ def _check_snapshot_id(field: str, value: object) -> str:
     return value
 
 
+#: ``concurrency`` of upload and download when not given: the controller starts there and
+#: finds the number by itself; any other value pins it.
+DEFAULT_CONCURRENCY = 16
+
+
 def _concurrency(value: int | None, default: int) -> int:
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -165,13 +170,12 @@ class EBS:
         code = str(response[1].get("Error", {}).get("Code", ""))
         return False if code in THROTTLING_CODES else None
 
-    def _flow(self, concurrency: int | None) -> tuple[int, Limiter]:
-        """Workers and the limiter of one transfer: adaptive by default, pinned at ``N``."""
-        if concurrency is None:
+    def _flow(self, concurrency: int) -> tuple[int, Limiter]:
+        """Workers and the limiter of one transfer: adaptive at the default, else pinned."""
+        if concurrency == DEFAULT_CONCURRENCY:
             config: Any = self.client.meta.config
-            pool = int(config.max_pool_connections or MIN_POOL)
-            start = min(self._session.max_concurrency, pool)
-            return pool, self._limiter(pool, initial=start)
+            pool = max(DEFAULT_CONCURRENCY, int(config.max_pool_connections or MIN_POOL))
+            return pool, self._limiter(pool, initial=DEFAULT_CONCURRENCY)
         workers = _concurrency(concurrency, self._session.max_concurrency)
         return workers, self._limiter(workers)
 
@@ -385,7 +389,7 @@ class EBS:
         encrypted: bool = False,
         kms_key_arn: str | None = None,
         timeout_minutes: int | None = None,
-        concurrency: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
         skip_zero_blocks: bool = True,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
@@ -396,11 +400,11 @@ class EBS:
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
         of sparse files are not even read), and put concurrently with at most twice as
-        many blocks in memory as requests in flight. By default the number in flight
-        finds itself ([Controller][awskit._flow.Controller]): it starts at the
-        session's ``max_concurrency`` (16), grows towards the connection pool (64) while
-        blocks land at a steady latency, and backs off on throttling and rising
-        latency; ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
+        many blocks in memory as requests in flight. At the default ``concurrency=16``
+        the number in flight finds itself ([Controller][awskit._flow.Controller]): it
+        starts at 16, grows towards the connection pool (64) while blocks land at a
+        steady latency, and backs off on throttling and rising latency; any other
+        ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
         ``volume_size`` defaults to the image size rounded up to whole GiB; a stream of
         unknown length needs it.
         The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
@@ -434,8 +438,7 @@ class EBS:
             print(snap.snapshot_id, snap.blocks_written)
             ```
         """
-        if concurrency is not None:
-            _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         fd: int | None = None
         stream: IO[bytes] | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -655,7 +658,7 @@ class EBS:
         self,
         snapshot_id: str,
         dest: str | os.PathLike[str],
-        concurrency: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
         verify: bool = True,
         progress: Callable[[int, int], None] | None = None,
         *,
@@ -664,8 +667,9 @@ class EBS:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
         Lists every block over every page, fetches them concurrently from the first page
-        on (as many in flight as the shared controller finds best, from the session's
-        ``max_concurrency`` up to the connection pool; ``concurrency=N`` pins it),
+        on (at the default ``concurrency=16``, as many in flight as the shared
+        controller finds best, from 16 up to the connection pool; any other
+        ``concurrency=N`` pins it),
         checks each against its SHA256 (``verify``; a corrupt block is fetched
         again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
@@ -685,8 +689,7 @@ class EBS:
             print(result.blocks, result.bytes_written)
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
-        if concurrency is not None:
-            _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
