@@ -162,7 +162,7 @@ def _sqs_rows(quick: bool) -> list[dict[str, object]]:
 
 
 _MEMORY = """
-import gc, json, sys, resource
+import json, sys
 from bench.writepath import memory_child
 print(json.dumps(memory_child(sys.argv[1], int(sys.argv[2]))))
 """
