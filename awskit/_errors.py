@@ -180,12 +180,18 @@ class Timeout(TransportError):
 
 
 class InvalidInput(AwskitError, ValueError):
-    """An argument was rejected before any request was sent. ``field`` names it."""
+    """An argument was rejected before any request was sent. ``field`` names it.
+
+    Where a stream is read as it is sent (``Queue.send_many`` of a generator), a wrong item
+    part-way stops the stream; ``result`` then holds what was done with the items before
+    it (``None`` otherwise).
+    """
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}", code="InvalidInput")
         self.field = field
         self.reason = reason
+        self.result: Any = None
 
 
 _NOT_FOUND = frozenset(

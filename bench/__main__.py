@@ -1,6 +1,9 @@
 """Run every benchmark side by side and rewrite docs/benchmarks.md (and the chart).
 
-Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. Each ``bench/<name>.py``
+Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. A full run rewrites the
+file; ``--only`` rewrites, for each benchmark named, only its own section of it (between
+``<!-- bench:NAME -->`` markers, added before "## Method" the first time), so that a few
+rows can be refreshed without the minutes of a full run. Each ``bench/<name>.py``
 exposes ``run(quick) -> rows`` (``peer_s``/``awskit_s`` in seconds unless the row names
 another ``unit``); a module may also expose ``sweep(quick)`` returning
 ``{"label": [(concurrency, items_per_second), ...]}`` for the throughput chart.
@@ -21,7 +24,17 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-MODULES = ["importtime", "sqs", "dynamo_codec", "dynamo", "cloudwatch", "ebs", "s3"]
+MODULES = [
+    "importtime",
+    "sqs",
+    "dynamo_codec",
+    "dynamo",
+    "cloudwatch",
+    "ebs",
+    "s3",
+    "writepath",
+    "ebsflow",
+]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -60,13 +73,7 @@ def write_report(
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, rows in results.items():
-        for row in rows:
-            lines.append(
-                f"| {name} | {row['operation']} | {row['peer']} | "
-                f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
-                f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
-                f"{row.get('note', '')} |"
-            )
+        lines.extend(_row_line(name, row) for row in rows)
     for name, error in failures.items():
         lines.append(f"| {name} | did not run | | | | | {error} |")
     if chart:
@@ -91,6 +98,55 @@ def write_report(
     ]
     path = DOCS / "benchmarks.md"
     path.write_text("\n".join(lines))
+    return path
+
+
+def _row_line(name: str, row: dict[str, Any]) -> str:
+    return (
+        f"| {name} | {row['operation']} | {row['peer']} | "
+        f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
+        f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
+        f"{row.get('note', '')} |"
+    )
+
+
+def write_sections(
+    results: dict[str, list[dict[str, Any]]],
+    failures: dict[str, str],
+    command: str,
+    elapsed: float,
+) -> Path:
+    """Rewrite only the sections of the benchmarks run (``--only``), keeping the rest."""
+    path = DOCS / "benchmarks.md"
+    text = path.read_text()
+    for name in [*results, *failures]:
+        start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+        lines = [
+            start,
+            "",
+            f"### {name}",
+            "",
+            f"Produced by `{command}` on {datetime.date.today().isoformat()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.machine()}; the run took {elapsed:.0f} s.",
+            "",
+            "| benchmark | operation | peer | peer value | awskit value | ratio | notes |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            *(_row_line(name, row) for row in results.get(name, [])),
+            *([f"| {name} | did not run | | | | | {failures[name]} |"] if name in failures else []),
+            "",
+            end,
+        ]
+        section = "\n".join(lines)
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            text = before + section + rest.split(end, 1)[1]
+        elif "## Method" in text:
+            before, after = text.split("## Method", 1)
+            text = before + section + "\n\n## Method" + after
+        else:
+            text += "\n" + section + "\n"
+    path.write_text(text)
     return path
 
 
@@ -151,7 +207,12 @@ def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | N
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    parser.add_argument(
+        "--only",
+        default="",
+        help=f"comma-separated benchmark names, of {','.join(MODULES)}; rewrites only their "
+        "sections of docs/benchmarks.md",
+    )
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or MODULES
     results: dict[str, list[dict[str, Any]]] = {}
@@ -168,9 +229,13 @@ def main() -> int:
         except Exception as exc:  # a benchmark that breaks is reported, not hidden
             traceback.print_exc()
             failures[name] = f"{type(exc).__name__}: {exc}"
-    chart = draw_chart(sweeps)
     command = "python -m bench" + " ".join(["", *sys.argv[1:]])
-    path = write_report(results, failures, command, time.perf_counter() - start, chart)
+    elapsed = time.perf_counter() - start
+    if args.only:
+        path = write_sections(results, failures, command, elapsed)
+    else:
+        chart = draw_chart(sweeps)
+        path = write_report(results, failures, command, elapsed, chart)
     print(f"wrote {path}")
     return 1 if failures else 0
 

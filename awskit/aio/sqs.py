@@ -396,8 +396,8 @@ class Queue(Generic[T]):
         errors: list[BaseException] = []
         outcomes: list[tuple[list[SendResult], list[BatchFailure], BaseException | None]] = []
         if self.fifo:
-            groups = FifoGroups(entries)
-            for batch in groups.batches():
+            groups = FifoGroups()
+            for batch in groups.batches(entries):
                 todo = groups.todo(batch, result.failed)
                 if todo:
                     outcome = await self._send_batch(todo)

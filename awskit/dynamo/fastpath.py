@@ -1,4 +1,6 @@
-"""Fast DynamoDB reads: item payloads decoded with ``json.loads`` instead of botocore's parser.
+"""Fast DynamoDB reads (item payloads decoded with ``json.loads`` instead of botocore's
+parser) and writes (``PutItem`` and ``BatchWriteItem`` bodies serialised in one
+``json.dumps``, see :mod:`awskit._fastwrite`).
 
 botocore parses a response by walking its service model shape by shape; for DynamoDB reads
 that walk is most of the client-side cost (a 100-item Query page of ~30-attribute items:
@@ -30,6 +32,7 @@ import re
 import zlib
 from typing import Any
 
+from .. import _fastwrite
 from .._errors import ChecksumMismatch
 
 __all__ = ["enable"]
@@ -168,3 +171,7 @@ def enable(client: Any, *, asynchronous: bool = False) -> None:
         )
     check = _check_crc32_async if asynchronous else _check_crc32
     events.register("after-call.dynamodb", check, unique_id=f"{_UNIQUE_ID}-crc32")
+    if not asynchronous:
+        # The write side: PutItem and BatchWriteItem bodies awskit built and checked are
+        # serialised in one json.dumps (awskit._fastwrite), not by botocore's walk.
+        _fastwrite.enable(client)

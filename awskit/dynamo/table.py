@@ -25,6 +25,7 @@ from .._errors import (
     NotFound,
     aws_errors,
 )
+from .._fastwrite import marked
 from .._paging import Page, Paged
 from .codec import (
     dump_item,
@@ -398,7 +399,7 @@ class Table(Generic[T]):
                       condition=Attr("username").not_exists())
         """
         request = self.put_request(item, condition)
-        self._write(self._calls.put_item, _on_failure(request))
+        self._write(self._calls.put_item, marked(_on_failure(request)))
         return self.written(item, request)
 
     def written(self, item: T, request: Mapping[str, Any]) -> T:

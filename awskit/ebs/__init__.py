@@ -35,6 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
+from .._session import MIN_POOL
 from .blocks import (
     BLOCK_SIZE,
     GIB,
@@ -111,6 +112,11 @@ def _check_snapshot_id(field: str, value: object) -> str:
     return value
 
 
+#: ``concurrency`` of upload and download when not given: the controller starts there and
+#: finds the number by itself; any other value pins it.
+DEFAULT_CONCURRENCY = 16
+
+
 def _concurrency(value: int | None, default: int) -> int:
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -152,15 +158,49 @@ class EBS:
             for limiter in limiters:
                 limiter.throttled()
 
-    def _limiter(self, concurrency: int) -> Limiter:
+    @staticmethod
+    def _block_throttled(response: Any = None, **_: Any) -> bool | None:
+        # A throttled block request is handed straight back to the transfer's Retrier
+        # (False: botocore does not retry it), which cuts its limiter, frees the slot,
+        # and tries again after the RetryPolicy's short backoff once the limiter lets it.
+        # botocore's own retry would hold the slot through a sleep of up to a second,
+        # longer than the whole transfer takes at the right concurrency.
+        if response is None:
+            return None
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        return False if code in THROTTLING_CODES else None
+
+    def _flow(self, concurrency: int) -> tuple[int, Limiter]:
+        """Workers and the limiter of one transfer: adaptive at the default, else pinned."""
+        if concurrency == DEFAULT_CONCURRENCY:
+            config: Any = self.client.meta.config
+            pool = max(DEFAULT_CONCURRENCY, int(config.max_pool_connections or MIN_POOL))
+            return pool, self._limiter(pool, initial=DEFAULT_CONCURRENCY)
+        workers = _concurrency(concurrency, self._session.max_concurrency)
+        return workers, self._limiter(workers)
+
+    def _limiter(self, concurrency: int, *, initial: int | None = None) -> Limiter:
         if not self._hooked:
             with self._hook_lock:
                 if not self._hooked:
-                    self.client.meta.events.register(
+                    events = self.client.meta.events
+                    events.register(
                         "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
                     )
+                    handler: Any = self._block_throttled
+                    for operation in ("PutSnapshotBlock", "GetSnapshotBlock"):
+                        events.register_first(
+                            f"needs-retry.ebs.{operation}",
+                            handler,
+                            unique_id=f"awskit-ebs-block-{operation}",
+                        )
                     self._hooked = True
-        limiter = Limiter(concurrency)
+        # An adaptive limiter cuts at most once per round trip; a pinned one as before.
+        limiter = (
+            Limiter(concurrency)
+            if initial is None
+            else Limiter(concurrency, initial=initial, window=None)
+        )
         with self._hook_lock:
             self._active.add(limiter)
         return limiter
@@ -228,7 +268,7 @@ class EBS:
         # No "fresh snapshot" grace here: a ResourceNotFoundException from StartSnapshot
         # (a missing parent or key) is final.
         with snapshot_errors(None):
-            response = self._retrier(limiter).run(lambda: self.client.start_snapshot(**request))
+            response = self._retrier().run(lambda: self.client.start_snapshot(**request))
         retrier = self._retrier(limiter, time.monotonic())
         snapshot_id = response["SnapshotId"]
         status = str(response.get("Status") or "pending")
@@ -349,7 +389,7 @@ class EBS:
         encrypted: bool = False,
         kms_key_arn: str | None = None,
         timeout_minutes: int | None = None,
-        concurrency: int = 16,
+        concurrency: int = DEFAULT_CONCURRENCY,
         skip_zero_blocks: bool = True,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
@@ -359,10 +399,14 @@ class EBS:
         """Upload an image (path, block device or binary stream) as a new snapshot.
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
-        of sparse files are not even read), and put by ``concurrency`` workers (16 by
-        default; the session's connection pool keeps at least 64) with at most
-        ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
-        the image size rounded up to whole GiB; a stream of unknown length needs it.
+        of sparse files are not even read), and put concurrently with at most twice as
+        many blocks in memory as requests in flight. At the default ``concurrency=16``
+        the number in flight finds itself ([Controller][awskit._flow.Controller]): it
+        starts at 16, grows towards the connection pool (64) while blocks land at a
+        steady latency, and backs off on throttling and rising latency; any other
+        ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
+        ``volume_size`` defaults to the image size rounded up to whole GiB; a stream of
+        unknown length needs it.
         The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
         ``wait=True`` then waits for EC2 to report it ``completed``.
         ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
@@ -394,7 +438,7 @@ class EBS:
             print(snap.snapshot_id, snap.blocks_written)
             ```
         """
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         fd: int | None = None
         stream: IO[bytes] | None = None
         if isinstance(source, (str, os.PathLike)):
@@ -450,7 +494,7 @@ class EBS:
                 if fd is not None
                 else plan_stream(stream, limit=volume_size * GIB)  # type: ignore[arg-type]
             )
-            limiter = self._limiter(workers)
+            workers, limiter = self._flow(concurrency)
             try:
                 writer = self._start(request, limiter, rerun=client_token is not None)
             except BaseException:
@@ -473,6 +517,7 @@ class EBS:
                             volume_blocks=block_count(volume_size),
                         ),
                         concurrency=workers,
+                        limiter=limiter,
                         total_bytes=total,
                         progress=progress,
                     )
@@ -613,7 +658,7 @@ class EBS:
         self,
         snapshot_id: str,
         dest: str | os.PathLike[str],
-        concurrency: int = 16,
+        concurrency: int = DEFAULT_CONCURRENCY,
         verify: bool = True,
         progress: Callable[[int, int], None] | None = None,
         *,
@@ -621,9 +666,11 @@ class EBS:
     ) -> DownloadResult:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
-        Lists every block over every page, fetches them with ``concurrency`` workers (16
-        by default; the session's connection pool keeps at least 64) from the first
-        page on, checks each against its SHA256 (``verify``; a corrupt block is fetched
+        Lists every block over every page, fetches them concurrently from the first page
+        on (at the default ``concurrency=16``, as many in flight as the shared
+        controller finds best, from 16 up to the connection pool; any other
+        ``concurrency=N`` pins it),
+        checks each against its SHA256 (``verify``; a corrupt block is fetched
         again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
         a failed download never leaves a half-written file under ``dest``, and the new
@@ -642,16 +689,17 @@ class EBS:
             print(result.blocks, result.bytes_written)
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
         device = check_dest(target)
-        limiter = self._limiter(workers)
+        workers, limiter = self._flow(concurrency)
         try:
             retrier = self._retrier(limiter)
             with snapshot_errors(snapshot_id):
-                volume_size, pages = self._block_pages(snapshot_id, retrier)
+                # The listing's latency is not a block's: it must not teach the limiter.
+                volume_size, pages = self._block_pages(snapshot_id, self._retrier())
                 length = volume_size * GIB if size is None else size
                 return read_all(
                     self.client,
@@ -662,6 +710,7 @@ class EBS:
                     device=device,
                     size=length,
                     concurrency=workers,
+                    limiter=limiter,
                     verify=verify,
                     progress=progress,
                 )

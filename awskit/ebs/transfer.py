@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from .._errors import ChecksumMismatch, InvalidInput
 from .._files import mode_for
 from .blocks import BLOCK_SIZE, PlannedBlock
-from .flow import Retrier
+from .flow import Limiter, Retrier
 from .models import Block, DownloadResult
 
 if TYPE_CHECKING:
@@ -67,31 +67,46 @@ class _Tracker:
 
 
 class _Pool:
-    """A thread pool fed through ``2 x workers`` slots; the first failure stops feeding."""
+    """A thread pool holding at most ``2 x workers`` blocks (queued or in flight), fewer
+    while the limiter allows fewer requests in flight (``4 x limit``); the first failure
+    stops feeding."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, limiter: Limiter | None = None) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awskit-ebs")
-        self._slots = threading.BoundedSemaphore(2 * workers)
-        self._lock = threading.Lock()
+        self._workers = workers
+        self._limiter = limiter
+        self._held = 0
+        self._cond = threading.Condition()
         self.error: BaseException | None = None
+
+    def _room(self) -> int:
+        if self._limiter is None or self._limiter.limit >= self._workers:
+            return 2 * self._workers
+        # Twice what the limiter may allow one round trip later (it can double a round
+        # trip while it grows): the reading thread, starved of the GIL by busy workers,
+        # must already be ahead when the limit rises.
+        return min(2 * self._workers, 4 * max(1, self._limiter.limit))
 
     def submit(self, work: Callable[[], None]) -> bool:
         """Queue ``work`` once a slot is free; ``False`` once something has failed."""
-        self._slots.acquire()
-        if self.error is not None:
-            self._slots.release()
-            return False
+        with self._cond:
+            while self._held >= self._room():
+                # Re-checked on a timeout too: the limit may rise without a block landing.
+                self._cond.wait(0.05)
+            if self.error is not None:
+                return False
+            self._held += 1
         future = self._executor.submit(work)
         future.add_done_callback(self._done)
         return True
 
     def _done(self, future: Future[None]) -> None:
         exc = future.exception()
-        if exc is not None:
-            with self._lock:
-                if self.error is None:
-                    self.error = exc
-        self._slots.release()
+        with self._cond:
+            if exc is not None and self.error is None:
+                self.error = exc
+            self._held -= 1
+            self._cond.notify()
 
     def finish(self) -> None:
         """Wait for every queued block; raise the first failure."""
@@ -110,10 +125,11 @@ def write_all(
     concurrency: int,
     total_bytes: int,
     progress: Progress | None = None,
+    limiter: Limiter | None = None,
 ) -> None:
     """Put every block of ``plan`` that has bytes (``None`` means skip) through the pool."""
     tracker = _Tracker(total_bytes, progress)
-    pool = _Pool(concurrency)
+    pool = _Pool(concurrency, limiter)
     percent_of = max(total_bytes, 1)
 
     def put(index: int, data: bytes, length: int) -> Callable[[], None]:
@@ -223,6 +239,7 @@ def read_all(
     concurrency: int,
     verify: bool,
     progress: Progress | None,
+    limiter: Limiter | None = None,
 ) -> DownloadResult:
     """Fetch the blocks of ``pages`` into ``target`` (``size`` bytes long), atomically for
     a regular file; ``device`` is what :func:`check_dest` said of it.
@@ -271,7 +288,7 @@ def read_all(
 
         return work
 
-    pool = _Pool(concurrency)
+    pool = _Pool(concurrency, limiter)
     try:
         if not device:
             os.ftruncate(fd, size)

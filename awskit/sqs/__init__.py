@@ -34,11 +34,13 @@ from .models import (
 from .offload import S3Offload, S3Pointer
 from .process import backoff_by_receive_count
 from .queue import Queue
+from .sender import BatchSender
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_exports.py checks
     "AttributeValue",
     "BatchFailure",
     "BatchResult",
+    "BatchSender",
     "InvalidMessage",
     "Message",
     "OutgoingMessage",
