@@ -20,6 +20,7 @@ from ._errors import (
     Timeout,
     TransportError,
 )
+from ._exports import publish
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -47,6 +48,9 @@ __all__ = [
 
 _LAZY = {"Session": "._session", "connect": "._session", "local": "._local"}
 
+# Tracebacks and reprs show awskit.InvalidInput, not awskit._errors.InvalidInput.
+publish(globals())
+
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
@@ -54,9 +58,13 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'awskit' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(module, __name__)
+    # Every lazy name of that module at once, so Session is published with connect.
+    siblings = [other for other, where in _LAZY.items() if where == module]
+    for other in siblings:
+        globals()[other] = getattr(loaded, other)
+    publish(globals(), siblings)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+from .._exports import publish
 from .facade import AlarmKind, AlarmStateTimeout, CloudWatch, plan_deletions
 from .metrics import Metric, MetricDatum, MetricSeries, StatisticSet, fold, plan_batches
 from .models import (
@@ -60,3 +61,7 @@ __all__ = [
     "plan_batches",
     "plan_deletions",
 ]
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path.
+publish(globals())

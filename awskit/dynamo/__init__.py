@@ -27,6 +27,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel
 
 from .._errors import aws_errors
+from .._exports import publish
 from .._paging import Paged, token_pages
 from .batch import BatchWriter
 from .codec import check_ttl_field
@@ -271,3 +272,7 @@ class DynamoDB:
         from .transact import transact_write
 
         transact_write(self, actions, token=token)
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path.
+publish(globals())

@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
+from .._exports import publish
 from .._paging import Paged, token_pages
 from .blocks import (
     BLOCK_SIZE,
@@ -742,3 +743,7 @@ def _stream_length(stream: IO[bytes]) -> int | None:
         return end - here
     except (OSError, AttributeError, ValueError):
         return None
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path.
+publish(globals())

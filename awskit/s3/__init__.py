@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
+from .._exports import publish
 from .._paging import Paged, token_pages
 from .bucket import Bucket, find_bucket_region, is_aws_endpoint, presign_config, translated
 from .models import Body, BucketInfo, ObjectInfo, ObjectStream, Progress, PutResult
@@ -221,3 +222,7 @@ class S3:
         deleted = bucket.delete_many(obj.key for obj in bucket.objects()) if empty else 0
         self._calls.delete_bucket(Bucket=bucket.name)
         return deleted
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path.
+publish(globals())

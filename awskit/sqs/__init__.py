@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+from .._exports import publish
 from .codec import AttributeValue
 from .facade import SQS
 from .models import (
@@ -47,3 +48,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_exports.py checks
     "SendResult",
     "backoff_by_receive_count",
 ]
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path.
+publish(globals())
