@@ -1,7 +1,7 @@
 """awskit: a typed, high-level Python SDK over boto3.
 
-``import awskit`` stays cheap: boto3 is loaded by :func:`connect`, each service module
-when its facade is first used, and moto only by :func:`local`.
+``import awskit`` stays cheap: boto3 is loaded by [connect][awskit.connect], each service module
+when its facade is first used, and moto only by [local][awskit.local].
 """
 
 from __future__ import annotations

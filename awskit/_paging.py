@@ -1,11 +1,11 @@
 """Paging: every page of a list call, as a plain iterator.
 
-A :class:`Paged` iterates items; :meth:`Paged.pages` iterates the pages themselves, and
-:attr:`Paged.next_token` is the resume token after the last page fetched (``None`` once
+A `Paged` iterates items; `Paged.pages` iterates the pages themselves, and
+`Paged.next_token` is the resume token after the last page fetched (``None`` once
 the listing is exhausted). ``limit`` is the number of *items* wanted, separate from the
 page size a caller asks AWS for. Built from a fetch function (``token -> Page``), from a
-``NextToken``-style loop (:func:`token_pages`, also for EBS, which has no boto3
-paginators), or from a boto3 paginator (:func:`from_paginator`).
+``NextToken``-style loop (`token_pages`, also for EBS, which has no boto3
+paginators), or from a boto3 paginator (`from_paginator`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``awskit`` app: global options, output, progress bars and the one error handler.
 
-Every command is declared with :func:`command`, which adds the global options
+Every command is declared with `command`, which adds the global options
 (``--endpoint-url``, ``--profile``, ``--region``, ``--json``, ``--quiet``, ``--debug``) to
 its own, so they work after the command as well as before it (``awskit --json sqs
 queues`` and ``awskit sqs queues --json``). Errors become one line on stderr: exit 1 for
@@ -373,7 +373,7 @@ def group(name: str, help: str) -> typer.Typer:
 
 
 def command(parent: typer.Typer, name: str | None = None) -> Callable[[F], F]:
-    """Declare a command whose first parameter is the run's :class:`Options`.
+    """Declare a command whose first parameter is the run's `Options`.
 
     The wrapper adds the global options to the command's signature (so typer offers them),
     merges them into the run's options, and turns errors into one line and an exit code.

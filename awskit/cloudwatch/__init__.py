@@ -1,13 +1,13 @@
 """Amazon CloudWatch, typed: alarms as validated models, every page, metric batching.
 
-``aws.cloudwatch`` is a :class:`CloudWatch` facade. Alarms are pydantic models checked
-before any request (:mod:`awskit.cloudwatch.models`): a misspelt comparison, statistic,
+``aws.cloudwatch`` is a [CloudWatch][awskit.cloudwatch.CloudWatch] facade. Alarms are pydantic
+models checked before any request (`awskit.cloudwatch.models`): a misspelt comparison, statistic,
 unit or state, a period CloudWatch refuses, too many dimensions or actions are
-:class:`~awskit.InvalidInput` naming the field. ``put_metrics`` packs any number of data
-points under ``PutMetricData``'s limits (:mod:`awskit.cloudwatch.metrics`).
+[InvalidInput][awskit.InvalidInput] naming the field. ``put_metrics`` packs any number of data
+points under ``PutMetricData``'s limits (`awskit.cloudwatch.metrics`).
 
-Example::
-
+Example:
+    ```python
     from awskit.cloudwatch import Alarm, AlarmState, MetricDatum
 
     cw = aws.cloudwatch
@@ -17,6 +17,7 @@ Example::
     for alarm in cw.alarms(state=AlarmState.INSUFFICIENT_DATA):
         print(alarm.name)
     cw.put_metrics("MyApp", [MetricDatum(name="Latency", value=12.5, unit="Milliseconds")])
+    ```
 """
 
 from __future__ import annotations

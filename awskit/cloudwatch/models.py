@@ -1,9 +1,9 @@
 """Alarm models: metric alarms, metric-math alarms and composite alarms, checked locally.
 
-Every model validates on construction, so a wrong field is :class:`~awskit.InvalidInput`
+Every model validates on construction, so a wrong field is [InvalidInput][awskit.InvalidInput]
 naming it before any request; pydantic's own ``ValidationError`` never leaves these
-classes. Field names are snake_case; :meth:`Alarm.to_request` maps them onto
-``PutMetricAlarm``'s names and :func:`alarm_from_aws` reads ``DescribeAlarms`` items back.
+classes. Field names are snake_case; [Alarm.to_request][awskit.cloudwatch.Alarm.to_request] maps
+them onto ``PutMetricAlarm``'s names and `alarm_from_aws` reads ``DescribeAlarms`` items back.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def is_extended_statistic(value: str) -> bool:
 
 
 def check_statistic(field: str, value: object) -> str:
-    """A simple or extended statistic, or :class:`~awskit.InvalidInput` naming ``field``."""
+    """A simple or extended statistic, or [InvalidInput][awskit.InvalidInput] naming ``field``."""
     if isinstance(value, Statistic):
         return value.value
     if isinstance(value, str) and (value in _STATISTICS or is_extended_statistic(value)):
@@ -332,16 +332,17 @@ class Alarm(_AlarmBase):
     Checked locally: ``period`` is 10, 20, 30 or a multiple of 60; at most 30
     ``dimensions``; at most 5 actions per list; ``threshold`` is finite;
     ``datapoints_to_alarm <= evaluation_periods``; ``statistic`` is a
-    :class:`Statistic` or, given as a percentile-style string (``"p99"``), moves to
-    ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn`` are
-    filled from AWS and never sent.
+    [Statistic][awskit.cloudwatch.Statistic] or, given as a percentile-style string (``"p99"``),
+    moves to ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn``
+    are filled from AWS and never sent.
 
-    Example::
-
+    Example:
+        ```python
         Alarm(name="Web_Server_CPU_Utilization", comparison="GreaterThanThreshold",
               evaluation_periods=1, metric_name="CPUUtilization", namespace="AWS/EC2",
               period=60, statistic="Average", threshold=70.0,
               dimensions={"InstanceId": "i-0123"}, unit="Seconds")
+        ```
     """
 
     comparison: Comparison
@@ -493,10 +494,11 @@ class MetricQuery(_Model):
     ``unit``) or an ``expression`` (``"m1 / m2 * 100"``). ``id`` starts with a lowercase
     letter; ``return_data`` defaults to True on AWS's side.
 
-    Example::
-
+    Example:
+        ```python
         MetricQuery(id="m1", namespace="AWS/EC2", metric_name="CPUUtilization",
                     dimensions={"InstanceId": "i-0123"}, stat="Average", period=300)
+        ```
     """
 
     id: str = Field(min_length=1, max_length=255, pattern=r"^[a-z][a-zA-Z0-9_]*$")
@@ -610,8 +612,8 @@ class MetricMathAlarm(_AlarmBase):
     ``ANOMALY_DETECTION_BAND`` expression) and one of the band comparisons instead of a
     ``threshold``.
 
-    Example::
-
+    Example:
+        ```python
         MetricMathAlarm(name="error-rate", comparison="GreaterThanThreshold", threshold=5.0,
                         evaluation_periods=3, metrics=[
                             MetricQuery(id="e", expression="100 * errors / requests"),
@@ -620,6 +622,7 @@ class MetricMathAlarm(_AlarmBase):
                             MetricQuery(id="requests", namespace="MyApp",
                                         metric_name="Requests", stat="Sum", period=60,
                                         return_data=False)])
+        ```
     """
 
     comparison: Comparison
@@ -716,10 +719,11 @@ class CompositeAlarm(_AlarmBase):
     ``rule`` is the alarm rule (``ALARM("cpu") AND ALARM("memory")``, 1 to 10240
     characters). ``actions_suppressor`` (an alarm ARN) needs both suppressor periods.
 
-    Example::
-
+    Example:
+        ```python
         CompositeAlarm(name="web-down", rule='ALARM("cpu-high") OR ALARM("5xx-high")',
                        alarm_actions=["arn:aws:sns:us-east-1:123456789012:pager"])
+        ```
     """
 
     rule: str = Field(min_length=1, max_length=10240)
@@ -854,7 +858,8 @@ class AlarmHistoryItem:
     """One entry of an alarm's history (``DescribeAlarmHistory``).
 
     ``type`` is ``ConfigurationUpdate``, ``StateUpdate`` or ``Action`` (or a contributor
-    variant); ``data`` is AWS's JSON text, parsed by :attr:`data_json`.
+    variant); ``data`` is AWS's JSON text, parsed by
+    [data_json][awskit.cloudwatch.AlarmHistoryItem.data_json].
     """
 
     alarm_name: str

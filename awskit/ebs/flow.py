@@ -11,7 +11,7 @@ three times per call. What it cannot know is retried here, after it gave up:
   eventually consistent right after StartSnapshot);
 * a block read whose bytes do not match their SHA256 (a corrupted body).
 
-Every retry of a transfer draws on one :class:`Retrier`: at most
+Every retry of a transfer draws on one `Retrier`: at most
 ``RetryPolicy.max_attempts`` per block and one deadline for the whole transfer.
 AccessDenied, Validation and Conflict fail at once.
 """
@@ -158,7 +158,7 @@ class Retrier:
         return max(self._clock() - self._t0, self._slept)
 
     def run(self, call: Callable[[], T]) -> T:
-        """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
+        """``call()``, retried while `retry_reason` allows, attempts and budget last."""
         attempt = 1
         while True:
             try:

@@ -59,9 +59,9 @@ class SendResult:
 class BatchFailure:
     """One entry of a batch that was not done after every retry.
 
-    ``entry`` is what was given: the :class:`OutgoingMessage` for a send (``body`` is its
-    original body), the :class:`Message` for a delete. ``sender_fault`` says whether
-    retrying as is could ever help (AWS's ``SenderFault``).
+    ``entry`` is what was given: the [OutgoingMessage][awskit.sqs.OutgoingMessage] for a send
+    (``body`` is its original body), the [Message][awskit.sqs.Message] for a delete.
+    ``sender_fault`` says whether retrying as is could ever help (AWS's ``SenderFault``).
     """
 
     id: str
@@ -96,7 +96,7 @@ class BatchResult:
 
 @dataclass
 class ProcessStats:
-    """Counts of one :meth:`Queue.process` run."""
+    """Counts of one [Queue.process][awskit.sqs.Queue.process] run."""
 
     succeeded: int = 0
     failed: int = 0
@@ -107,9 +107,10 @@ class ProcessStats:
 class OutgoingMessage(Generic[T]):
     """A body with its per-message options, for ``send_many``.
 
-    Example::
-
+    Example:
+        ```python
         queue.send_many([OutgoingMessage(Greeting(name="a"), attributes={"Author": "me"})])
+        ```
     """
 
     body: T
@@ -197,11 +198,12 @@ _UNSET: Any = object()
 class Message(Generic[T]):
     """One received message. ``body`` is validated against the queue's model on first read.
 
-    Example::
-
+    Example:
+        ```python
         for msg in queue.receive(attribute_names=["Author"]):
             print(msg.body, msg.attributes.get("Author"))
             msg.delete()
+        ```
     """
 
     __slots__ = (
@@ -238,7 +240,8 @@ class Message(Generic[T]):
 
     @property
     def body(self) -> T:
-        """The body as the queue's type; raises :class:`InvalidMessage` if it does not fit."""
+        """The body as the queue's type; raises [InvalidMessage][awskit.sqs.InvalidMessage] if it
+        does not fit."""
         if self._body is _UNSET:
             if self._model is None:
                 self._body = self.raw_body

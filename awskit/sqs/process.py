@@ -1,4 +1,4 @@
-"""The consumer loop behind :meth:`awskit.sqs.Queue.process`.
+"""The consumer loop behind [awskit.sqs.Queue.process][awskit.sqs.Queue.process].
 
 ``workers`` threads each long-poll a batch, run the handler on its messages one by one and
 delete the successes in one ``DeleteMessageBatch``, as a hand-tuned boto3 consumer would.
@@ -233,7 +233,7 @@ def run(
     failure_backoff: Callable[[int], int] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ProcessStats:
-    """Run the consumer loop; see :meth:`awskit.sqs.Queue.process`."""
+    """Run the consumer loop; see [awskit.sqs.Queue.process][awskit.sqs.Queue.process]."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidInput("workers", "must be a positive integer")
     if isinstance(wait_seconds, bool) or not 0 <= wait_seconds <= 20:

@@ -90,16 +90,18 @@ class _Entry:
 class Queue(Generic[T]):
     """An SQS queue whose bodies are ``T``: a pydantic model, or ``str`` for raw text.
 
-    Get one from :meth:`awskit.sqs.SQS.create_queue`, :meth:`~awskit.sqs.SQS.get_queue` or
-    :meth:`~awskit.sqs.SQS.queues`. Safe to share between threads.
+    Get one from [awskit.sqs.SQS.create_queue][awskit.sqs.SQS.create_queue],
+    [get_queue][awskit.sqs.SQS.get_queue] or [queues][awskit.sqs.SQS.queues]. Safe to share between
+    threads.
 
-    Example::
-
+    Example:
+        ```python
         queue = aws.sqs.get_queue("greetings", model=Greeting)
         queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
         for msg in queue.receive(wait_seconds=5):
             print(msg.body.name, msg.attributes.get("Author"))
             msg.delete()
+        ```
     """
 
     def __init__(self, session: Session, url: str, model: type[BaseModel] | None = None) -> None:
@@ -237,9 +239,10 @@ class Queue(Generic[T]):
         Raises:
             ChecksumMismatch: SQS's MD5s disagreed on every attempt.
 
-        Example::
-
+        Example:
+            ```python
             queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
+            ```
         """
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
@@ -292,11 +295,12 @@ class Queue(Generic[T]):
         of its group is reported failed (code ``GroupStopped``) rather than sent out of
         order. Many groups batch well; a single group sends one message per request.
 
-        Example::
-
+        Example:
+            ```python
             result = queue.send_many(Greeting(name=n) for n in names)
             for failure in result.failed:
                 print(failure.index, failure.code, failure.body)
+            ```
         """
         entries = [
             self._prepare(body if isinstance(body, OutgoingMessage) else OutgoingMessage(body), i)
@@ -435,12 +439,13 @@ class Queue(Generic[T]):
         ``"prefix.*"``). Each message's MD5s are verified: a delivery that arrived
         corrupted is not handed out; it is made visible again at once so that SQS
         redelivers it intact. Messages are not deleted: call ``delete()`` or
-        :meth:`delete_messages` when done.
+        [delete_messages][awskit.sqs.Queue.delete_messages] when done.
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.receive(max_messages=10, attribute_names=["Author"]):
                 print(msg.body, msg.attributes.get("Author"))
+            ```
         """
         if isinstance(max_messages, bool) or not 1 <= max_messages <= MAX_BATCH_ENTRIES:
             raise InvalidInput("max_messages", "must be from 1 to 10")
@@ -521,11 +526,12 @@ class Queue(Generic[T]):
         nothing after waiting ``wait_seconds`` (use long polling on real SQS: a short
         poll samples a few servers and may come back empty while messages remain).
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.messages(wait_seconds=5):
                 handle(msg.body)
                 msg.delete()
+            ```
         """
         while True:
             batch = self.receive(
@@ -626,7 +632,7 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue with ``workers`` threads until stopped; see :mod:`awskit.sqs.process`.
+        """Consume the queue with ``workers`` threads until stopped; see `awskit.sqs.process`.
 
         Each worker long-polls a batch, runs ``handler(message)`` on each message, and
         deletes the successes in one batch. A handler that raises leaves its message for
@@ -637,10 +643,11 @@ class Queue(Generic[T]):
         Stops on SIGINT/SIGTERM (handlers installed only on the main thread), after
         ``max_messages`` messages, or with ``stop_when_empty`` on an empty receive.
 
-        Example::
-
+        Example:
+            ```python
             stats = queue.process(lambda msg: greet(msg.body), stop_when_empty=True)
             print(stats.succeeded, stats.failed, stats.invalid)
+            ```
         """
         from .process import run
 
