@@ -22,6 +22,15 @@ from pathlib import Path
 from typing import Any
 
 MODULES = ["importtime", "sqs", "dynamo_codec", "dynamo", "cloudwatch", "ebs", "s3"]
+TITLES = {
+    "importtime": "Import time",
+    "sqs": "SQS",
+    "dynamo_codec": "DynamoDB: decoding",
+    "dynamo": "DynamoDB",
+    "cloudwatch": "CloudWatch",
+    "ebs": "EBS direct APIs",
+    "s3": "S3",
+}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -42,7 +51,7 @@ def write_report(
     failures: dict[str, str],
     command: str,
     elapsed: float,
-    chart: str | None,
+    charts: dict[str, str],
 ) -> Path:
     lines = [
         "# Benchmarks",
@@ -55,22 +64,28 @@ def write_report(
         "fault proxy where a latency is named. The ratio is awskit's time over the peer's: "
         "below 1.00x awskit is faster. The machine is shared and noisy: read ratios, not "
         "absolute times.",
-        "",
-        "| benchmark | operation | peer | peer time | awskit time | ratio | notes |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, rows in results.items():
-        for row in rows:
+    # One table per benchmark, its chart right under it: a single table of every row is
+    # too wide for the page and left the chart far from the rows it draws.
+    for name in [*results, *(n for n in failures if n not in results)]:
+        lines += [
+            "",
+            f"## {TITLES.get(name, name)}",
+            "",
+            "| operation | peer | peer time | awskit time | ratio | notes |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in results.get(name, []):
             lines.append(
-                f"| {name} | {row['operation']} | {row['peer']} | "
+                f"| {row['operation']} | {row['peer']} | "
                 f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
                 f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
                 f"{row.get('note', '')} |"
             )
-    for name, error in failures.items():
-        lines.append(f"| {name} | did not run | | | | | {error} |")
-    if chart:
-        lines += ["", f"![Throughput against concurrency]({chart})", ""]
+        if name in failures:
+            lines.append(f"| did not run | | | | | {failures[name]} |")
+        if name in charts:
+            lines += ["", f"![{name}: throughput against concurrency]({charts[name]})"]
     lines += [
         "",
         "## Method",
@@ -94,17 +109,19 @@ def write_report(
     return path
 
 
-def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | None:
+def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> dict[str, str]:
+    """One chart per benchmark with a sweep, ``docs/throughput-<name>.png``, by name."""
     if not sweeps:
-        return None
+        return {}
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(7 * len(sweeps), 4.8), squeeze=False)
-    for ax, (name, series) in zip(axes[0], sweeps.items(), strict=False):
+    charts = {}
+    for name, series in sweeps.items():
+        fig, ax = plt.subplots(figsize=(7, 4.8))
         # a unit every label ends with, as in "awskit upload (MiB/s)", goes on the y axis
         units = {label.rsplit("(", 1)[-1].rstrip(")") for label in series}
         unit = units.pop() if len(units) == 1 and all(x.endswith(")") for x in series) else None
@@ -142,10 +159,11 @@ def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | N
         ax.set_ylabel(f"throughput ({unit})" if unit else "items per second")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(DOCS / "throughput.png", dpi=110)
-    plt.close(fig)
-    return "throughput.png"
+        fig.tight_layout()
+        charts[name] = f"throughput-{name}.png"
+        fig.savefig(DOCS / charts[name], dpi=110)
+        plt.close(fig)
+    return charts
 
 
 def main() -> int:
@@ -168,9 +186,9 @@ def main() -> int:
         except Exception as exc:  # a benchmark that breaks is reported, not hidden
             traceback.print_exc()
             failures[name] = f"{type(exc).__name__}: {exc}"
-    chart = draw_chart(sweeps)
+    charts = draw_chart(sweeps)
     command = "python -m bench" + " ".join(["", *sys.argv[1:]])
-    path = write_report(results, failures, command, time.perf_counter() - start, chart)
+    path = write_report(results, failures, command, time.perf_counter() - start, charts)
     print(f"wrote {path}")
     return 1 if failures else 0
 
