@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+import types
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -219,3 +220,22 @@ def test_awskit_has_nothing_left_to_convert(tool: ModuleType) -> None:
 )
 def test_code_blocks_are_left_alone_and_text_kept(tool: ModuleType, index: Any, text: str) -> None:
     assert convert(tool, index, text, "awskit") == text
+
+
+def test_a_name_the_module_defines_is_never_linked_to_a_namesake(
+    tool: ModuleType, index: Any
+) -> None:
+    # awskit/_paging.py's Paged is not rendered: code, even though the short-name
+    # fallback would find no other Paged. awskit.sqs.Queue is rendered, but inside a
+    # module whose own ``Queue`` is something else, that other Queue is meant.
+    assert convert(tool, index, "A :class:`Paged`.", "awskit._paging") == "A `Paged`."
+    context = tool.Context(module=None, package=None, cls=None)
+    other = types.ModuleType("awskit.aio.probe")
+    other.Queue = type("Queue", (), {"__doc__": "async"})  # type: ignore[attr-defined]
+    context.module = other
+    out = tool.convert_docstring("A :class:`Queue`.", index, context)
+    assert out == "A `Queue`."
+    context.module = None
+    assert tool.convert_docstring("A :class:`Queue`.", index, context) == (
+        "A [Queue][awskit.sqs.Queue]."
+    )

@@ -151,15 +151,22 @@ class PublicIndex:
         parts = target.split(".")
         if not all(part.isidentifier() for part in parts):
             return None
+        # The first scope that knows the name decides: in awskit/aio a ``Queue`` is the
+        # async one, even where it is not rendered and awskit.sqs.Queue is.
         for head, rest in self._candidates(parts, context):
             base = self.public_path(head)
-            if base is not None:
-                return self.member_path(head, base, rest)
+            return None if base is None else self.member_path(head, base, rest)
         return None
 
     def _candidates(self, parts: list[str], context: Context) -> Iterator[tuple[Any, list[str]]]:
         # The enclosing class first (``:meth:`complete``` inside SnapshotWriter), then the
         # names the defining module sees, then its public package, then the top level.
+        if parts[0] == "awskit":
+            for cut in range(len(parts), 0, -1):
+                module = self._import(".".join(parts[:cut]))
+                if module is not None:
+                    yield from self._walk(module, parts[cut:])
+                    return
         if context.cls is not None and parts[0] in vars(context.cls):
             yield context.cls, parts
         package = self.packages.get(context.package or "")
@@ -167,15 +174,9 @@ class PublicIndex:
         for scope in scopes:
             if scope is not None and parts[0] in vars(scope):
                 yield vars(scope)[parts[0]], parts[1:]
-        if parts[0] == "awskit":
-            for cut in range(len(parts), 0, -1):
-                module = self._import(".".join(parts[:cut]))
-                if module is not None:
-                    yield from self._walk(module, parts[cut:])
-                    return
         # A short name exported by exactly one rendered module.
         found = [
-            vars(module)[parts[0]]
+            getattr(module, parts[0])
             for module in self.packages.values()
             if parts[0] in getattr(module, "__all__", ())
         ]
