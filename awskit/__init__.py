@@ -21,6 +21,7 @@ from ._errors import (
     TransportError,
 )
 from ._exports import publish
+from ._paging import Page, Paged
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -35,6 +36,8 @@ __all__ = [
     "ConditionFailed",
     "InvalidInput",
     "NotFound",
+    "Page",
+    "Paged",
     "PartialFailure",
     "RetryPolicy",
     "Session",

@@ -25,7 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 REST_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|attr|data|mod|exc|obj|const):\s*`")
 REST_EXAMPLE = re.compile(r"\bExamples?::")
-PRIVATE_PATH = re.compile(r"\bawskit(?:\.\w+)*\._[a-z]\w*")
+DOTTED = re.compile(r"\bawskit(?:\.\w+)+")
+
+
+def is_private_path(path: str) -> bool:
+    """``awskit._errors.InvalidInput`` is; ``awskit.InvalidInput`` is not. A type
+    variable's tooltip (``Generic[T]``: ``awskit._paging.T``) only says where it is
+    declared, and a one-letter name is a type variable, nothing users import."""
+    parts = path.split(".")
+    return (
+        parts[1].startswith("_")
+        and not parts[1].startswith("__")
+        and not (re.fullmatch(r"[A-Z]", parts[-1]))
+    )
 
 
 @dataclass
@@ -84,9 +96,11 @@ def text_problems(text: str) -> list[str]:
     for pattern, what in (
         (REST_ROLE, "reST role"),
         (REST_EXAMPLE, "reST Example::"),
-        (PRIVATE_PATH, "private path"),
+        (DOTTED, "private path"),
     ):
         for match in pattern.finditer(text):
+            if pattern is DOTTED and not is_private_path(match.group(0)):
+                continue
             context = " ".join(text[max(0, match.start() - 40) : match.end() + 40].split())
             problems.append(f"{what}: ...{context}...")
     return problems
@@ -170,6 +184,7 @@ def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
         '<a href="#here">ok</a> <a href="#gone">bad fragment</a>'
         '<a href="../missing/">bad page</a> <a href="https://example.com/x">external</a>'
         '<a title="awskit._session.Session" href="./">tooltip</a>'
+        '<span title="awskit._paging.T">T</span> awskit.sqs.Queue awskit.__version__'
         "<script>var x = ':func:`ignored`';</script></body></html>"
     )
     (tmp_path / "page").mkdir()
