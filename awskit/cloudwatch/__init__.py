@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-from .._exports import publish
 from .facade import AlarmKind, AlarmStateTimeout, CloudWatch, plan_deletions
 from .metrics import Metric, MetricDatum, MetricSeries, StatisticSet, fold, plan_batches
 from .models import (
@@ -64,5 +63,8 @@ __all__ = [
 ]
 
 
-# Last, once every exported name is bound: tracebacks and reprs show the public path.
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish
+
 publish(globals())

@@ -28,7 +28,6 @@ from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel
 
 from .._errors import aws_errors
-from .._exports import publish
 from .._paging import Paged, token_pages
 from .batch import BatchWriter
 from .codec import check_ttl_field
@@ -278,5 +277,8 @@ class DynamoDB:
         transact_write(self, actions, token=token)
 
 
-# Last, once every exported name is bound: tracebacks and reprs show the public path.
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
 publish(globals())

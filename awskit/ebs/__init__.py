@@ -37,7 +37,6 @@ from typing import IO, TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
-from .._exports import publish
 from .._paging import Paged, token_pages
 from .blocks import (
     BLOCK_SIZE,
@@ -762,5 +761,8 @@ def _stream_length(stream: IO[bytes]) -> int | None:
         return None
 
 
-# Last, once every exported name is bound: tracebacks and reprs show the public path.
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
 publish(globals())

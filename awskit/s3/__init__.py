@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
-from .._exports import publish
 from .._paging import Paged, token_pages
 from .bucket import Bucket, find_bucket_region, is_aws_endpoint, presign_config, translated
 from .models import Body, BucketInfo, ObjectInfo, ObjectStream, Progress, PutResult
@@ -231,5 +230,8 @@ class S3:
         return deleted
 
 
-# Last, once every exported name is bound: tracebacks and reprs show the public path.
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
 publish(globals())

@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-from .._exports import publish
 from .codec import AttributeValue
 from .facade import SQS
 from .models import (
@@ -51,5 +50,8 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_exports.py checks
 ]
 
 
-# Last, once every exported name is bound: tracebacks and reprs show the public path.
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish
+
 publish(globals())
