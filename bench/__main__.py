@@ -55,7 +55,7 @@ def write_report(
     failures: dict[str, str],
     command: str,
     elapsed: float,
-    chart: str | None,
+    charts: dict[str, str],
 ) -> Path:
     lines = [
         "# Benchmarks",
@@ -68,9 +68,6 @@ def write_report(
         "fault proxy where a latency is named. The ratio is awskit's time over the peer's: "
         "below 1.00x awskit is faster. The machine is shared and noisy: read ratios, not "
         "absolute times.",
-        "",
-        "| benchmark | operation | peer | peer time | awskit time | ratio | notes |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, rows in results.items():
         lines.extend(_row_line(name, row) for row in rows)
@@ -152,15 +149,16 @@ def write_sections(
 
 def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | None:
     if not sweeps:
-        return None
+        return {}
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(7 * len(sweeps), 4.8), squeeze=False)
-    for ax, (name, series) in zip(axes[0], sweeps.items(), strict=False):
+    charts = {}
+    for name, series in sweeps.items():
+        fig, ax = plt.subplots(figsize=(7, 4.8))
         # a unit every label ends with, as in "awskit upload (MiB/s)", goes on the y axis
         units = {label.rsplit("(", 1)[-1].rstrip(")") for label in series}
         unit = units.pop() if len(units) == 1 and all(x.endswith(")") for x in series) else None
@@ -198,10 +196,11 @@ def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | N
         ax.set_ylabel(f"throughput ({unit})" if unit else "items per second")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(DOCS / "throughput.png", dpi=110)
-    plt.close(fig)
-    return "throughput.png"
+        fig.tight_layout()
+        charts[name] = f"throughput-{name}.png"
+        fig.savefig(DOCS / charts[name], dpi=110)
+        plt.close(fig)
+    return charts
 
 
 def main() -> int:

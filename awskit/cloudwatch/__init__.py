@@ -75,3 +75,10 @@ __all__ = [
     "plan_batches",
     "plan_deletions",
 ]
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish
+
+publish(globals())

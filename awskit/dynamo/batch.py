@@ -13,10 +13,11 @@ when one key is written twice. This writer:
   leaves items unprocessed (``max_concurrency=N`` pins it); never two writes of one key
   at the same time, so the last write of a key is the one that stays;
 * retries ``UnprocessedItems`` (and throttling that outlived botocore) with the session's
-  :class:`~awskit.RetryPolicy`, each batch on its own backoff;
+  [RetryPolicy][awskit.RetryPolicy], each batch on its own backoff;
 * keeps every write accounted for until DynamoDB has taken it: on exit, writes still not
-  done after every retry are raised in :class:`~awskit.PartialFailure` ``.failed``, as
-  they were given to :meth:`BatchWriter.put` / :meth:`BatchWriter.delete`.
+  done after every retry are raised in [PartialFailure][awskit.PartialFailure] ``.failed``, as
+  they were given to [BatchWriter.put][awskit.dynamo.BatchWriter.put] /
+  [BatchWriter.delete][awskit.dynamo.BatchWriter.delete].
 """
 
 from __future__ import annotations
@@ -68,15 +69,16 @@ class BatchWriter(Generic[T]):
     pool (``max_concurrency=N`` pins it at ``N``). Conditions and the version field do
     not apply: ``BatchWriteItem`` takes none.
 
-    Raises (on exit, or from :meth:`flush`):
+    Raises (on exit, or from [flush][awskit.dynamo.BatchWriter.flush]):
         PartialFailure: ``.failed`` lists exactly the items (puts) and keys (deletes) not
             written after every retry; ``.last_error`` is the last error seen.
 
-    Example::
-
+    Example:
+        ```python
         with users.batch_writer(overwrite_by_pkeys=["username", "last_name"]) as batch:
             batch.put(User(username="johndoe", last_name="Doe", age=25))
             batch.delete({"username": "janedoe", "last_name": "Doe"})
+        ```
     """
 
     def __init__(
@@ -258,7 +260,8 @@ class BatchWriter(Generic[T]):
 
 
 def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
-    """:meth:`Table.batch_get`: de-duplicated keys, 100 a request, concurrent, drained."""
+    """[Table.batch_get][awskit.dynamo.Table.batch_get]: de-duplicated keys, 100 a request,
+    concurrent, drained."""
     session = table._dynamo.session
     names = table.key_schema.names
     wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}

@@ -8,7 +8,7 @@ that walk is most of the client-side cost (a 100-item Query page of ~30-attribut
 Items on the wire are already in the exact structure botocore returns, except binary values,
 which arrive base64-encoded; so the items can skip the walk.
 
-:func:`enable` registers a handler on botocore's documented ``before-parse`` event. For a
+`enable` registers a handler on botocore's documented ``before-parse`` event. For a
 200 response to Query, Scan, GetItem or BatchGetItem it takes the item payload out of the
 body, hands botocore the small remainder to parse as usual (Count, LastEvaluatedKey,
 ConsumedCapacity, UnprocessedKeys, ...), and returns the items through
@@ -19,9 +19,10 @@ botocore's retry checker computes it on the HTTP response's own content, never o
 
 botocore's ``standard`` retry mode (awskit's) retries a response whose CRC32 is wrong but,
 once its attempts are spent, returns that corrupted response as if nothing happened (only
-``legacy`` mode raises). :func:`enable` therefore also checks the final response of every
+``legacy`` mode raises). `enable` therefore also checks the final response of every
 DynamoDB call on botocore's documented ``after-call`` event and raises
-:class:`awskit.ChecksumMismatch` instead of handing back data that failed its checksum.
+[awskit.ChecksumMismatch][awskit.ChecksumMismatch] instead of handing back data that failed its
+checksum.
 """
 
 from __future__ import annotations

@@ -2,15 +2,17 @@
 
 Actions are small dataclasses naming what to do; each may name its table, or take the
 table whose ``transact_write`` was called. When DynamoDB cancels a transaction,
-:class:`TransactionCanceled` pairs every action with the reason DynamoDB gave for it.
+[TransactionCanceled][awskit.dynamo.TransactionCanceled] pairs every action with the reason DynamoDB
+gave for it.
 
-Example::
-
+Example:
+    ```python
     users.transact_write([
         TransactPut(User(username="a", last_name="A", age=1)),
         TransactUpdate({"username": "b", "last_name": "B"}, set={"age": 2}),
         TransactCheck({"username": "c", "last_name": "C"}, Attr("age").gt(18), table=adults),
     ])
+    ```
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ class TransactCheck:
 
 
 TransactAction = Union[TransactPut, TransactUpdate, TransactDelete, TransactCheck]  # noqa: UP007
-"""One action of :meth:`Table.transact_write`: a put, update, delete or condition check."""
+"""One action of [Table.transact_write][awskit.dynamo.Table.transact_write]: a put, update, delete
+or condition check."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,9 @@ class CancellationReason:
 class TransactionCanceled(AwskitError):
     """DynamoDB cancelled the transaction; nothing was written.
 
-    ``reasons`` has one :class:`CancellationReason` per action, in order; ``failed`` the
-    ones that caused the cancellation (``ConditionalCheckFailed``, ``TransactionConflict``,
-    ...), with the current item where DynamoDB returned it.
+    ``reasons`` has one [CancellationReason][awskit.dynamo.CancellationReason] per action, in order;
+    ``failed`` the ones that caused the cancellation (``ConditionalCheckFailed``,
+    ``TransactionConflict``, ...), with the current item where DynamoDB returned it.
     """
 
     def __init__(self, message: str, *, reasons: list[CancellationReason], **kwargs: Any) -> None:

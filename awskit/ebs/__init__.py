@@ -3,16 +3,19 @@
 ``aws.ebs.upload("disk.img")`` turns an image (a path, a block device or a binary
 stream) into an EBS snapshot; ``aws.ebs.download("snap-...", "out.img")`` turns a
 snapshot back into an image file. Both run a bounded pool of workers, check every
-block's SHA256, and retry what botocore cannot see. Lower down: :meth:`EBS.start_snapshot`
-returns a :class:`SnapshotWriter` for callers who produce blocks themselves (incremental
-snapshots with ``parent_snapshot_id``), and :meth:`EBS.blocks`,
-:meth:`EBS.changed_blocks` and :meth:`EBS.read_block` walk a snapshot.
+block's SHA256, and retry what botocore cannot see. Lower down:
+[EBS.start_snapshot][awskit.ebs.EBS.start_snapshot] returns a
+[SnapshotWriter][awskit.ebs.SnapshotWriter] for callers who produce blocks themselves (incremental
+snapshots with ``parent_snapshot_id``), and [EBS.blocks][awskit.ebs.EBS.blocks],
+[EBS.changed_blocks][awskit.ebs.EBS.changed_blocks] and [EBS.read_block][awskit.ebs.EBS.read_block]
+walk a snapshot.
 
 boto3 has no paginators for ListSnapshotBlocks and ListChangedBlocks
-(``client.can_paginate("list_snapshot_blocks")`` is ``False``): :meth:`EBS.blocks` and
-:meth:`EBS.changed_blocks` are the iterators over every page that fill that gap. The EBS
-client has no waiters either; :meth:`EBS.wait` polls EC2's DescribeSnapshots, as EC2's
-``snapshot_completed`` waiter does, with a timeout in seconds and failing on ``error``.
+(``client.can_paginate("list_snapshot_blocks")`` is ``False``): [EBS.blocks][awskit.ebs.EBS.blocks]
+and [EBS.changed_blocks][awskit.ebs.EBS.changed_blocks] are the iterators over every page that fill
+that gap. The EBS client has no waiters either; [EBS.wait][awskit.ebs.EBS.wait] polls EC2's
+DescribeSnapshots, as EC2's ``snapshot_completed`` waiter does, with a timeout in seconds and
+failing on ``error``.
 
 Blocks are always 524288 bytes (``BLOCK_SIZE``), whatever an emulator reports.
 """
@@ -127,10 +130,11 @@ def _concurrency(value: int | None, default: int) -> int:
 class EBS:
     """EBS direct APIs facade: ``aws.ebs``.
 
-    Example::
-
+    Example:
+        ```python
         snap = aws.ebs.upload("disk.img", description="nightly", wait=True)
         aws.ebs.download(snap.snapshot_id, "copy.img")
+        ```
     """
 
     def __init__(self, session: Session) -> None:
@@ -226,7 +230,8 @@ class EBS:
         *,
         client_token: str | None = None,
     ) -> SnapshotWriter:
-        """StartSnapshot, returning a :class:`SnapshotWriter` to put blocks with.
+        """StartSnapshot, returning a [SnapshotWriter][awskit.ebs.SnapshotWriter] to put blocks
+        with.
 
         ``volume_size`` is in GiB (1..65536). With ``parent_snapshot_id`` the new
         snapshot starts as a copy of the parent and only the blocks you put differ
@@ -239,11 +244,12 @@ class EBS:
         completed: the writer's ``status`` then says so, ``put_block`` refuses (code
         ``SnapshotNotPending``) and ``complete`` returns it without a request.
 
-        Example::
-
+        Example:
+            ```python
             writer = aws.ebs.start_snapshot(volume_size=8)
             writer.put_block(0, boot_sector.ljust(BLOCK_SIZE, b"\\0"))
             snap = writer.complete()
+            ```
         """
         request = self._start_request(
             volume_size,
@@ -587,10 +593,12 @@ class EBS:
 
         Includes the blocks a child inherits from its parent. ``page_size`` is
         ``MaxResults`` (100..10000); AWS may return fewer, or none, per page.
-        Example::
 
+        Example:
+            ```python
             for block in aws.ebs.blocks("snap-0123456789abcdef0"):
                 data = aws.ebs.read_block("snap-0123456789abcdef0", block.index, block.token)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         _check_page_size(page_size)
@@ -608,9 +616,12 @@ class EBS:
         """Blocks that differ between two snapshots of one lineage (ListChangedBlocks).
 
         Every page is read, empty ones included (AWS returns empty pages with a
-        NextToken while it scans unchanged ranges). Example::
+        NextToken while it scans unchanged ranges).
 
+        Example:
+            ```python
             changed = [c.index for c in aws.ebs.changed_blocks(parent_id, child_id)]
+            ```
         """
         _check_snapshot_id("first_snapshot_id", first_snapshot_id)
         _check_snapshot_id("second_snapshot_id", second_snapshot_id)
@@ -644,7 +655,7 @@ class EBS:
         """One block's 524288 bytes, verified against the SHA256 AWS sends with them.
 
         A block whose bytes disagree is fetched again under the session's RetryPolicy;
-        :class:`~awskit.ChecksumMismatch` if it keeps disagreeing.
+        [ChecksumMismatch][awskit.ChecksumMismatch] if it keeps disagreeing.
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
@@ -683,10 +694,11 @@ class EBS:
         blocks fetched; ``total_bytes`` grows as pages of the listing arrive (a snapshot
         of more than 10000 blocks has several).
 
-        Example::
-
+        Example:
+            ```python
             result = aws.ebs.download("snap-0123456789abcdef0", "disk.img")
             print(result.blocks, result.bytes_written)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         _concurrency(concurrency, self._session.max_concurrency)
@@ -725,9 +737,11 @@ class EBS:
         goes through the session's EC2 client. Raises ``NotFound``
         (``InvalidSnapshot.NotFound``) when there is no such snapshot, and
         ``AwskitError`` (``InvalidSnapshot.InUse``) while an AMI still uses it.
-        Example::
 
+        Example:
+            ```python
             aws.ebs.delete_snapshot(snap.snapshot_id)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         self._session.calls("ec2").delete_snapshot(SnapshotId=snapshot_id)
@@ -738,9 +752,12 @@ class EBS:
         Polls with a growing delay (0.5 s up to 15 s, the session's RetryPolicy
         ``sleep``). Raises ``AwskitError`` (code ``SnapshotError``) if the snapshot
         enters the ``error`` state, and (code ``WaitTimeout``) after ``timeout``
-        seconds. Example::
+        seconds.
 
+        Example:
+            ```python
             aws.ebs.wait(snap.snapshot_id, timeout=1800)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         if timeout <= 0:
@@ -791,3 +808,10 @@ def _stream_length(stream: IO[bytes]) -> int | None:
         return end - here
     except (OSError, AttributeError, ValueError):
         return None
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
+publish(globals())

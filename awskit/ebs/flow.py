@@ -135,7 +135,7 @@ class Retrier:
         return max(self._clock() - self._t0, self._slept)
 
     def run(self, call: Callable[[], T]) -> T:
-        """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
+        """``call()``, retried while `retry_reason` allows, attempts and budget last."""
         attempt = 1
         while True:
             latency: float | None = None

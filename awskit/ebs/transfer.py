@@ -165,7 +165,7 @@ def fetch_block(
     """GetSnapshotBlock, its bytes checked against the SHA256 AWS sent with them.
 
     A block whose bytes disagree is fetched again (the retrier's attempts and budget);
-    :class:`~awskit.ChecksumMismatch` only when it keeps disagreeing.
+    [ChecksumMismatch][awskit.ChecksumMismatch] only when it keeps disagreeing.
     """
 
     def once() -> bytes:
@@ -242,7 +242,7 @@ def read_all(
     limiter: Limiter | None = None,
 ) -> DownloadResult:
     """Fetch the blocks of ``pages`` into ``target`` (``size`` bytes long), atomically for
-    a regular file; ``device`` is what :func:`check_dest` said of it.
+    a regular file; ``device`` is what `check_dest` said of it.
 
     ``pages`` is the listing, consumed lazily: blocks of the first page are fetched
     while the next pages are listed. A regular destination is written as a sparse

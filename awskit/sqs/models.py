@@ -103,9 +103,9 @@ class SendResult:
 class BatchFailure:
     """One entry of a batch that was not done after every retry.
 
-    ``entry`` is what was given: the :class:`OutgoingMessage` for a send (``body`` is its
-    original body), the :class:`Message` for a delete. ``sender_fault`` says whether
-    retrying as is could ever help (AWS's ``SenderFault``).
+    ``entry`` is what was given: the [OutgoingMessage][awskit.sqs.OutgoingMessage] for a send
+    (``body`` is its original body), the [Message][awskit.sqs.Message] for a delete.
+    ``sender_fault`` says whether retrying as is could ever help (AWS's ``SenderFault``).
     """
 
     id: str
@@ -160,9 +160,10 @@ class ProcessStats:
 class OutgoingMessage(Generic[T]):
     """A body with its per-message options, for ``send_many``.
 
-    Example::
-
+    Example:
+        ```python
         queue.send_many([OutgoingMessage(Greeting(name="a"), attributes={"Author": "me"})])
+        ```
     """
 
     body: T

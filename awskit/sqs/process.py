@@ -1,4 +1,4 @@
-"""The consumer loop behind :meth:`awskit.sqs.Queue.process`.
+"""The consumer loop behind [awskit.sqs.Queue.process][awskit.sqs.Queue.process].
 
 ``workers`` threads each long-poll a batch and run the handler on its messages one by one.
 A success goes at once to one deleter thread, which deletes whatever successes are waiting

@@ -63,16 +63,18 @@ log = logger("awskit.sqs")
 class Queue(Generic[T]):
     """An SQS queue whose bodies are ``T``: a pydantic model, or ``str`` for raw text.
 
-    Get one from :meth:`awskit.sqs.SQS.create_queue`, :meth:`~awskit.sqs.SQS.get_queue` or
-    :meth:`~awskit.sqs.SQS.queues`. Safe to share between threads.
+    Get one from [awskit.sqs.SQS.create_queue][awskit.sqs.SQS.create_queue],
+    [get_queue][awskit.sqs.SQS.get_queue] or [queues][awskit.sqs.SQS.queues]. Safe to share between
+    threads.
 
-    Example::
-
+    Example:
+        ```python
         queue = aws.sqs.get_queue("greetings", model=Greeting)
         queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
         for msg in queue.receive(wait_seconds=5):
             print(msg.body.name, msg.attributes.get("Author"))
             msg.delete()
+        ```
     """
 
     def __init__(
@@ -173,9 +175,10 @@ class Queue(Generic[T]):
         Raises:
             ChecksumMismatch: SQS's MD5s disagreed on every attempt.
 
-        Example::
-
+        Example:
+            ```python
             queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
+            ```
         """
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
@@ -363,12 +366,13 @@ class Queue(Generic[T]):
         ``"prefix.*"``). Each message's MD5s are verified: a delivery that arrived
         corrupted is not handed out; it is made visible again at once so that SQS
         redelivers it intact. Messages are not deleted: call ``delete()`` or
-        :meth:`delete_messages` when done.
+        [delete_messages][awskit.sqs.Queue.delete_messages] when done.
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.receive(max_messages=10, attribute_names=["Author"]):
                 print(msg.body, msg.attributes.get("Author"))
+            ```
         """
         request = receive_request(
             self.url, max_messages, wait_seconds, visibility_timeout, attribute_names
@@ -457,11 +461,12 @@ class Queue(Generic[T]):
         nothing after waiting ``wait_seconds`` (use long polling on real SQS: a short
         poll samples a few servers and may come back empty while messages remain).
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.messages(wait_seconds=5):
                 handle(msg.body)
                 msg.delete()
+            ```
         """
         while True:
             batch = self.receive(
