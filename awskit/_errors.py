@@ -382,7 +382,7 @@ _calling = threading.local()
 def note_operation(model: Any = None, **_: Any) -> None:
     """botocore ``before-call`` handler: remember the operation this thread is calling.
 
-    Transport errors do not carry the operation they broke; :func:`translate_any` names it
+    Transport errors do not carry the operation they broke; `translate_any` names it
     from here when the caller did not.
     """
     _calling.operation = getattr(model, "name", None)

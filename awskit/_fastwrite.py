@@ -11,7 +11,7 @@ parsing stay botocore's.
 
 How the body gets in, through botocore's documented events only:
 
-1. awskit calls the client with its parameters and one more keyword, :data:`MARK`,
+1. awskit calls the client with its parameters and one more keyword, `MARK`,
    which the first ``provide-client-params`` handler removes (noting it in the request
    ``context``);
 2. a ``before-parameter-build`` handler (registered last, so that every other handler,
@@ -23,7 +23,7 @@ How the body gets in, through botocore's documented events only:
 
 The answer to ``SendMessageBatch`` (strings and booleans only) is read with
 ``json.loads`` on botocore's documented ``before-parse`` event, as the read path of
-:mod:`awskit.dynamo.fastpath` reads items; errors and other statuses go to botocore.
+`awskit.dynamo.fastpath` reads items; errors and other statuses go to botocore.
 
 Anything ``json.dumps`` cannot take (a type botocore would convert or refuse) leaves the
 parameters untouched: botocore validates and serialises them as usual. Property tests
@@ -76,7 +76,7 @@ def dumps(params: Mapping[str, Any]) -> bytes:
 
 
 def marked(params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` with the fast-path mark, for a client :func:`enable` was called on."""
+    """``params`` with the fast-path mark, for a client `enable` was called on."""
     params[MARK] = True
     return params
 
@@ -148,7 +148,7 @@ def _parse_batch_result(
 def enable(client: Any) -> None:
     """Let awskit's marked calls of ``client`` skip botocore's validation and serialiser.
 
-    Only calls carrying :data:`MARK` (see :func:`marked`) are affected; every other call
+    Only calls carrying `MARK` (see `marked`) are affected; every other call
     of the client is botocore's as before. Idempotent.
     """
     if client in _enabled:

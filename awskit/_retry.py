@@ -19,10 +19,10 @@ each other. When attempts run out, the last error is raised translated
 [PartialFailure][awskit.PartialFailure]: never dropped. Sleeps and the random source are
 injectable, so tests never wait.
 
-The decisions live in two small state machines, :class:`Attempts` (one call) and
-:class:`Draining` (a batch), which do no IO and never sleep. The blocking drivers
-(:meth:`RetryPolicy.call`, :meth:`RetryPolicy.drain`) and the asyncio ones
-(:func:`call_async`, :func:`drain_async`, used by ``awskit.aio``) only run the call and
+The decisions live in two small state machines, `Attempts` (one call) and
+`Draining` (a batch), which do no IO and never sleep. The blocking drivers
+([RetryPolicy.call][awskit.RetryPolicy.call], [RetryPolicy.drain][awskit.RetryPolicy.drain]) and the
+asyncio ones (`call_async`, `drain_async`, used by ``awskit.aio``) only run the call and
 wait as told, so the rule is written once for both.
 """
 
@@ -226,9 +226,9 @@ class RetryPolicy:
 class Attempts:
     """The retry rule for one call, as a state machine: no IO and no sleeping.
 
-    A driver runs the call; after each failure :meth:`failed` says how long to wait before
+    A driver runs the call; after each failure `failed` says how long to wait before
     the next attempt, or raises what leaves the call. [RetryPolicy.call][awskit.RetryPolicy.call]
-    drives it blocking, :func:`call_async` on asyncio: the decisions are made here, once.
+    drives it blocking, `call_async` on asyncio: the decisions are made here, once.
     """
 
     def __init__(self, policy: RetryPolicy, operation: str | None = None) -> None:
@@ -258,9 +258,9 @@ class Attempts:
 class Draining(Generic[T]):
     """The retry rule for a batch, as a state machine: what is left and what comes next.
 
-    A driver sends :attr:`left`, then reports the entries AWS left over
-    (:meth:`answered`) or a failure of the whole call that :func:`classify` allows
-    (:meth:`failed`); either returns the seconds to wait before sending :attr:`left` again,
+    A driver sends `left`, then reports the entries AWS left over
+    (`answered`) or a failure of the whole call that `classify` allows
+    (`failed`); either returns the seconds to wait before sending `left` again,
     ``None`` when nothing is left, or raises [PartialFailure][awskit.PartialFailure] when
     attempts ran out.
     """
@@ -278,7 +278,7 @@ class Draining(Generic[T]):
         return self._next()
 
     def failed(self, exc: BaseException) -> float | None:
-        """The whole attempt failed for a :func:`classify` reason: everything is left over."""
+        """The whole attempt failed for a `classify` reason: everything is left over."""
         translated = translate_any(exc)
         if translated is not exc:
             translated.__cause__ = exc

@@ -35,6 +35,17 @@ MODULES = [
     "writepath",
     "ebsflow",
 ]
+TITLES = {
+    "importtime": "Import time",
+    "sqs": "SQS",
+    "dynamo_codec": "DynamoDB: decoding",
+    "dynamo": "DynamoDB",
+    "cloudwatch": "CloudWatch",
+    "ebs": "EBS direct APIs",
+    "s3": "S3",
+    "writepath": "Bulk writes: CPU and memory",
+    "ebsflow": "EBS: adaptive concurrency",
+}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -69,12 +80,11 @@ def write_report(
         "below 1.00x awskit is faster. The machine is shared and noisy: read ratios, not "
         "absolute times.",
     ]
-    for name, rows in results.items():
-        lines.extend(_row_line(name, row) for row in rows)
-    for name, error in failures.items():
-        lines.append(f"| {name} | did not run | | | | | {error} |")
-    if chart:
-        lines += ["", f"![Throughput against concurrency]({chart})", ""]
+    # One table per benchmark, its chart right under it: a single table of every row is
+    # too wide for the page and left the chart far from the rows it draws. Each sits between
+    # markers, so that ``--only`` can rewrite it alone.
+    for name in [*results, *(n for n in failures if n not in results)]:
+        lines += ["", *_section(name, results, failures, charts.get(name))]
     lines += [
         "",
         "## Method",
@@ -98,13 +108,35 @@ def write_report(
     return path
 
 
-def _row_line(name: str, row: dict[str, Any]) -> str:
+def _row_line(row: dict[str, Any]) -> str:
     return (
-        f"| {name} | {row['operation']} | {row['peer']} | "
+        f"| {row['operation']} | {row['peer']} | "
         f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
         f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
         f"{row.get('note', '')} |"
     )
+
+
+def _section(
+    name: str,
+    results: dict[str, list[dict[str, Any]]],
+    failures: dict[str, str],
+    chart: str | None,
+    produced: str | None = None,
+) -> list[str]:
+    """The lines of one benchmark's section: its table, its chart, between markers."""
+    lines = [f"<!-- bench:{name} -->", "", f"## {TITLES.get(name, name)}", ""]
+    if produced:
+        lines += [produced, ""]
+    lines += [
+        "| operation | peer | peer value | awskit value | ratio | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(_row_line(row) for row in results.get(name, [])),
+        *([f"| did not run | | | | | {failures[name]} |"] if name in failures else []),
+    ]
+    if chart:
+        lines += ["", f"![{name}: throughput against concurrency]({chart})"]
+    return [*lines, "", f"<!-- /bench:{name} -->"]
 
 
 def write_sections(
@@ -118,22 +150,12 @@ def write_sections(
     text = path.read_text()
     for name in [*results, *failures]:
         start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-        lines = [
-            start,
-            "",
-            f"### {name}",
-            "",
+        produced = (
             f"Produced by `{command}` on {datetime.date.today().isoformat()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"{platform.machine()}; the run took {elapsed:.0f} s.",
-            "",
-            "| benchmark | operation | peer | peer value | awskit value | ratio | notes |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
-            *(_row_line(name, row) for row in results.get(name, [])),
-            *([f"| {name} | did not run | | | | | {failures[name]} |"] if name in failures else []),
-            "",
-            end,
-        ]
+            f"{platform.machine()}; the run took {elapsed:.0f} s."
+        )
+        lines = _section(name, results, failures, None, produced)
         section = "\n".join(lines)
         if start in text and end in text:
             before, rest = text.split(start, 1)
@@ -147,7 +169,8 @@ def write_sections(
     return path
 
 
-def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | None:
+def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> dict[str, str]:
+    """One throughput chart per benchmark that sweeps concurrency: ``{name: file name}``."""
     if not sweeps:
         return {}
     import matplotlib
@@ -233,8 +256,7 @@ def main() -> int:
     if args.only:
         path = write_sections(results, failures, command, elapsed)
     else:
-        chart = draw_chart(sweeps)
-        path = write_report(results, failures, command, elapsed, chart)
+        path = write_report(results, failures, command, elapsed, draw_chart(sweeps))
     print(f"wrote {path}")
     return 1 if failures else 0
 

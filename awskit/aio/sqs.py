@@ -585,7 +585,7 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue, up to ``concurrency`` handlers at once (:mod:`awskit.aio.consumer`).
+        """Consume the queue, up to ``concurrency`` handlers at once (`awskit.aio.consumer`).
 
         ``await handler(message)``; a success is deleted (batched), a failure left for
         redelivery (after ``failure_backoff(receive_count)`` seconds when given), an

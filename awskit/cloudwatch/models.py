@@ -467,9 +467,9 @@ class Alarm(_AlarmBase):
     characters); ``metric_name`` 1-255 characters without control characters; at most 5
     actions per list; ``threshold`` is a finite number (not a bool);
     ``datapoints_to_alarm <= evaluation_periods``; ``statistic`` is a
-    :class:`Statistic` or, given as a percentile-style string (``"p99"``), moves to
-    ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn`` are
-    filled from AWS and never sent.
+    [Statistic][awskit.cloudwatch.Statistic] or, given as a percentile-style string (``"p99"``),
+    moves to ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn``
+    are filled from AWS and never sent.
 
     Example:
         ```python

@@ -1,6 +1,6 @@
 """Fast DynamoDB reads (item payloads decoded with ``json.loads`` instead of botocore's
 parser) and writes (``PutItem`` and ``BatchWriteItem`` bodies serialised in one
-``json.dumps``, see :mod:`awskit._fastwrite`).
+``json.dumps``, see `awskit._fastwrite`).
 
 botocore parses a response by walking its service model shape by shape; for DynamoDB reads
 that walk is most of the client-side cost (a 100-item Query page of ~30-attribute items:
@@ -153,9 +153,9 @@ def enable(client: Any, *, asynchronous: bool = False) -> None:
     The response is exactly what botocore would return (binary values as bytes), only
     faster; error responses are left to botocore. ``asynchronous`` for an aiobotocore
     client (``awskit.aio``), whose response body is awaited. A response whose ``x-amz-crc32`` still
-    disagrees with its body after botocore's retries raises :class:`awskit.ChecksumMismatch`
-    (every DynamoDB operation of ``client``). Idempotent: enabling a client twice registers
-    each handler once.
+    disagrees with its body after botocore's retries raises
+    [awskit.ChecksumMismatch][awskit.ChecksumMismatch] (every DynamoDB operation of ``client``).
+    Idempotent: enabling a client twice registers each handler once.
 
     Example:
         >>> import boto3

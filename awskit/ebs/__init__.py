@@ -682,7 +682,7 @@ class EBS:
         controller finds best, from 16 up to the connection pool; any other
         ``concurrency=N`` pins it),
         checks each against its SHA256 (``verify``; a corrupt block is fetched
-        again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
+        again, [ChecksumMismatch][awskit.ChecksumMismatch] only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
         a failed download never leaves a half-written file under ``dest``, and the new
         file keeps the permissions of the one it replaces. Written blocks are handed to

@@ -12,9 +12,9 @@ three times per call. What it cannot know is retried here, after it gave up:
 * a block read whose bytes do not match their SHA256 (a corrupted body).
 
 How many requests are in flight is the shared controller's decision
-([Controller][awskit._flow.Controller]), as :class:`Limiter`.
+([Controller][awskit._flow.Controller]), as `Limiter`.
 
-Every retry of a transfer draws on one :class:`Retrier`: at most
+Every retry of a transfer draws on one `Retrier`: at most
 ``RetryPolicy.max_attempts`` per block and one deadline for the whole transfer.
 AccessDenied, Validation and Conflict fail at once.
 """
@@ -52,7 +52,7 @@ RETRY_BUDGET_SECONDS = 900.0
 def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str | None:
     """Why ``exc`` is worth another try, or ``None`` when it must fail at once.
 
-    The one rule's reasons (:func:`~awskit._retry.classify`: ``throttle``, ``server``,
+    The one rule's reasons (`classify`: ``throttle``, ``server``,
     ``timeout``, ``transport``), and two that only EBS has: ``checksum`` (a block whose
     bytes do not match their SHA256) and ``fresh`` (a snapshot started moments ago that
     the direct APIs do not see yet).

@@ -143,7 +143,7 @@ class BatchResult:
 
 @dataclass
 class ProcessStats:
-    """Counts of one :meth:`Queue.process` run; each handling is counted once.
+    """Counts of one [Queue.process][awskit.sqs.Queue.process] run; each handling is counted once.
 
     ``succeeded``: handled and deleted. ``failed``: the handler raised. ``invalid``: the
     body failed the model. ``undeleted``: handled, but the delete failed after every retry;
@@ -374,9 +374,9 @@ class MessageBase(Generic[T]):
 
     @property
     def body(self) -> T:
-        """The body as the queue's type; raises :class:`InvalidMessage` if it does not fit
-        (or, for a pointer message, [PayloadUnavailable][awskit.sqs.PayloadUnavailable] or
-        [PayloadMismatch][awskit.sqs.PayloadMismatch])."""
+        """The body as the queue's type; raises [InvalidMessage][awskit.sqs.InvalidMessage] if it
+        does not fit (or, for a pointer message, [PayloadUnavailable][awskit.sqs.PayloadUnavailable]
+        or [PayloadMismatch][awskit.sqs.PayloadMismatch])."""
         if self._body is _UNSET:
             text = self.raw_body
             if self._model is None:

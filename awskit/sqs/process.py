@@ -462,7 +462,7 @@ def run(
     failure_backoff: Callable[[int], int] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ProcessStats:
-    """Run the consumer loop; see :meth:`awskit.sqs.Queue.process`."""
+    """Run the consumer loop; see [awskit.sqs.Queue.process][awskit.sqs.Queue.process]."""
     check_run(handler, "workers", workers, wait_seconds, max_messages, visibility_timeout)
     timeout = (
         visibility_timeout

@@ -390,7 +390,7 @@ class Queue(Generic[T]):
         return messages
 
     def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
-        """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
+        """Fetch the S3 payloads of pointer messages (see `awskit.sqs.offload`).
 
         A payload that is gone or wrong stays with its message, raised when its body is
         read; a failure that may pass with time gives the whole receive back to SQS (made

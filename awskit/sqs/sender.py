@@ -65,7 +65,7 @@ def _plain(entry: Mapping[str, Any]) -> bool:
 
 def fast_batch(client: Any, url: str, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The ``SendMessageBatch`` parameters, marked for the fast write path when every
-    entry is as awskit's codec built it (see :mod:`awskit._fastwrite`)."""
+    entry is as awskit's codec built it (see `awskit._fastwrite`)."""
     params: dict[str, Any] = {"QueueUrl": url, "Entries": entries}
     if all(_plain(entry) for entry in entries):
         _fastwrite.enable(client)

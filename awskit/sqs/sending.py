@@ -2,9 +2,9 @@
 
 No IO here. The blocking [Queue][awskit.sqs.Queue] and ``awskit.aio``'s queue both build
 their requests and read SQS's answers with these, and differ only in how they wait for the
-answer: an outgoing message is checked and encoded once (:func:`prepare`), a batch answer
-is read once (:class:`SendBatch`, :class:`DeleteBatch`, :class:`VisibilityBatch`), a
-delivery's MD5s are checked once (:func:`split_intact`).
+answer: an outgoing message is checked and encoded once (`prepare`), a batch answer
+is read once (`SendBatch`, `DeleteBatch`, `VisibilityBatch`), a
+delivery's MD5s are checked once (`split_intact`).
 """
 
 from __future__ import annotations
@@ -352,7 +352,7 @@ Outcome = tuple[list[SendResult], list[BatchFailure], BaseException | None]
 
 
 class StoreFirst:
-    """Sending a batch whose entries may carry S3 payloads (see :mod:`awskit.sqs.offload`).
+    """Sending a batch whose entries may carry S3 payloads (see `awskit.sqs.offload`).
 
     Each payload is stored before its message is sent: a message never points at a payload
     that is not there. A message whose payload could not be stored is not sent; the
