@@ -13,9 +13,13 @@ STAMP  := $(VENV)/.installed
 AIO_VENV  := .venv-aio
 AIO_BIN   := $(AIO_VENV)/bin
 AIO_STAMP := $(AIO_VENV)/.installed
+# bench-aio: aioboto3 pins an aiobotocore older than the `aio` extra allows, so it gets a
+# venv of its own; bench/aio.py runs it as a child process (bench/_aioboto3_peer.py).
+AIOBOTO3_VENV  := .venv-aioboto3
+AIOBOTO3_STAMP := $(AIOBOTO3_VENV)/.installed
 SYNC_TYPING := $(filter-out tests/typing/aio_types.py,$(wildcard tests/typing/*.py))
 
-.PHONY: demo test lint typecheck typing-tests pytest docs bench clean aio-test
+.PHONY: demo test lint typecheck typing-tests pytest docs bench bench-aio clean aio-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +69,19 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,local,cli,bench]'
 	# dsnap pins urllib3 < 2, which botocore no longer needs; its own code runs fine beside it.
 	$(BIN)/python -m pip install --quiet --no-deps dsnap
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --skip aio
+	$(MAKE) bench-aio
+
+$(AIOBOTO3_STAMP):
+	test -x $(AIOBOTO3_VENV)/bin/python || $(PYTHON) -m venv $(AIOBOTO3_VENV)
+	$(AIOBOTO3_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIOBOTO3_VENV)/bin/python -m pip install --quiet aioboto3
+	touch $(AIOBOTO3_STAMP)
+
+# asyncio rows: awskit.aio and aiodynamo in .venv-aio, aioboto3 from its own venv.
+bench-aio: $(AIO_STAMP) $(AIOBOTO3_STAMP)
+	$(AIO_BIN)/python -m pip install --quiet 'aiodynamo[aiohttp]'
+	AWSKIT_BENCH_AIOBOTO3_PYTHON=$(AIOBOTO3_VENV)/bin/python $(AIO_BIN)/python -m bench --only aio
 
 clean:
-	rm -rf $(VENV) $(AIO_VENV) .mypy_cache .ruff_cache .coverage .coverage-aio site
+	rm -rf $(VENV) $(AIO_VENV) $(AIOBOTO3_VENV) .mypy_cache .ruff_cache .coverage .coverage-aio site

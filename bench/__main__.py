@@ -1,8 +1,9 @@
 """Run every benchmark side by side and rewrite docs/benchmarks.md (and the chart).
 
-Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. A full run rewrites the
-file; ``--only`` rewrites, for each benchmark named, only its own section of it (between
-``<!-- bench:NAME -->`` markers, added before "## Method" the first time), so that a few
+Usage: ``python -m bench [--quick] [--only sqs,dynamo,...] [--skip aio]``. A full run
+rewrites the file (less the ``--skip``ped benchmarks); ``--only`` rewrites, for each
+benchmark named, only its own section of it (between ``<!-- bench:NAME -->`` markers,
+added before "## Method" the first time), so that a few
 rows can be refreshed without the minutes of a full run. Each ``bench/<name>.py``
 exposes ``run(quick) -> rows`` (``peer_s``/``awskit_s`` in seconds unless the row names
 another ``unit``); a module may also expose ``sweep(quick)`` returning
@@ -34,6 +35,7 @@ MODULES = [
     "s3",
     "writepath",
     "ebsflow",
+    "aio",
 ]
 TITLES = {
     "importtime": "Import time",
@@ -45,6 +47,7 @@ TITLES = {
     "s3": "S3",
     "writepath": "Bulk writes: CPU and memory",
     "ebsflow": "EBS: adaptive concurrency",
+    "aio": "asyncio",
 }
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -101,6 +104,12 @@ def write_report(
         "the most 16 requests in flight allow.",
         "- Peers are written as their documentation shows; the hand-tuned threaded boto3 client "
         "is the ceiling this machine allows at its concurrency.",
+        "- asyncio (`bench/aio.py`) runs in `.venv-aio` (the `aio` extra and aiodynamo) and is "
+        "left out of `make bench`'s run in `.venv`, which has no aiobotocore; `make bench-aio` "
+        "runs it after. aioboto3 pins an aiobotocore older than the `aio` extra allows, so it "
+        "runs in a child process from a venv of its own (`.venv-aioboto3`, the python named by "
+        "`AWSKIT_BENCH_AIOBOTO3_PYTHON`; `bench/_aioboto3_peer.py`), against the same endpoint; "
+        "it times itself in its process and its runs are interleaved with the others'.",
         "",
     ]
     path = DOCS / "benchmarks.md"
@@ -230,13 +239,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated benchmark names a full run leaves out (make bench skips aio, "
+        "which needs the aio venv: make bench-aio runs it)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help=f"comma-separated benchmark names, of {','.join(MODULES)}; rewrites only their "
         "sections of docs/benchmarks.md",
     )
     args = parser.parse_args()
-    names = [n for n in args.only.split(",") if n] or MODULES
+    skip = {n for n in args.skip.split(",") if n}
+    names = [n for n in args.only.split(",") if n] or [n for n in MODULES if n not in skip]
     results: dict[str, list[dict[str, Any]]] = {}
     failures: dict[str, str] = {}
     sweeps: dict[str, dict[str, list[tuple[int, float]]]] = {}
