@@ -48,7 +48,7 @@ aio-test: $(AIO_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check awskit tests bench
+	$(BIN)/ruff format --check awskit tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict awskit
