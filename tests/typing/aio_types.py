@@ -26,7 +26,7 @@ from awskit.cloudwatch import (
     MetricDatum,
     MetricMathAlarm,
 )
-from awskit.dynamo import Key
+from awskit.dynamo import Key, TransactPut
 from awskit.s3 import BucketInfo, ObjectInfo, PutResult
 from awskit.sqs import BatchResult, ProcessStats, S3Offload, SendResult
 
@@ -104,6 +104,9 @@ async def dynamo(aws: awskit.aio.Session) -> None:
     async with users.batch_writer() as batch:
         assert_type(batch, BatchWriter[User])
         await batch.put(User(username="y", age=3))
+    assert_type(await users.transact_get([{"username": "x"}]), list[User | None])
+    await users.transact_write([TransactPut(User(username="z", age=4))])
+    await aws.dynamo.transact_write([TransactPut({"username": "z"}, table=plain)])
 
 
 async def cloudwatch(aws: awskit.aio.Session) -> None:
