@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from .cloudwatch import CloudWatch
     from .dynamo import DynamoDB
+    from .ebs import EBS
     from .s3 import S3
     from .sqs import SQS
 
@@ -244,6 +245,11 @@ class Session:
         return self._facade(  # type: ignore[no-any-return]
             "cloudwatch", "awskit.aio.cloudwatch", "CloudWatch"
         )
+
+    @property
+    def ebs(self) -> EBS:
+        """The EBS direct APIs on asyncio ([awskit.aio.ebs.EBS][awskit.aio.ebs.EBS])."""
+        return self._facade("ebs", "awskit.aio.ebs", "EBS")  # type: ignore[no-any-return]
 
     @property
     def dynamo(self) -> DynamoDB:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from botocore.exceptions import ClientError
@@ -149,6 +149,21 @@ class Retrier:
         # what the clock says, whichever is more.
         return max(self._clock() - self._t0, self._slept)
 
+    def failed(self, exc: Exception, attempt: int) -> float | None:
+        """Seconds to wait before trying again after attempt ``attempt`` failed with
+        ``exc``; ``None`` when it must fail (no reason, attempts or budget spent)."""
+        age = None if self.started_at is None else self._clock() - self.started_at
+        reason = retry_reason(exc, age)
+        if reason is None or attempt >= self.policy.max_attempts or self.spent() >= self.budget:
+            return None
+        if reason == "throttle" and self.limiter is not None:
+            self.limiter.throttled()
+        delay = self.policy.backoff(attempt)
+        with self._lock:
+            self._slept += delay
+            self.retries += 1
+        return delay
+
     def run(self, call: Callable[[], T]) -> T:
         """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
         attempt = 1
@@ -160,23 +175,27 @@ class Retrier:
                     with self.limiter:
                         result = call()
             except Exception as exc:
-                age = None if self.started_at is None else self._clock() - self.started_at
-                reason = retry_reason(exc, age)
-                if (
-                    reason is None
-                    or attempt >= self.policy.max_attempts
-                    or self.spent() >= self.budget
-                ):
+                delay = self.failed(exc, attempt)
+                if delay is None:
                     raise
-                if reason == "throttle" and self.limiter is not None:
-                    self.limiter.throttled()
-                delay = self.policy.backoff(attempt)
-                with self._lock:
-                    self._slept += delay
-                    self.retries += 1
                 self.policy.sleep(delay)
                 attempt += 1
                 continue
             if self.limiter is not None:
                 self.limiter.succeeded()
             return result
+
+    async def run_async(
+        self, call: Callable[[], Awaitable[T]], sleep: Callable[[float], Awaitable[None]]
+    ) -> T:
+        """:meth:`run` on asyncio: the same decisions (:meth:`failed`), waits awaited."""
+        attempt = 1
+        while True:
+            try:
+                return await call()
+            except Exception as exc:
+                delay = self.failed(exc, attempt)
+                if delay is None:
+                    raise
+            await sleep(delay)
+            attempt += 1

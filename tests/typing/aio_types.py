@@ -16,6 +16,7 @@ import awskit.aio
 from awskit._paging import AsyncPaged
 from awskit.aio.cloudwatch import CloudWatch
 from awskit.aio.dynamo import BatchWriter, Table
+from awskit.aio.ebs import EBS
 from awskit.aio.s3 import Bucket
 from awskit.aio.sqs import Message, Queue
 from awskit.cloudwatch import (
@@ -27,6 +28,7 @@ from awskit.cloudwatch import (
     MetricMathAlarm,
 )
 from awskit.dynamo import Key, TransactPut
+from awskit.ebs import DownloadResult, Snapshot
 from awskit.s3 import BucketInfo, ObjectInfo, PutResult
 from awskit.sqs import BatchResult, ProcessStats, S3Offload, SendResult
 
@@ -135,6 +137,16 @@ async def cloudwatch(aws: awskit.aio.Session) -> None:
         )
     )
     assert_type(await cw.delete_alarms(["x"]), list[str])
+
+
+async def ebs(aws: awskit.aio.Session) -> None:
+    assert_type(aws.ebs, EBS)
+    snap = await aws.ebs.upload("disk.img", progress=lambda done, total: None)
+    assert_type(snap, Snapshot)
+    assert_type(snap.blocks_written, int)
+    with open("disk.img", "rb") as image:
+        assert_type(await aws.ebs.upload(image, volume_size=1), Snapshot)
+    assert_type(await aws.ebs.download(snap.snapshot_id, "out.img"), DownloadResult)
 
 
 async def connecting() -> None:
