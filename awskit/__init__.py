@@ -1,7 +1,7 @@
 """awskit: a typed, high-level Python SDK over boto3.
 
-``import awskit`` stays cheap: boto3 is loaded by :func:`connect`, each service module
-when its facade is first used, and moto only by :func:`local`.
+``import awskit`` stays cheap: boto3 is loaded by [connect][awskit.connect], each service module
+when its facade is first used, and moto only by [local][awskit.local].
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from ._errors import (
     Timeout,
     TransportError,
 )
+from ._exports import publish
+from ._paging import Page, Paged
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -34,6 +36,8 @@ __all__ = [
     "ConditionFailed",
     "InvalidInput",
     "NotFound",
+    "Page",
+    "Paged",
     "PartialFailure",
     "RetryPolicy",
     "Session",
@@ -47,6 +51,9 @@ __all__ = [
 
 _LAZY = {"Session": "._session", "connect": "._session", "local": "._local"}
 
+# Tracebacks and reprs show awskit.InvalidInput, not awskit._errors.InvalidInput.
+publish(globals())
+
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
@@ -54,9 +61,13 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'awskit' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(module, __name__)
+    # Every lazy name of that module at once, so Session is published with connect.
+    siblings = [other for other, where in _LAZY.items() if where == module]
+    for other in siblings:
+        globals()[other] = getattr(loaded, other)
+    publish(globals(), siblings)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

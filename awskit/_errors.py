@@ -1,24 +1,24 @@
 """The one error tree of awskit, and the one place where botocore errors are translated.
 
-::
-
-    AwskitError                      base; .code, .message, .operation, .request_id
-    ├── NotFound                     QueueDoesNotExist, ResourceNotFoundException, NoSuchBucket, ...
-    ├── AlreadyExists                QueueNameExists, ResourceInUseException, BucketAlreadyOwned...
-    ├── ConditionFailed              ConditionalCheckFailedException (.item: the current item)
-    ├── Throttled                    throttling that outlived every retry
-    ├── PartialFailure               batch leftovers after every retry; .failed lists them
-    ├── ChecksumMismatch             EBS SHA256, SQS MD5 or DynamoDB CRC32 disagrees
-    ├── TransportError               no answer: unreachable, connection dropped, after every retry
-    │   └── Timeout                  the connect or read timeout expired, after every retry
-    └── InvalidInput (ValueError)    rejected before any request: .field says which input
+```text
+AwskitError                      base; .code, .message, .operation, .request_id
+├── NotFound                     QueueDoesNotExist, ResourceNotFoundException, NoSuchBucket, ...
+├── AlreadyExists                QueueNameExists, ResourceInUseException, BucketAlreadyOwned...
+├── ConditionFailed              ConditionalCheckFailedException (.item: the current item)
+├── Throttled                    throttling that outlived every retry
+├── PartialFailure               batch leftovers after every retry; .failed lists them
+├── ChecksumMismatch             EBS SHA256, SQS MD5 or DynamoDB CRC32 disagrees
+├── TransportError               no answer: unreachable, connection dropped, after every retry
+│   └── Timeout                  the connect or read timeout expired, after every retry
+└── InvalidInput (ValueError)    rejected before any request: .field says which input
+```
 
 Every botocore or urllib3 exception that leaves awskit is translated here, by
-:func:`translate_any` (a ``ClientError`` by ``Error.Code``, then the query-compatible code
+`translate_any` (a ``ClientError`` by ``Error.Code``, then the query-compatible code
 SQS sends beside it), and raised ``from`` the original, so the botocore response stays
 reachable as ``__cause__``. Translation is also where secrets are scrubbed: AWS echoes the
 canonical request, session token included, in a signature error, and that text must reach
-no message, repr or log line (:func:`scrub`, and :func:`logger` for awskit's own loggers).
+no message, repr or log line (`scrub`, and `logger` for awskit's own loggers).
 """
 
 from __future__ import annotations
@@ -180,12 +180,18 @@ class Timeout(TransportError):
 
 
 class InvalidInput(AwskitError, ValueError):
-    """An argument was rejected before any request was sent. ``field`` names it."""
+    """An argument was rejected before any request was sent. ``field`` names it.
+
+    Where a stream is read as it is sent (``Queue.send_many`` of a generator), a wrong item
+    part-way stops the stream; ``result`` then holds what was done with the items before
+    it (``None`` otherwise).
+    """
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}", code="InvalidInput")
         self.field = field
         self.reason = reason
+        self.result: Any = None
 
 
 _NOT_FOUND = frozenset(
@@ -254,7 +260,7 @@ _secrets_lock = threading.Lock()
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
-    """Remember credential strings (secret key, session token) that :func:`scrub` removes.
+    """Remember credential strings (secret key, session token) that `scrub` removes.
 
     Called with each session's credentials when its first client is made; values shorter
     than 8 characters are ignored (a redaction of ``"a"`` would mangle every message).
@@ -376,7 +382,7 @@ _calling = threading.local()
 def note_operation(model: Any = None, **_: Any) -> None:
     """botocore ``before-call`` handler: remember the operation this thread is calling.
 
-    Transport errors do not carry the operation they broke; :func:`translate_any` names it
+    Transport errors do not carry the operation they broke; `translate_any` names it
     from here when the caller did not.
     """
     _calling.operation = getattr(model, "name", None)

@@ -129,13 +129,16 @@ def local(
     connect_timeout: float = 5.0,
     read_timeout: float = 30.0,
 ) -> Iterator[Session]:
-    """Run an embedded AWS endpoint (moto) and yield a :class:`Session` connected to it.
+    """Run an embedded AWS endpoint (moto) and yield a [Session][awskit.Session] connected to it.
 
     Needs the ``local`` extra (``pip install 'awskit[local]'``). The server stops when the
-    block ends. Example::
+    block ends.
 
+    Example:
+        ```python
         with awskit.local() as aws:
             queue = aws.sqs.create_queue("test")
+        ```
     """
     import boto3
 

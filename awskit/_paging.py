@@ -1,16 +1,16 @@
 """Paging: every page of a list call, as a plain iterator, with exact resume.
 
-A :class:`Paged` iterates items; :meth:`Paged.pages` iterates the pages themselves, and
-:attr:`Paged.next_token` resumes right after the last item handed out, whether the caller
-stopped at ``limit``, broke out of the loop or read page by page (``None`` once the
-listing is exhausted). Inside a page that is the page's own per-item token when the API
-has one (DynamoDB: the last item's key, see :attr:`Page.after`), else a :class:`Cursor`:
+A [Paged][awskit.Paged] iterates items; [Paged.pages][awskit.Paged.pages] iterates the pages
+themselves, and [Paged.next_token][awskit.Paged.next_token] resumes right after the last item handed
+out, whether the caller stopped at ``limit``, broke out of the loop or read page by page (``None``
+once the listing is exhausted). Inside a page that is the page's own per-item token when the API
+has one (DynamoDB: the last item's key, see `Page.after`), else a `Cursor`:
 the page's token and how many of its items were handed out. ``limit`` is the number of
 *items* wanted, separate from the page size a caller asks AWS for. Built from a fetch
-function (``token -> Page``), from a ``NextToken``-style loop (:func:`token_pages`, also
-for EBS, which has no boto3 paginators), or from a boto3 paginator (:func:`from_paginator`).
-:class:`AsyncPaged` is the same on asyncio (``async for``); both drive one
-:class:`Position`, which alone decides limits, skips and resume tokens.
+function (``token -> Page``), from a ``NextToken``-style loop (`token_pages`, also
+for EBS, which has no boto3 paginators), or from a boto3 paginator (`from_paginator`).
+`AsyncPaged` is the same on asyncio (``async for``); both drive one
+`Position`, which alone decides limits, skips and resume tokens.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ class _Signal(Enum):
 class Position(Generic[T]):
     """Where a listing stands, and what comes next: the sans-IO core of every Paged.
 
-    A driver asks :meth:`step` for the next item; on ``FETCH`` it fetches the page at
-    :attr:`token` and hands it to :meth:`landed`; on ``END`` the listing is over.
-    [Paged][awskit._paging.Paged] drives it blocking, :class:`AsyncPaged` on asyncio, so
+    A driver asks `step` for the next item; on ``FETCH`` it fetches the page at
+    `token` and hands it to `landed`; on ``END`` the listing is over.
+    [Paged][awskit.Paged] drives it blocking, `AsyncPaged` on asyncio, so
     limits, skips and resume tokens are decided once for both.
     """
 
@@ -120,7 +120,7 @@ class Position(Generic[T]):
         return None if self.done else self.token
 
     def landed(self, page: Page[T]) -> Page[T]:
-        """Take in the page fetched at :attr:`token`; returns it less the items to skip."""
+        """Take in the page fetched at `token`; returns it less the items to skip."""
         token, skip = self.token, self._skip
         if skip:
             page = page.skip(skip)
@@ -205,9 +205,9 @@ class Paged(Iterator[T]):
 
 
 class AsyncPaged(AsyncIterator[T]):
-    """[Paged][awskit._paging.Paged] on asyncio: ``async for`` over every page's items.
+    """[Paged][awskit.Paged] on asyncio: ``async for`` over every page's items.
 
-    The same :class:`Position` decides limits and resume tokens; only the fetch is awaited.
+    The same `Position` decides limits and resume tokens; only the fetch is awaited.
     """
 
     def __init__(
@@ -285,7 +285,7 @@ def token_pages_async(
     response_token: str | None = None,
     **kwargs: Any,
 ) -> Callable[[Any], Awaitable[Page[Any]]]:
-    """:func:`token_pages` over an awaitable call, for [AsyncPaged][awskit._paging.AsyncPaged]."""
+    """`token_pages` over an awaitable call, for [AsyncPaged][awskit._paging.AsyncPaged]."""
     pager = _TokenPager(items_key, request_token, response_token, kwargs)
 
     async def fetch(token: Any) -> Page[Any]:

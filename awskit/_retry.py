@@ -5,24 +5,24 @@ and dropped connections a few times within one call. What it leaves over is hand
 here, and only here:
 
 * a failure that outlived botocore's attempts and is worth another try later
-  (:func:`classify`: throttling, a 5xx, a dropped connection, a timeout): the whole call
+  (`classify`: throttling, a 5xx, a dropped connection, a timeout): the whole call
   is tried again after the policy's backoff, up to ``max_attempts``
-  (:meth:`RetryPolicy.call`);
+  ([RetryPolicy.call][awskit.RetryPolicy.call]);
 * partial batch results, which botocore never sees as failures (``UnprocessedItems``,
   ``UnprocessedKeys``, SQS ``Failed`` entries): what is left is sent again, under the same
   budget, and a batch call that failed as a whole counts as an attempt that left
-  everything over (:meth:`RetryPolicy.drain`).
+  everything over ([RetryPolicy.drain][awskit.RetryPolicy.drain]).
 
 Each awskit attempt is exactly one botocore call, so the two layers never multiply inside
 each other. When attempts run out, the last error is raised translated
-(:func:`~awskit._errors.translate_any`), or what was not done is listed in
-:class:`~awskit.PartialFailure`: never dropped. Sleeps and the random source are
+(`translate_any`), or what was not done is listed in
+[PartialFailure][awskit.PartialFailure]: never dropped. Sleeps and the random source are
 injectable, so tests never wait.
 
-The decisions live in two small state machines, :class:`Attempts` (one call) and
-:class:`Draining` (a batch), which do no IO and never sleep. The blocking drivers
-(:meth:`RetryPolicy.call`, :meth:`RetryPolicy.drain`) and the asyncio ones
-(:func:`call_async`, :func:`drain_async`, used by ``awskit.aio``) only run the call and
+The decisions live in two small state machines, `Attempts` (one call) and
+`Draining` (a batch), which do no IO and never sleep. The blocking drivers
+([RetryPolicy.call][awskit.RetryPolicy.call], [RetryPolicy.drain][awskit.RetryPolicy.drain]) and the
+asyncio ones (`call_async`, `drain_async`, used by ``awskit.aio``) only run the call and
 wait as told, so the rule is written once for both.
 """
 
@@ -103,7 +103,7 @@ def is_throttle(exc: BaseException) -> bool:
 def classify(exc: BaseException) -> Reason | None:
     """Why ``exc`` is worth another try, or ``None`` when trying again cannot help.
 
-    Throttling; a 5xx or one of :data:`TRANSIENT_CODES`; a connect or read timeout; a
+    Throttling; a 5xx or one of `TRANSIENT_CODES`; a connect or read timeout; a
     connection that could not be made or dropped mid-answer. Everything else (validation,
     access, conditions, not found) fails at once, and so does an error awskit already
     translated: an inner call spent its attempts, and retrying it again would stack two
@@ -174,7 +174,7 @@ class RetryPolicy:
         return self.rng.uniform(0, ceiling) if self.jitter else ceiling
 
     def call(self, func: Callable[[], R], *, operation: str | None = None) -> R:
-        """Run ``func`` (one botocore call); rerun it while it fails for a :func:`classify` reason.
+        """Run ``func`` (one botocore call); rerun it while it fails for a `classify` reason.
 
         When attempts run out, or at once for a failure no retry can help, the error leaves
         translated into the awskit tree (``Throttled``, ``Timeout``, ``TransportError``,
@@ -198,7 +198,7 @@ class RetryPolicy:
         """Feed ``pending`` to ``attempt`` until it reports nothing left over.
 
         ``attempt(entries)`` sends them and returns those that should be tried again (AWS
-        left them unprocessed). A call that fails as a whole for a :func:`classify` reason
+        left them unprocessed). A call that fails as a whole for a `classify` reason
         counts as an attempt that left every entry over: the batch is never given up while
         attempts remain. Any other error propagates at once, untranslated, for the caller
         to attribute to the entries. When attempts run out,
@@ -226,9 +226,9 @@ class RetryPolicy:
 class Attempts:
     """The retry rule for one call, as a state machine: no IO and no sleeping.
 
-    A driver runs the call; after each failure :meth:`failed` says how long to wait before
+    A driver runs the call; after each failure `failed` says how long to wait before
     the next attempt, or raises what leaves the call. [RetryPolicy.call][awskit.RetryPolicy.call]
-    drives it blocking, :func:`call_async` on asyncio: the decisions are made here, once.
+    drives it blocking, `call_async` on asyncio: the decisions are made here, once.
     """
 
     def __init__(self, policy: RetryPolicy, operation: str | None = None) -> None:
@@ -258,9 +258,9 @@ class Attempts:
 class Draining(Generic[T]):
     """The retry rule for a batch, as a state machine: what is left and what comes next.
 
-    A driver sends :attr:`left`, then reports the entries AWS left over
-    (:meth:`answered`) or a failure of the whole call that :func:`classify` allows
-    (:meth:`failed`); either returns the seconds to wait before sending :attr:`left` again,
+    A driver sends `left`, then reports the entries AWS left over
+    (`answered`) or a failure of the whole call that `classify` allows
+    (`failed`); either returns the seconds to wait before sending `left` again,
     ``None`` when nothing is left, or raises [PartialFailure][awskit.PartialFailure] when
     attempts ran out.
     """
@@ -278,7 +278,7 @@ class Draining(Generic[T]):
         return self._next()
 
     def failed(self, exc: BaseException) -> float | None:
-        """The whole attempt failed for a :func:`classify` reason: everything is left over."""
+        """The whole attempt failed for a `classify` reason: everything is left over."""
         translated = translate_any(exc)
         if translated is not exc:
             translated.__cause__ = exc

@@ -1,4 +1,4 @@
-"""Connecting: one :class:`Session` holds the boto3 session, shared clients and settings.
+"""Connecting: one [Session][awskit.Session] holds the boto3 session, shared clients and settings.
 
 Clients are created once per service, under a lock (``boto3.Session.client`` is not
 thread-safe), and then shared by every thread: botocore clients are thread-safe, boto3
@@ -7,8 +7,8 @@ botocore's ``standard`` retry mode, a connect and a read timeout (no call waits 
 and a connection pool larger than ``max_concurrency`` and never below 64 (botocore's default
 of 10 starves a 16-thread writer).
 
-Facades make their calls through :meth:`Session.calls`, the same client behind the one
-retry rule of :mod:`awskit._retry`; ``facade.client`` stays the plain boto3 client.
+Facades make their calls through [Session.calls][awskit.Session.calls], the same client behind the
+one retry rule of `awskit._retry`; ``facade.client`` stays the plain boto3 client.
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ class _Calls:
 class Session:
     """A connection to AWS: a boto3 session, its shared clients and awskit's settings.
 
-    Create one with :func:`awskit.connect` (or :func:`awskit.local`). The service facades
-    ``sqs``, ``dynamo``, ``cloudwatch``, ``ebs`` and ``s3`` are created on first use and
+    Create one with [awskit.connect][awskit.connect] (or [awskit.local][awskit.local]). The service
+    facades ``sqs``, ``dynamo``, ``cloudwatch``, ``ebs`` and ``s3`` are created on first use and
     cached; ``session`` is the boto3 session underneath, for anything awskit does not cover.
     """
 
@@ -260,29 +260,30 @@ class Session:
 
     @property
     def sqs(self) -> SQS:
-        """Amazon SQS: queues and messages (:class:`awskit.sqs.SQS`)."""
+        """Amazon SQS: queues and messages ([awskit.sqs.SQS][awskit.sqs.SQS])."""
         return self._facade("sqs", "awskit.sqs", "SQS")  # type: ignore[no-any-return]
 
     @property
     def dynamo(self) -> DynamoDB:
-        """Amazon DynamoDB: typed tables (:class:`awskit.dynamo.DynamoDB`)."""
+        """Amazon DynamoDB: typed tables ([awskit.dynamo.DynamoDB][awskit.dynamo.DynamoDB])."""
         return self._facade("dynamo", "awskit.dynamo", "DynamoDB")  # type: ignore[no-any-return]
 
     @property
     def cloudwatch(self) -> CloudWatch:
-        """Amazon CloudWatch: alarms and metrics (:class:`awskit.cloudwatch.CloudWatch`)."""
+        """Amazon CloudWatch: alarms and metrics
+        ([awskit.cloudwatch.CloudWatch][awskit.cloudwatch.CloudWatch])."""
         return self._facade(  # type: ignore[no-any-return]
             "cloudwatch", "awskit.cloudwatch", "CloudWatch"
         )
 
     @property
     def ebs(self) -> EBS:
-        """EBS direct APIs: snapshot upload and download (:class:`awskit.ebs.EBS`)."""
+        """EBS direct APIs: snapshot upload and download ([awskit.ebs.EBS][awskit.ebs.EBS])."""
         return self._facade("ebs", "awskit.ebs", "EBS")  # type: ignore[no-any-return]
 
     @property
     def s3(self) -> S3:
-        """Amazon S3: buckets and objects (:class:`awskit.s3.S3`)."""
+        """Amazon S3: buckets and objects ([awskit.s3.S3][awskit.s3.S3])."""
         return self._facade("s3", "awskit.s3", "S3")  # type: ignore[no-any-return]
 
 

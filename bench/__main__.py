@@ -1,6 +1,9 @@
 """Run every benchmark side by side and rewrite docs/benchmarks.md (and the chart).
 
-Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. Each ``bench/<name>.py``
+Usage: ``python -m bench [--quick] [--only sqs,dynamo,...]``. A full run rewrites the
+file; ``--only`` rewrites, for each benchmark named, only its own section of it (between
+``<!-- bench:NAME -->`` markers, added before "## Method" the first time), so that a few
+rows can be refreshed without the minutes of a full run. Each ``bench/<name>.py``
 exposes ``run(quick) -> rows`` (``peer_s``/``awskit_s`` in seconds unless the row names
 another ``unit``); a module may also expose ``sweep(quick)`` returning
 ``{"label": [(concurrency, items_per_second), ...]}`` for the throughput chart.
@@ -21,7 +24,28 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-MODULES = ["importtime", "sqs", "dynamo_codec", "dynamo", "cloudwatch", "ebs", "s3"]
+MODULES = [
+    "importtime",
+    "sqs",
+    "dynamo_codec",
+    "dynamo",
+    "cloudwatch",
+    "ebs",
+    "s3",
+    "writepath",
+    "ebsflow",
+]
+TITLES = {
+    "importtime": "Import time",
+    "sqs": "SQS",
+    "dynamo_codec": "DynamoDB: decoding",
+    "dynamo": "DynamoDB",
+    "cloudwatch": "CloudWatch",
+    "ebs": "EBS direct APIs",
+    "s3": "S3",
+    "writepath": "Bulk writes: CPU and memory",
+    "ebsflow": "EBS: adaptive concurrency",
+}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
@@ -42,7 +66,7 @@ def write_report(
     failures: dict[str, str],
     command: str,
     elapsed: float,
-    chart: str | None,
+    charts: dict[str, str],
 ) -> Path:
     lines = [
         "# Benchmarks",
@@ -55,22 +79,12 @@ def write_report(
         "fault proxy where a latency is named. The ratio is awskit's time over the peer's: "
         "below 1.00x awskit is faster. The machine is shared and noisy: read ratios, not "
         "absolute times.",
-        "",
-        "| benchmark | operation | peer | peer time | awskit time | ratio | notes |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, rows in results.items():
-        for row in rows:
-            lines.append(
-                f"| {name} | {row['operation']} | {row['peer']} | "
-                f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
-                f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
-                f"{row.get('note', '')} |"
-            )
-    for name, error in failures.items():
-        lines.append(f"| {name} | did not run | | | | | {error} |")
-    if chart:
-        lines += ["", f"![Throughput against concurrency]({chart})", ""]
+    # One table per benchmark, its chart right under it: a single table of every row is
+    # too wide for the page and left the chart far from the rows it draws. Each sits between
+    # markers, so that ``--only`` can rewrite it alone.
+    for name in [*results, *(n for n in failures if n not in results)]:
+        lines += ["", *_section(name, results, failures, charts.get(name))]
     lines += [
         "",
         "## Method",
@@ -94,17 +108,80 @@ def write_report(
     return path
 
 
-def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | None:
+def _row_line(row: dict[str, Any]) -> str:
+    return (
+        f"| {row['operation']} | {row['peer']} | "
+        f"{_fmt(row['peer_s'], row.get('unit', 's'))} | "
+        f"{_fmt(row['awskit_s'], row.get('unit', 's'))} | {_ratio(row)} | "
+        f"{row.get('note', '')} |"
+    )
+
+
+def _section(
+    name: str,
+    results: dict[str, list[dict[str, Any]]],
+    failures: dict[str, str],
+    chart: str | None,
+    produced: str | None = None,
+) -> list[str]:
+    """The lines of one benchmark's section: its table, its chart, between markers."""
+    lines = [f"<!-- bench:{name} -->", "", f"## {TITLES.get(name, name)}", ""]
+    if produced:
+        lines += [produced, ""]
+    lines += [
+        "| operation | peer | peer value | awskit value | ratio | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(_row_line(row) for row in results.get(name, [])),
+        *([f"| did not run | | | | | {failures[name]} |"] if name in failures else []),
+    ]
+    if chart:
+        lines += ["", f"![{name}: throughput against concurrency]({chart})"]
+    return [*lines, "", f"<!-- /bench:{name} -->"]
+
+
+def write_sections(
+    results: dict[str, list[dict[str, Any]]],
+    failures: dict[str, str],
+    command: str,
+    elapsed: float,
+) -> Path:
+    """Rewrite only the sections of the benchmarks run (``--only``), keeping the rest."""
+    path = DOCS / "benchmarks.md"
+    text = path.read_text()
+    for name in [*results, *failures]:
+        start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+        produced = (
+            f"Produced by `{command}` on {datetime.date.today().isoformat()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.machine()}; the run took {elapsed:.0f} s."
+        )
+        lines = _section(name, results, failures, None, produced)
+        section = "\n".join(lines)
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            text = before + section + rest.split(end, 1)[1]
+        elif "## Method" in text:
+            before, after = text.split("## Method", 1)
+            text = before + section + "\n\n## Method" + after
+        else:
+            text += "\n" + section + "\n"
+    path.write_text(text)
+    return path
+
+
+def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> dict[str, str]:
+    """One throughput chart per benchmark that sweeps concurrency: ``{name: file name}``."""
     if not sweeps:
-        return None
+        return {}
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(7 * len(sweeps), 4.8), squeeze=False)
-    for ax, (name, series) in zip(axes[0], sweeps.items(), strict=False):
+    charts = {}
+    for name, series in sweeps.items():
+        fig, ax = plt.subplots(figsize=(7, 4.8))
         # a unit every label ends with, as in "awskit upload (MiB/s)", goes on the y axis
         units = {label.rsplit("(", 1)[-1].rstrip(")") for label in series}
         unit = units.pop() if len(units) == 1 and all(x.endswith(")") for x in series) else None
@@ -142,16 +219,22 @@ def draw_chart(sweeps: dict[str, dict[str, list[tuple[int, float]]]]) -> str | N
         ax.set_ylabel(f"throughput ({unit})" if unit else "items per second")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(DOCS / "throughput.png", dpi=110)
-    plt.close(fig)
-    return "throughput.png"
+        fig.tight_layout()
+        charts[name] = f"throughput-{name}.png"
+        fig.savefig(DOCS / charts[name], dpi=110)
+        plt.close(fig)
+    return charts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    parser.add_argument(
+        "--only",
+        default="",
+        help=f"comma-separated benchmark names, of {','.join(MODULES)}; rewrites only their "
+        "sections of docs/benchmarks.md",
+    )
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or MODULES
     results: dict[str, list[dict[str, Any]]] = {}
@@ -168,9 +251,12 @@ def main() -> int:
         except Exception as exc:  # a benchmark that breaks is reported, not hidden
             traceback.print_exc()
             failures[name] = f"{type(exc).__name__}: {exc}"
-    chart = draw_chart(sweeps)
     command = "python -m bench" + " ".join(["", *sys.argv[1:]])
-    path = write_report(results, failures, command, time.perf_counter() - start, chart)
+    elapsed = time.perf_counter() - start
+    if args.only:
+        path = write_sections(results, failures, command, elapsed)
+    else:
+        path = write_report(results, failures, command, elapsed, draw_chart(sweeps))
     print(f"wrote {path}")
     return 1 if failures else 0
 

@@ -1,8 +1,8 @@
-"""Connecting on asyncio: one :class:`Session` holds the aiobotocore session and its clients.
+"""Connecting on asyncio: one `Session` holds the aiobotocore session and its clients.
 
 Everything a client is made with (botocore's ``standard`` retries, timeouts, pool size) and
 every call's retry rule are the blocking [awskit.Session][awskit.Session]'s own
-(``config_settings``, :class:`awskit._retry.Attempts`); only the waiting is awaited.
+(``config_settings``, `awskit._retry.Attempts`); only the waiting is awaited.
 Clients are made on first use and closed when the session's ``async with`` ends.
 """
 

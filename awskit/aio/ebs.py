@@ -84,11 +84,11 @@ class _Tasks:
         return True
 
     def release(self) -> None:
-        """Give back a slot taken by :meth:`slot` without starting a task."""
+        """Give back a slot taken by ``slot`` without starting a task."""
         self._slots.release()
 
     def start(self, work: Awaitable[None]) -> None:
-        """Run ``work`` in a task holding the slot :meth:`slot` took."""
+        """Run ``work`` in a task holding the slot ``slot`` took."""
 
         async def run() -> None:
             try:

@@ -396,8 +396,8 @@ class Queue(Generic[T]):
         errors: list[BaseException] = []
         outcomes: list[tuple[list[SendResult], list[BatchFailure], BaseException | None]] = []
         if self.fifo:
-            groups = FifoGroups(entries)
-            for batch in groups.batches():
+            groups = FifoGroups()
+            for batch in groups.batches(entries):
                 todo = groups.todo(batch, result.failed)
                 if todo:
                     outcome = await self._send_batch(todo)
@@ -585,7 +585,7 @@ class Queue(Generic[T]):
         visibility_timeout: int | None = None,
         failure_backoff: Callable[[int], int] | None = None,
     ) -> ProcessStats:
-        """Consume the queue, up to ``concurrency`` handlers at once (:mod:`awskit.aio.consumer`).
+        """Consume the queue, up to ``concurrency`` handlers at once (`awskit.aio.consumer`).
 
         ``await handler(message)``; a success is deleted (batched), a failure left for
         redelivery (after ``failure_backoff(receive_count)`` seconds when given), an

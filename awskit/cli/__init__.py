@@ -1,8 +1,8 @@
 """The ``awskit`` command: the demo tour, the embedded endpoint and one group per service.
 
 It only parses arguments and prints; every command calls the same public API users call
-(:func:`awskit.connect`, :func:`awskit.local` and the service facades). typer and rich
-are imported here and nowhere else in awskit (the ``cli`` extra).
+([awskit.connect][awskit.connect], [awskit.local][awskit.local] and the service facades). typer and
+rich are imported here and nowhere else in awskit (the ``cli`` extra).
 """
 
 from __future__ import annotations

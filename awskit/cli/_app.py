@@ -1,6 +1,6 @@
 """The ``awskit`` app: global options, output, progress bars and the one error handler.
 
-Every command is declared with :func:`command`, which adds the global options
+Every command is declared with `command`, which adds the global options
 (``--json``, ``--quiet``, ``--debug``, and ``--endpoint-url``, ``--profile``, ``--region``
 where the command talks to AWS) to its own, so they work after the command as well as
 before it (``awskit --json sqs queues`` and ``awskit sqs queues --json``). Errors become
@@ -8,7 +8,7 @@ one line on stderr: exit 1 for AWS and IO failures, 2 for bad arguments (ours or
 validation errors); ``--debug`` shows the traceback instead.
 
 Help is drawn by typer, whose parameters show Python annotations (``<bool>``,
-``<list[str]>``, ``{queue}``); :class:`AwskitCommand` and :class:`AwskitGroup` give their
+``<list[str]>``, ``{queue}``); `AwskitCommand` and `AwskitGroup` give their
 parameters the plain shell forms instead (a flag alone, ``--delay INTEGER``, ``QUEUE``).
 """
 
@@ -552,7 +552,7 @@ def group(name: str, help: str) -> typer.Typer:
 
 
 def command(parent: typer.Typer, name: str | None = None, *, aws: bool = True) -> Callable[[F], F]:
-    """Declare a command whose first parameter is the run's :class:`Options`.
+    """Declare a command whose first parameter is the run's `Options`.
 
     The wrapper adds the global options to the command's signature (so typer offers them),
     merges them into the run's options, and turns errors into one line and an exit code.

@@ -1,6 +1,6 @@
 """What the command line reads and writes besides AWS: stdin bodies, files written whole.
 
-Every command that writes a file goes through :func:`replace_atomically`: the data goes
+Every command that writes a file goes through `replace_atomically`: the data goes
 to a temporary file beside the target, which replaces the target (``os.replace``) only
 once complete, with the old file's permissions. A failure part-way (an error from AWS, a
 full disk, Ctrl-C) leaves the old file as it was, byte for byte. ``awskit ebs download``

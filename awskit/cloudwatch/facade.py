@@ -175,8 +175,8 @@ class AlarmPages:
     """What ``DescribeAlarms`` is asked page by page and what each answer means, without IO.
 
     ``names`` are asked 100 at a time; a token is ``(chunk, NextToken)``. Shared by the
-    blocking facade and ``awskit.aio``'s, which only send :meth:`request` and hand the
-    answer to :meth:`page`.
+    blocking facade and ``awskit.aio``'s, which only send ``request`` and hand the
+    answer to ``page``.
     """
 
     def __init__(self, kinds: frozenset[str], names: list[str] | None, **request: Any) -> None:
@@ -368,8 +368,8 @@ def _translated(fetch: Callable[[Any], Page[T]]) -> Callable[[Any], Page[T]]:
 class CloudWatch:
     """Amazon CloudWatch facade: ``aws.cloudwatch``.
 
-    Example::
-
+    Example:
+        ```python
         cw = aws.cloudwatch
         cw.put_alarm(Alarm(name="cpu-high", comparison="GreaterThanThreshold",
                            evaluation_periods=1, metric_name="CPUUtilization",
@@ -378,6 +378,7 @@ class CloudWatch:
         for alarm in cw.alarms(state=AlarmState.ALARM):
             print(alarm.name, alarm.state_reason)
         cw.put_metrics("MyApp", [MetricDatum(name="Latency", value=12.5)])
+        ```
     """
 
     def __init__(self, session: Session) -> None:
@@ -406,12 +407,13 @@ class CloudWatch:
         Updating replaces the whole configuration. Tags only apply when the alarm is
         created. Throttling that outlives botocore's retries is retried with backoff.
 
-        Example::
-
+        Example:
+            ```python
             cw.put_alarm(Alarm(name="cpu-high", comparison="GreaterThanThreshold",
                                evaluation_periods=1, metric_name="CPUUtilization",
                                namespace="AWS/EC2", period=60, statistic="Average",
                                threshold=70.0))
+            ```
         """
         self._put(checked_alarm(alarm, "alarm"))
 
@@ -419,7 +421,7 @@ class CloudWatch:
         """Create or update many alarms, one request each (there is no batch call).
 
         Every alarm is validated before the first request. An alarm AWS refuses does not
-        stop the others; :class:`~awskit.PartialFailure` then lists exactly the alarms
+        stop the others; [PartialFailure][awskit.PartialFailure] then lists exactly the alarms
         not put (``failed``) and the last error.
         """
         checked = [checked_alarm(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
@@ -610,12 +612,13 @@ class CloudWatch:
         fails as a whole when one name does not exist: awskit first asks which of the
         names exist (100 a request) and which are composite, then deletes those in as
         few calls as the limits allow. Names that did not exist are left out of the
-        result. If a call fails, :class:`~awskit.PartialFailure` lists the names not
+        result. If a call fails, [PartialFailure][awskit.PartialFailure] lists the names not
         deleted.
 
-        Example::
-
+        Example:
+            ```python
             cw.delete_alarms(["Web_Server_CPU_Utilization"])
+            ```
         """
         wanted = _names("names", names)
         existing = existing_alarms(Paged(self._describe(frozenset(_KINDS), wanted)))
@@ -644,11 +647,12 @@ class CloudWatch:
     ) -> None:
         """Set an alarm's state until its next evaluation (``SetAlarmState``), for testing
         actions. ``reason`` is at most 1023 characters, ``reason_data`` JSON of at most
-        4000. An alarm that does not exist is :class:`~awskit.NotFound`.
+        4000. An alarm that does not exist is [NotFound][awskit.NotFound].
 
-        Example::
-
+        Example:
+            ```python
             cw.set_alarm_state("cpu-high", AlarmState.ALARM, reason="testing the pager")
+            ```
         """
         (name,) = _names("name", [name])
         request: dict[str, Any] = {
@@ -703,10 +707,11 @@ class CloudWatch:
         contributor variant). AWS keeps 30 days of history. Both metric and composite
         alarms are included (AWS's default is metric alarms only).
 
-        Example::
-
+        Example:
+            ```python
             for item in cw.alarm_history("cpu-high", type="StateUpdate"):
                 print(item.timestamp, item.summary)
+            ```
         """
         request: dict[str, Any] = {
             "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
@@ -738,14 +743,15 @@ class CloudWatch:
     ) -> AnyAlarm:
         """Poll until the alarm is in ``state``; returns it as then described.
 
-        Raises :class:`AlarmStateTimeout` (a ``TimeoutError``) after ``timeout`` seconds,
-        :class:`~awskit.NotFound` if the alarm does not exist. Sleeps go through the
-        session's retry policy, so tests can make them instant.
+        Raises [AlarmStateTimeout][awskit.cloudwatch.AlarmStateTimeout] (a ``TimeoutError``) after
+        ``timeout`` seconds, [NotFound][awskit.NotFound] if the alarm does not exist. Sleeps go
+        through the session's retry policy, so tests can make them instant.
 
-        Example::
-
+        Example:
+            ```python
             cw.set_alarm_state("cpu-high", AlarmState.ALARM, reason="test")
             cw.wait_for_state("cpu-high", AlarmState.ALARM, timeout=60)
+            ```
         """
         target = _state("state", state)
         if timeout < 0 or interval <= 0:
@@ -783,12 +789,13 @@ class CloudWatch:
         infinity, magnitudes beyond 2**360, timestamps older than two weeks or more than
         two hours ahead, namespaces starting with ``AWS/``. Throttling that outlives
         botocore's retries is retried with backoff; if a later request still fails,
-        :class:`~awskit.PartialFailure` lists exactly the entries not sent.
+        [PartialFailure][awskit.PartialFailure] lists exactly the entries not sent.
 
-        Example::
-
+        Example:
+            ```python
             cw.put_metrics("MyApp", [MetricDatum(name="Latency", value=12.5,
                                                  unit="Milliseconds", dimensions={"Route": "/"})])
+            ```
         """
         batches = metric_batches(namespace, data)
         for index, batch in enumerate(batches):
@@ -810,15 +817,17 @@ class CloudWatch:
         max_datapoints: int | None = None,
     ) -> dict[str, MetricSeries]:
         """Values of up to 500 queries between ``start`` and ``end``, across every page of
-        ``GetMetricData``, as one :class:`MetricSeries` per returned query id.
+        ``GetMetricData``, as one [MetricSeries][awskit.cloudwatch.MetricSeries] per returned query
+        id.
 
-        Example::
-
+        Example:
+            ```python
             series = cw.metric_data([MetricQuery(id="cpu", namespace="AWS/EC2",
                                                  metric_name="CPUUtilization",
                                                  stat="Average", period=300)],
                                     start=now - timedelta(hours=3), end=now)
             series["cpu"].points
+            ```
         """
         queries = list(queries)
         if not 1 <= len(queries) <= 500:
@@ -870,10 +879,11 @@ class CloudWatch:
         ``dimensions`` filters by up to 10 dimensions; a ``None`` value matches any value
         of that dimension. ``recently_active`` keeps metrics with data in the past 3 hours.
 
-        Example::
-
+        Example:
+            ```python
             for metric in cw.metrics(namespace="AWS/EC2", name="CPUUtilization"):
                 print(metric.dimensions)
+            ```
         """
         request: dict[str, Any] = {}
         if namespace is not None:

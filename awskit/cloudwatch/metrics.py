@@ -2,9 +2,10 @@
 
 ``PutMetricData`` takes at most 1000 metrics and 1 MB per request, at most 150 values per
 datum and 30 dimensions; values must be finite and within 2**-360..2**360 in magnitude,
-timestamps at most two weeks old and two hours ahead. :func:`fold` turns data into
+timestamps at most two weeks old and two hours ahead. [fold][awskit.cloudwatch.fold] turns data into
 request entries (repeated values of one metric become ``Values``/``Counts``) and
-:func:`plan_batches` packs them under those limits. No client here: the facade sends.
+[plan_batches][awskit.cloudwatch.plan_batches] packs them under those limits. No client here: the
+facade sends.
 """
 
 from __future__ import annotations

@@ -221,7 +221,7 @@ def is_extended_statistic(value: str) -> bool:
 
 
 def check_statistic(field: str, value: object) -> str:
-    """A simple or extended statistic, or :class:`~awskit.InvalidInput` naming ``field``."""
+    """A simple or extended statistic, or [InvalidInput][awskit.InvalidInput] naming ``field``."""
     if isinstance(value, Statistic):
         return value.value
     if isinstance(value, str) and (value in _STATISTICS or is_extended_statistic(value)):
@@ -467,9 +467,9 @@ class Alarm(_AlarmBase):
     characters); ``metric_name`` 1-255 characters without control characters; at most 5
     actions per list; ``threshold`` is a finite number (not a bool);
     ``datapoints_to_alarm <= evaluation_periods``; ``statistic`` is a
-    :class:`Statistic` or, given as a percentile-style string (``"p99"``), moves to
-    ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn`` are
-    filled from AWS and never sent.
+    [Statistic][awskit.cloudwatch.Statistic] or, given as a percentile-style string (``"p99"``),
+    moves to ``extended_statistic``. ``state``, ``state_reason``, ``state_updated_at`` and ``arn``
+    are filled from AWS and never sent.
 
     Example:
         ```python
@@ -632,10 +632,11 @@ class MetricQuery(_Model):
     ``unit``) or an ``expression`` (``"m1 / m2 * 100"``). ``id`` starts with a lowercase
     letter; ``return_data`` defaults to True on AWS's side.
 
-    Example::
-
+    Example:
+        ```python
         MetricQuery(id="m1", namespace="AWS/EC2", metric_name="CPUUtilization",
                     dimensions={"InstanceId": "i-0123"}, stat="Average", period=300)
+        ```
     """
 
     id: str = Field(min_length=1, max_length=255)
@@ -1100,10 +1101,11 @@ class CompositeAlarm(_AlarmBase):
     ``rule`` is the alarm rule (``ALARM("cpu") AND ALARM("memory")``, 1 to 10240
     characters). ``actions_suppressor`` (an alarm ARN) needs both suppressor periods.
 
-    Example::
-
+    Example:
+        ```python
         CompositeAlarm(name="web-down", rule='ALARM("cpu-high") OR ALARM("5xx-high")',
                        alarm_actions=["arn:aws:sns:us-east-1:123456789012:pager"])
+        ```
     """
 
     rule: str = Field(min_length=1, max_length=10240)
@@ -1404,7 +1406,8 @@ class AlarmHistoryItem:
     """One entry of an alarm's history (``DescribeAlarmHistory``).
 
     ``type`` is ``ConfigurationUpdate``, ``StateUpdate`` or ``Action`` (or a contributor
-    variant); ``data`` is AWS's JSON text, parsed by :attr:`data_json`.
+    variant); ``data`` is AWS's JSON text, parsed by
+    [data_json][awskit.cloudwatch.AlarmHistoryItem.data_json].
     """
 
     alarm_name: str

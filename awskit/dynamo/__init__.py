@@ -1,13 +1,13 @@
 """Amazon DynamoDB, typed: tables of pydantic models over the low-level client.
 
-``aws.dynamo`` is a :class:`DynamoDB` facade. A :class:`~awskit.dynamo.table.Table` reads
+``aws.dynamo`` is a [DynamoDB][awskit.dynamo.DynamoDB] facade. A [Table][awskit.dynamo.Table] reads
 items straight into your model (``Table[User].get(...)`` is ``User | None``) or, without
 one, into plain dicts with plain Python values. Values are stored exactly
-(:mod:`awskit.dynamo.codec`), conditions are boto3's own ``Key``/``Attr``, and batch
-writes never lose an item (:mod:`awskit.dynamo.batch`).
+(`awskit.dynamo.codec`), conditions are boto3's own ``Key``/``Attr``, and batch
+writes never lose an item (`awskit.dynamo.batch`).
 
-Example::
-
+Example:
+    ```python
     from awskit.dynamo import Attr, Key, Provisioned
 
     users = aws.dynamo.create_table("users", User, hash_key="username",
@@ -15,6 +15,7 @@ Example::
     users.put(User(username="janedoe", last_name="Doe", age=25))
     jane = users.get(username="janedoe", last_name="Doe")
     young = list(users.scan(Attr("age").lt(27)))
+    ```
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class DynamoDB:
     """Amazon DynamoDB facade: ``aws.dynamo``.
 
     Every table shares the session's one low-level client (thread-safe), with the fast
-    read path of :mod:`awskit.dynamo.fastpath` enabled on it once.
+    read path of `awskit.dynamo.fastpath` enabled on it once.
     """
 
     def __init__(self, session: Session) -> None:
@@ -150,10 +151,11 @@ class DynamoDB:
         Key attribute types (``S``, ``N``, ``B``) come from the model's field types (str,
         datetime, UUID -> S; int, float, Decimal -> N; bytes -> B), or from ``key_types``
         (default ``S`` without a model). ``billing`` is ``"PAY_PER_REQUEST"`` or
-        :class:`Provisioned`; ``indexes`` holds up to 20 :class:`GlobalIndex` and 5
-        :class:`LocalIndex`. ``ttl_attribute`` turns on expiry by that attribute, which
-        needs an ACTIVE table, so it waits regardless of ``wait``. DynamoDB expires items
-        only by a top-level Number of epoch seconds, so the table writes that attribute as
+        [Provisioned][awskit.dynamo.Provisioned]; ``indexes`` holds up to 20
+        [GlobalIndex][awskit.dynamo.GlobalIndex] and 5 [LocalIndex][awskit.dynamo.LocalIndex].
+        ``ttl_attribute`` turns on expiry by that attribute, which needs an ACTIVE table, so it
+        waits regardless of ``wait``. DynamoDB expires items only by a top-level Number of epoch
+        seconds, so the table writes that attribute as
         one: a ``datetime`` field (aware) is stored as epoch seconds and read back as an
         aware UTC datetime; an int, float or Decimal field is taken as epoch seconds.
 
@@ -162,11 +164,12 @@ class DynamoDB:
             InvalidInput: ``ttl_attribute`` names a field that cannot hold epoch seconds
                 (``str``, ``date``, ...), or no field of a model that allows no extras.
 
-        Example::
-
+        Example:
+            ```python
             users = aws.dynamo.create_table("users", User, hash_key="username",
                                             range_key="last_name",
                                             billing=Provisioned(read=5, write=5))
+            ```
         """
         request = create_table_request(
             name,
@@ -225,7 +228,7 @@ class DynamoDB:
         """An existing table, lazily: nothing is sent until a method needs AWS.
 
         The key schema is read from ``DescribeTable`` once, on first need; a missing table
-        is :class:`~awskit.NotFound` then. Name the table's TTL attribute as
+        is [NotFound][awskit.NotFound] then. Name the table's TTL attribute as
         ``ttl_attribute`` (as given to
         [create_table][awskit.dynamo.DynamoDB.create_table]) so that it is written as epoch
         seconds: awskit does not ask AWS (``DescribeTimeToLive``) which attribute it is.
@@ -233,10 +236,11 @@ class DynamoDB:
         Raises:
             InvalidInput: ``ttl_attribute`` names a field that cannot hold epoch seconds.
 
-        Example::
-
+        Example:
+            ```python
             users = aws.dynamo.table("users", model=User)   # Table[User]
             plain = aws.dynamo.table("users")                # Table[dict[str, Any]]
+            ```
         """
         if ttl_attribute is not None:
             check_ttl_field(model, ttl_attribute)
@@ -271,3 +275,10 @@ class DynamoDB:
         from .transact import transact_write
 
         transact_write(self, actions, token=token)
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
+publish(globals())

@@ -7,24 +7,32 @@ when one key is written twice. This writer:
 
 * keeps the last write per primary key (``overwrite_by_pkeys``, or the table's own key
   schema by default), so no request ever carries a key twice;
-* sends up to ``max_concurrency`` batches at once on a thread pool, but never two writes
-  of one key at the same time, so the last write of a key is the one that stays;
+* sends batches concurrently on a thread pool, as many at once as the shared controller
+  ([Controller][awskit._flow.Controller]) finds best: from the session's
+  ``max_concurrency`` up to the connection pool, backing off when DynamoDB throttles or
+  leaves items unprocessed (``max_concurrency=N`` pins it); never two writes of one key
+  at the same time, so the last write of a key is the one that stays;
 * retries ``UnprocessedItems`` (and throttling that outlived botocore) with the session's
-  :class:`~awskit.RetryPolicy`, each batch on its own backoff;
+  [RetryPolicy][awskit.RetryPolicy], each batch on its own backoff;
 * keeps every write accounted for until DynamoDB has taken it: on exit, writes still not
-  done after every retry are raised in :class:`~awskit.PartialFailure` ``.failed``, as
-  they were given to :meth:`BatchWriter.put` / :meth:`BatchWriter.delete`.
+  done after every retry are raised in [PartialFailure][awskit.PartialFailure] ``.failed``, as
+  they were given to [BatchWriter.put][awskit.dynamo.BatchWriter.put] /
+  [BatchWriter.delete][awskit.dynamo.BatchWriter.delete].
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Container, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._errors import InvalidInput, PartialFailure, aws_errors, translate_any
+from .._fastwrite import marked
+from .._flow import Aimd
+from .._retry import classify
 from .codec import item_size, key_of
 from .table import BATCH_GET_KEYS, KeyId, key_id
 
@@ -56,19 +64,21 @@ class _Write:
 class BatchWriter(Generic[T]):
     """Buffered, concurrent, lossless batch writes to one table; use it as a context manager.
 
-    Flushes every 25 writes (or 16 MB), with up to the session's ``max_concurrency``
-    batches in flight. Conditions and the version field do not apply: ``BatchWriteItem``
-    takes none.
+    Flushes every 25 writes (or 16 MB); as many batches in flight as the shared
+    controller finds best, from the session's ``max_concurrency`` up to the connection
+    pool (``max_concurrency=N`` pins it at ``N``). Conditions and the version field do
+    not apply: ``BatchWriteItem`` takes none.
 
-    Raises (on exit, or from :meth:`flush`):
+    Raises (on exit, or from [flush][awskit.dynamo.BatchWriter.flush]):
         PartialFailure: ``.failed`` lists exactly the items (puts) and keys (deletes) not
             written after every retry; ``.last_error`` is the last error seen.
 
-    Example::
-
+    Example:
+        ```python
         with users.batch_writer(overwrite_by_pkeys=["username", "last_name"]) as batch:
             batch.put(User(username="johndoe", last_name="Doe", age=25))
             batch.delete({"username": "janedoe", "last_name": "Doe"})
+        ```
     """
 
     def __init__(
@@ -91,9 +101,8 @@ class BatchWriter(Generic[T]):
         self._table = table
         self._names = schema.names
         self._retry = session.retry
-        self._max = max_concurrency or session.max_concurrency
-        if self._max < 1:
-            raise InvalidInput("max_concurrency", "must be at least 1")
+        self._flow = flow_for(table, max_concurrency)
+        self._max = self._flow.maximum
         self._batch_bytes = batch_bytes
         self._buffer: dict[KeyId, _Write] = {}
         self._flying: set[KeyId] = set()
@@ -147,7 +156,7 @@ class BatchWriter(Generic[T]):
                 return
             if not (closed or final):
                 return
-            if self._in_flight >= self._max:
+            if self._in_flight >= self._flow.limit:
                 self._cond.wait()
                 continue
             for write in batch:
@@ -169,10 +178,19 @@ class BatchWriter(Generic[T]):
         def attempt(writes: list[_Write]) -> list[_Write]:
             nonlocal current
             current = writes
-            response = table.client.batch_write_item(
-                RequestItems={table.name: cast(Any, [w.request for w in writes])}
-            )
-            return unprocessed_writes(response, table.name, writes, self._names)
+            started = time.monotonic()
+            try:
+                response = table.client.batch_write_item(
+                    **marked({"RequestItems": {table.name: [w.request for w in writes]}})
+                )
+            except Exception as exc:
+                if classify(exc) == "throttle":
+                    self._signal(None)
+                raise
+            left = unprocessed_writes(response, table.name, writes, self._names)
+            # Unprocessed items are how DynamoDB throttles a batch.
+            self._signal(None if left else time.monotonic() - started)
+            return left
 
         try:
             self._retry.drain(batch, attempt, what="items")
@@ -192,6 +210,14 @@ class BatchWriter(Generic[T]):
                 if failed:
                     self._failed.extend(failed)
                     self._last_error = error
+                self._cond.notify_all()
+
+    def _signal(self, latency: float | None) -> None:
+        """Tell the controller how a request went: ``None`` for throttled."""
+        with self._cond:
+            if latency is None:
+                self._flow.throttled()
+            elif self._flow.succeeded(latency):
                 self._cond.notify_all()
 
     # -- flushing ------------------------------------------------------------------------
@@ -234,7 +260,8 @@ class BatchWriter(Generic[T]):
 
 
 def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
-    """:meth:`Table.batch_get`: de-duplicated keys, 100 a request, concurrent, drained."""
+    """[Table.batch_get][awskit.dynamo.Table.batch_get]: de-duplicated keys, 100 a request,
+    concurrent, drained."""
     session = table._dynamo.session
     names = table.key_schema.names
     wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
@@ -244,12 +271,41 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
     ids = list(wanted)
     found: dict[KeyId, T] = {}
     lock = threading.Lock()
+    flow = flow_for(table, None)
+    room = threading.Condition(lock)
+    in_flight = 0
+
+    def call(request: dict[str, Any]) -> Any:
+        nonlocal in_flight
+        with room:
+            while in_flight >= flow.limit:
+                room.wait()
+            in_flight += 1
+        started = time.monotonic()
+        latency: float | None = None
+        try:
+            response = table.client.batch_get_item(RequestItems={table.name: cast(Any, request)})
+            if not (response.get("UnprocessedKeys") or {}).get(table.name):
+                latency = time.monotonic() - started
+            return response
+        except Exception as exc:
+            if classify(exc) != "throttle":
+                latency = -1.0  # neither a throttle nor a latency worth learning from
+            raise
+        finally:
+            with room:
+                in_flight -= 1
+                if latency is None:
+                    flow.throttled()
+                elif latency >= 0:
+                    flow.succeeded(latency)
+                room.notify_all()
 
     def attempt(batch: list[KeyId]) -> list[KeyId]:
         request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
         if consistent:
             request["ConsistentRead"] = True
-        response = table.client.batch_get_item(RequestItems={table.name: cast(Any, request)})
+        response = call(request)
         items, left = read_batch_get(table, cast(Mapping[str, Any], response), names)
         with lock:
             found.update(items)
@@ -272,7 +328,7 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
             for chunk in chunks:
                 run(chunk)
         else:
-            workers = min(len(chunks), session.max_concurrency)
+            workers = min(len(chunks), flow.maximum)
             with ThreadPoolExecutor(workers, thread_name_prefix="awskit-batch-get") as pool:
                 for future in [pool.submit(run, chunk) for chunk in chunks]:
                     future.result()
@@ -358,6 +414,19 @@ def unprocessed_writes(
         return []
     by_key = {w.key: w for w in writes}
     return [by_key[key_id(_request_key(r, names), names)] for r in left]
+
+
+def flow_for(table: Table[Any], concurrency: int | None) -> Aimd:
+    """The controller of one bulk operation: pinned at ``concurrency``, else adaptive from
+    the session's ``max_concurrency`` up to the client's connection pool."""
+    if concurrency is not None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidInput("max_concurrency", "must be at least 1")
+        return Aimd(concurrency, pinned=True)
+    session = table._dynamo.session
+    config: Any = table.client.meta.config
+    pool = max(session.max_concurrency, int(config.max_pool_connections or 1))
+    return Aimd(pool, initial=session.max_concurrency)
 
 
 def _request_key(request: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Fast DynamoDB reads: item payloads decoded with ``json.loads`` instead of botocore's parser.
+"""Fast DynamoDB reads (item payloads decoded with ``json.loads`` instead of botocore's
+parser) and writes (``PutItem`` and ``BatchWriteItem`` bodies serialised in one
+``json.dumps``, see `awskit._fastwrite`).
 
 botocore parses a response by walking its service model shape by shape; for DynamoDB reads
 that walk is most of the client-side cost (a 100-item Query page of ~30-attribute items:
@@ -6,7 +8,7 @@ that walk is most of the client-side cost (a 100-item Query page of ~30-attribut
 Items on the wire are already in the exact structure botocore returns, except binary values,
 which arrive base64-encoded; so the items can skip the walk.
 
-:func:`enable` registers a handler on botocore's documented ``before-parse`` event. For a
+`enable` registers a handler on botocore's documented ``before-parse`` event. For a
 200 response to Query, Scan, GetItem or BatchGetItem it takes the item payload out of the
 body, hands botocore the small remainder to parse as usual (Count, LastEvaluatedKey,
 ConsumedCapacity, UnprocessedKeys, ...), and returns the items through
@@ -17,9 +19,10 @@ botocore's retry checker computes it on the HTTP response's own content, never o
 
 botocore's ``standard`` retry mode (awskit's) retries a response whose CRC32 is wrong but,
 once its attempts are spent, returns that corrupted response as if nothing happened (only
-``legacy`` mode raises). :func:`enable` therefore also checks the final response of every
+``legacy`` mode raises). `enable` therefore also checks the final response of every
 DynamoDB call on botocore's documented ``after-call`` event and raises
-:class:`awskit.ChecksumMismatch` instead of handing back data that failed its checksum.
+[awskit.ChecksumMismatch][awskit.ChecksumMismatch] instead of handing back data that failed its
+checksum.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import re
 import zlib
 from typing import Any
 
+from .. import _fastwrite
 from .._errors import ChecksumMismatch
 
 __all__ = ["enable"]
@@ -149,9 +153,9 @@ def enable(client: Any, *, asynchronous: bool = False) -> None:
     The response is exactly what botocore would return (binary values as bytes), only
     faster; error responses are left to botocore. ``asynchronous`` for an aiobotocore
     client (``awskit.aio``), whose response body is awaited. A response whose ``x-amz-crc32`` still
-    disagrees with its body after botocore's retries raises :class:`awskit.ChecksumMismatch`
-    (every DynamoDB operation of ``client``). Idempotent: enabling a client twice registers
-    each handler once.
+    disagrees with its body after botocore's retries raises
+    [awskit.ChecksumMismatch][awskit.ChecksumMismatch] (every DynamoDB operation of ``client``).
+    Idempotent: enabling a client twice registers each handler once.
 
     Example:
         >>> import boto3
@@ -168,3 +172,7 @@ def enable(client: Any, *, asynchronous: bool = False) -> None:
         )
     check = _check_crc32_async if asynchronous else _check_crc32
     events.register("after-call.dynamodb", check, unique_id=f"{_UNIQUE_ID}-crc32")
+    if not asynchronous:
+        # The write side: PutItem and BatchWriteItem bodies awskit built and checked are
+        # serialised in one json.dumps (awskit._fastwrite), not by botocore's walk.
+        _fastwrite.enable(client)

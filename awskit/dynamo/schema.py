@@ -1,6 +1,6 @@
 """Table definitions: key schema, billing, indexes, and key types read off a model.
 
-Pure logic: :func:`create_table_request` turns awskit's arguments into a ``CreateTable``
+Pure logic: `create_table_request` turns awskit's arguments into a ``CreateTable``
 request without a client, so every rule is checked before anything is sent.
 """
 
@@ -47,10 +47,11 @@ class KeySchema:
 class Provisioned:
     """Provisioned capacity: read and write capacity units (each at least 1).
 
-    Example::
-
+    Example:
+        ```python
         aws.dynamo.create_table("users", User, hash_key="username",
                                 billing=Provisioned(read=5, write=5))
+        ```
     """
 
     read: int

@@ -1,9 +1,9 @@
 """One DynamoDB table, typed by the model its items are read into.
 
-A :class:`Table` talks to the low-level client only (thread-safe, shared by the session;
-boto3 resources are neither). Items are encoded and decoded by :mod:`awskit.dynamo.codec`,
+A [Table][awskit.dynamo.Table] talks to the low-level client only (thread-safe, shared by the
+session; boto3 resources are neither). Items are encoded and decoded by `awskit.dynamo.codec`,
 conditions are boto3's ``Key``/``Attr`` objects, and reads of many items are iterators
-over every page (:class:`awskit._paging.Paged`).
+over every page (`awskit._paging.Paged`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .._errors import (
     NotFound,
     aws_errors,
 )
+from .._fastwrite import marked
 from .._paging import Page, Paged
 from .codec import (
     dump_item,
@@ -117,12 +118,13 @@ def _on_failure(request: dict[str, Any]) -> dict[str, Any]:
 class Table(Generic[T]):
     """A DynamoDB table whose items are ``T`` (a pydantic model, or ``dict[str, Any]``).
 
-    Create one with :meth:`awskit.dynamo.DynamoDB.create_table` or ``aws.dynamo.table(name,
-    model=...)``. Nothing is sent until a method needs AWS; the key schema is read from
-    ``DescribeTable`` once, when first needed.
+    Create one with [awskit.dynamo.DynamoDB.create_table][awskit.dynamo.DynamoDB.create_table] or
+    ``aws.dynamo.table(name, model=...)``. Nothing is sent until a method needs AWS; the key schema
+    is read from ``DescribeTable`` once, when first needed.
 
-    ``version_field`` turns on optimistic locking: :meth:`put` and :meth:`update` add a
-    condition that the stored version is the one the caller holds, and increment it.
+    ``version_field`` turns on optimistic locking: [put][awskit.dynamo.Table.put] and
+    [update][awskit.dynamo.Table.update] add a condition that the stored version is the one the
+    caller holds, and increment it.
     """
 
     #: The attribute DynamoDB's TTL reads (set by ``create_table``/``table``): written as
@@ -392,13 +394,14 @@ class Table(Generic[T]):
             ConditionFailed: ``condition`` (or the version check) was false; ``.item`` is
                 the current item.
 
-        Example::
-
+        Example:
+            ```python
             users.put(User(username="janedoe", last_name="Doe", age=25),
                       condition=Attr("username").not_exists())
+            ```
         """
         request = self.put_request(item, condition)
-        self._write(self._calls.put_item, _on_failure(request))
+        self._write(self._calls.put_item, marked(_on_failure(request)))
         return self.written(item, request)
 
     def written(self, item: T, request: Mapping[str, Any]) -> T:
@@ -423,10 +426,11 @@ class Table(Generic[T]):
         Give the key as keyword arguments or as one mapping; it must name every key
         attribute and nothing else.
 
-        Example::
-
+        Example:
+            ```python
             user = users.get(username="janedoe", last_name="Doe")
             user = users.get({"username": "janedoe", "last_name": "Doe"}, consistent=True)
+            ```
         """
         av_key, _ = self._key(self._key_arg(key, key_kwargs))
         response = self._calls.get_item(TableName=self.name, Key=av_key, ConsistentRead=consistent)
@@ -901,7 +905,8 @@ class Table(Generic[T]):
     ) -> int:
         """How many items there are (matching ``filter``), counted by a full ``Scan``.
 
-        Unlike :attr:`item_count` this is exact and current, and costs a read of the table.
+        Unlike [item_count][awskit.dynamo.Table.item_count] this is exact and current, and costs a
+        read of the table.
         """
         self._read_index(index, consistent)
         request = read_request(
@@ -951,13 +956,14 @@ class Table(Generic[T]):
         """A context manager that writes puts and deletes in batches (``BatchWriteItem``).
 
         Up to ``max_concurrency`` batches (default: the session's) are in flight at once.
-        See :class:`awskit.dynamo.batch.BatchWriter`.
+        See [awskit.dynamo.BatchWriter][awskit.dynamo.BatchWriter].
 
-        Example::
-
+        Example:
+            ```python
             with users.batch_writer() as batch:
                 for user in many_users:
                     batch.put(user)
+            ```
         """
         from .batch import BatchWriter
 
@@ -968,7 +974,7 @@ class Table(Generic[T]):
     def transact_write(
         self, actions: Sequence[TransactAction], *, token: str | None = None
     ) -> None:
-        """Do up to 100 writes atomically (``TransactWriteItems``); see :mod:`.transact`.
+        """Do up to 100 writes atomically (``TransactWriteItems``); see `transact`.
 
         Actions without a ``table`` apply to this table.
 

@@ -2,22 +2,24 @@
 
 Actions are small dataclasses naming what to do; each may name its table, or take the
 table whose ``transact_write`` was called. When DynamoDB cancels a transaction,
-:class:`TransactionCanceled` pairs every action with the reason DynamoDB gave for it.
+[TransactionCanceled][awskit.dynamo.TransactionCanceled] pairs every action with the reason DynamoDB
+gave for it.
 
-Example::
-
+Example:
+    ```python
     users.transact_write([
         TransactPut(User(username="a", last_name="A", age=1)),
         TransactUpdate({"username": "b", "last_name": "B"}, set={"age": 2}),
         TransactCheck({"username": "c", "last_name": "C"}, Attr("age").gt(18), table=adults),
     ])
+    ```
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Union, cast
 
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
@@ -27,7 +29,6 @@ from .codec import from_attribute_value
 from .table import key_id
 
 if TYPE_CHECKING:
-    from ..aio.dynamo import Table as AsyncTable
     from . import DynamoDB
     from .table import Table
 
@@ -49,13 +50,21 @@ T = TypeVar("T")
 MAX_ACTIONS = 100
 
 
+class TransactTable(Protocol):
+    """The table an action names: a [Table][awskit.dynamo.Table], or an ``awskit.aio``
+    table in an ``awskit.aio`` transaction."""
+
+    @property
+    def name(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class TransactPut:
     """Write ``item`` whole, if ``condition`` holds."""
 
     item: Any
     condition: ConditionBase | None = None
-    table: Table[Any] | AsyncTable[Any] | None = None
+    table: TransactTable | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class TransactUpdate:
     add: Mapping[str, Any] | None = None
     delete: Mapping[str, Any] | None = None
     condition: ConditionBase | None = None
-    table: Table[Any] | AsyncTable[Any] | None = None
+    table: TransactTable | None = None
     upsert: bool = False
 
 
@@ -83,7 +92,7 @@ class TransactDelete:
 
     key: Any
     condition: ConditionBase | None = None
-    table: Table[Any] | AsyncTable[Any] | None = None
+    table: TransactTable | None = None
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,12 @@ class TransactCheck:
 
     key: Any
     condition: ConditionBase
-    table: Table[Any] | AsyncTable[Any] | None = None
+    table: TransactTable | None = None
 
 
 TransactAction = Union[TransactPut, TransactUpdate, TransactDelete, TransactCheck]  # noqa: UP007
-"""One action of :meth:`Table.transact_write`: a put, update, delete or condition check."""
+"""One action of [Table.transact_write][awskit.dynamo.Table.transact_write]: a put, update, delete
+or condition check."""
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,9 @@ class CancellationReason:
 class TransactionCanceled(AwskitError):
     """DynamoDB cancelled the transaction; nothing was written.
 
-    ``reasons`` has one :class:`CancellationReason` per action, in order; ``failed`` the
-    ones that caused the cancellation (``ConditionalCheckFailed``, ``TransactionConflict``,
-    ...), with the current item where DynamoDB returned it.
+    ``reasons`` has one [CancellationReason][awskit.dynamo.CancellationReason] per action, in order;
+    ``failed`` the ones that caused the cancellation (``ConditionalCheckFailed``,
+    ``TransactionConflict``, ...), with the current item where DynamoDB returned it.
     """
 
     def __init__(self, message: str, *, reasons: list[CancellationReason], **kwargs: Any) -> None:

@@ -3,16 +3,19 @@
 ``aws.ebs.upload("disk.img")`` turns an image (a path, a block device or a binary
 stream) into an EBS snapshot; ``aws.ebs.download("snap-...", "out.img")`` turns a
 snapshot back into an image file. Both run a bounded pool of workers, check every
-block's SHA256, and retry what botocore cannot see. Lower down: :meth:`EBS.start_snapshot`
-returns a :class:`SnapshotWriter` for callers who produce blocks themselves (incremental
-snapshots with ``parent_snapshot_id``), and :meth:`EBS.blocks`,
-:meth:`EBS.changed_blocks` and :meth:`EBS.read_block` walk a snapshot.
+block's SHA256, and retry what botocore cannot see. Lower down:
+[EBS.start_snapshot][awskit.ebs.EBS.start_snapshot] returns a
+[SnapshotWriter][awskit.ebs.SnapshotWriter] for callers who produce blocks themselves (incremental
+snapshots with ``parent_snapshot_id``), and [EBS.blocks][awskit.ebs.EBS.blocks],
+[EBS.changed_blocks][awskit.ebs.EBS.changed_blocks] and [EBS.read_block][awskit.ebs.EBS.read_block]
+walk a snapshot.
 
 boto3 has no paginators for ListSnapshotBlocks and ListChangedBlocks
-(``client.can_paginate("list_snapshot_blocks")`` is ``False``): :meth:`EBS.blocks` and
-:meth:`EBS.changed_blocks` are the iterators over every page that fill that gap. The EBS
-client has no waiters either; :meth:`EBS.wait` polls EC2's DescribeSnapshots, as EC2's
-``snapshot_completed`` waiter does, with a timeout in seconds and failing on ``error``.
+(``client.can_paginate("list_snapshot_blocks")`` is ``False``): [EBS.blocks][awskit.ebs.EBS.blocks]
+and [EBS.changed_blocks][awskit.ebs.EBS.changed_blocks] are the iterators over every page that fill
+that gap. The EBS client has no waiters either; [EBS.wait][awskit.ebs.EBS.wait] polls EC2's
+DescribeSnapshots, as EC2's ``snapshot_completed`` waiter does, with a timeout in seconds and
+failing on ``error``.
 
 Blocks are always 524288 bytes (``BLOCK_SIZE``), whatever an emulator reports.
 """
@@ -35,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
+from .._session import MIN_POOL
 from .blocks import (
     BLOCK_SIZE,
     GIB,
@@ -111,6 +115,11 @@ def _check_snapshot_id(field: str, value: object) -> str:
     return value
 
 
+#: ``concurrency`` of upload and download when not given: the controller starts there and
+#: finds the number by itself; any other value pins it.
+DEFAULT_CONCURRENCY = 16
+
+
 def _concurrency(value: int | None, default: int) -> int:
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -121,10 +130,11 @@ def _concurrency(value: int | None, default: int) -> int:
 class EBS:
     """EBS direct APIs facade: ``aws.ebs``.
 
-    Example::
-
+    Example:
+        ```python
         snap = aws.ebs.upload("disk.img", description="nightly", wait=True)
         aws.ebs.download(snap.snapshot_id, "copy.img")
+        ```
     """
 
     def __init__(self, session: Session) -> None:
@@ -152,15 +162,49 @@ class EBS:
             for limiter in limiters:
                 limiter.throttled()
 
-    def _limiter(self, concurrency: int) -> Limiter:
+    @staticmethod
+    def _block_throttled(response: Any = None, **_: Any) -> bool | None:
+        # A throttled block request is handed straight back to the transfer's Retrier
+        # (False: botocore does not retry it), which cuts its limiter, frees the slot,
+        # and tries again after the RetryPolicy's short backoff once the limiter lets it.
+        # botocore's own retry would hold the slot through a sleep of up to a second,
+        # longer than the whole transfer takes at the right concurrency.
+        if response is None:
+            return None
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        return False if code in THROTTLING_CODES else None
+
+    def _flow(self, concurrency: int) -> tuple[int, Limiter]:
+        """Workers and the limiter of one transfer: adaptive at the default, else pinned."""
+        if concurrency == DEFAULT_CONCURRENCY:
+            config: Any = self.client.meta.config
+            pool = max(DEFAULT_CONCURRENCY, int(config.max_pool_connections or MIN_POOL))
+            return pool, self._limiter(pool, initial=DEFAULT_CONCURRENCY)
+        workers = _concurrency(concurrency, self._session.max_concurrency)
+        return workers, self._limiter(workers)
+
+    def _limiter(self, concurrency: int, *, initial: int | None = None) -> Limiter:
         if not self._hooked:
             with self._hook_lock:
                 if not self._hooked:
-                    self.client.meta.events.register(
+                    events = self.client.meta.events
+                    events.register(
                         "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
                     )
+                    handler: Any = self._block_throttled
+                    for operation in ("PutSnapshotBlock", "GetSnapshotBlock"):
+                        events.register_first(
+                            f"needs-retry.ebs.{operation}",
+                            handler,
+                            unique_id=f"awskit-ebs-block-{operation}",
+                        )
                     self._hooked = True
-        limiter = Limiter(concurrency)
+        # An adaptive limiter cuts at most once per round trip; a pinned one as before.
+        limiter = (
+            Limiter(concurrency)
+            if initial is None
+            else Limiter(concurrency, initial=initial, window=None)
+        )
         with self._hook_lock:
             self._active.add(limiter)
         return limiter
@@ -186,7 +230,8 @@ class EBS:
         *,
         client_token: str | None = None,
     ) -> SnapshotWriter:
-        """StartSnapshot, returning a :class:`SnapshotWriter` to put blocks with.
+        """StartSnapshot, returning a [SnapshotWriter][awskit.ebs.SnapshotWriter] to put blocks
+        with.
 
         ``volume_size`` is in GiB (1..65536). With ``parent_snapshot_id`` the new
         snapshot starts as a copy of the parent and only the blocks you put differ
@@ -199,11 +244,12 @@ class EBS:
         completed: the writer's ``status`` then says so, ``put_block`` refuses (code
         ``SnapshotNotPending``) and ``complete`` returns it without a request.
 
-        Example::
-
+        Example:
+            ```python
             writer = aws.ebs.start_snapshot(volume_size=8)
             writer.put_block(0, boot_sector.ljust(BLOCK_SIZE, b"\\0"))
             snap = writer.complete()
+            ```
         """
         request = self._start_request(
             volume_size,
@@ -228,7 +274,7 @@ class EBS:
         # No "fresh snapshot" grace here: a ResourceNotFoundException from StartSnapshot
         # (a missing parent or key) is final.
         with snapshot_errors(None):
-            response = self._retrier(limiter).run(lambda: self.client.start_snapshot(**request))
+            response = self._retrier().run(lambda: self.client.start_snapshot(**request))
         retrier = self._retrier(limiter, time.monotonic())
         snapshot_id = response["SnapshotId"]
         status = str(response.get("Status") or "pending")
@@ -349,7 +395,7 @@ class EBS:
         encrypted: bool = False,
         kms_key_arn: str | None = None,
         timeout_minutes: int | None = None,
-        concurrency: int = 16,
+        concurrency: int = DEFAULT_CONCURRENCY,
         skip_zero_blocks: bool = True,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
@@ -359,10 +405,14 @@ class EBS:
         """Upload an image (path, block device or binary stream) as a new snapshot.
 
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
-        of sparse files are not even read), and put by ``concurrency`` workers (16 by
-        default; the session's connection pool keeps at least 64) with at most
-        ``2 x concurrency`` blocks in memory. ``volume_size`` defaults to
-        the image size rounded up to whole GiB; a stream of unknown length needs it.
+        of sparse files are not even read), and put concurrently with at most twice as
+        many blocks in memory as requests in flight. At the default ``concurrency=16``
+        the number in flight finds itself (its `Controller`): it
+        starts at 16, grows towards the connection pool (64) while blocks land at a
+        steady latency, and backs off on throttling and rising latency; any other
+        ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
+        ``volume_size`` defaults to the image size rounded up to whole GiB; a stream of
+        unknown length needs it.
         The snapshot is completed with ``ChangedBlocksCount`` and the LINEAR checksum;
         ``wait=True`` then waits for EC2 to report it ``completed``.
         ``progress(done_bytes, total_bytes)`` is called from worker threads as blocks land.
@@ -394,7 +444,7 @@ class EBS:
             print(snap.snapshot_id, snap.blocks_written)
             ```
         """
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         fd, stream, regular, size = open_source(source)
         try:
             given_size = volume_size
@@ -418,7 +468,7 @@ class EBS:
                 if given_size is None and parent_size > volume_size:
                     volume_size = request["VolumeSize"] = parent_size
             total, plan = image_plan(fd, stream, regular, size, volume_size)
-            limiter = self._limiter(workers)
+            workers, limiter = self._flow(concurrency)
             try:
                 writer = self._start(request, limiter, rerun=client_token is not None)
             except BaseException:
@@ -441,6 +491,7 @@ class EBS:
                             volume_blocks=block_count(volume_size),
                         ),
                         concurrency=workers,
+                        limiter=limiter,
                         total_bytes=total,
                         progress=progress,
                     )
@@ -510,10 +561,12 @@ class EBS:
 
         Includes the blocks a child inherits from its parent. ``page_size`` is
         ``MaxResults`` (100..10000); AWS may return fewer, or none, per page.
-        Example::
 
+        Example:
+            ```python
             for block in aws.ebs.blocks("snap-0123456789abcdef0"):
                 data = aws.ebs.read_block("snap-0123456789abcdef0", block.index, block.token)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         _check_page_size(page_size)
@@ -531,9 +584,12 @@ class EBS:
         """Blocks that differ between two snapshots of one lineage (ListChangedBlocks).
 
         Every page is read, empty ones included (AWS returns empty pages with a
-        NextToken while it scans unchanged ranges). Example::
+        NextToken while it scans unchanged ranges).
 
+        Example:
+            ```python
             changed = [c.index for c in aws.ebs.changed_blocks(parent_id, child_id)]
+            ```
         """
         _check_snapshot_id("first_snapshot_id", first_snapshot_id)
         _check_snapshot_id("second_snapshot_id", second_snapshot_id)
@@ -567,7 +623,7 @@ class EBS:
         """One block's 524288 bytes, verified against the SHA256 AWS sends with them.
 
         A block whose bytes disagree is fetched again under the session's RetryPolicy;
-        :class:`~awskit.ChecksumMismatch` if it keeps disagreeing.
+        [ChecksumMismatch][awskit.ChecksumMismatch] if it keeps disagreeing.
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
@@ -581,7 +637,7 @@ class EBS:
         self,
         snapshot_id: str,
         dest: str | os.PathLike[str],
-        concurrency: int = 16,
+        concurrency: int = DEFAULT_CONCURRENCY,
         verify: bool = True,
         progress: Callable[[int, int], None] | None = None,
         *,
@@ -589,10 +645,12 @@ class EBS:
     ) -> DownloadResult:
         """Download a completed snapshot into ``dest`` (a file path or a block device).
 
-        Lists every block over every page, fetches them with ``concurrency`` workers (16
-        by default; the session's connection pool keeps at least 64) from the first
-        page on, checks each against its SHA256 (``verify``; a corrupt block is fetched
-        again, :class:`~awskit.ChecksumMismatch` only when it keeps failing), and writes
+        Lists every block over every page, fetches them concurrently from the first page
+        on (at the default ``concurrency=16``, as many in flight as the shared
+        controller finds best, from 16 up to the connection pool; any other
+        ``concurrency=N`` pins it),
+        checks each against its SHA256 (``verify``; a corrupt block is fetched
+        again, [ChecksumMismatch][awskit.ChecksumMismatch] only when it keeps failing), and writes
         them into a sparse temporary file beside ``dest`` that replaces it at the end:
         a failed download never leaves a half-written file under ``dest``, and the new
         file keeps the permissions of the one it replaces. Written blocks are handed to
@@ -604,22 +662,24 @@ class EBS:
         blocks fetched; ``total_bytes`` grows as pages of the listing arrive (a snapshot
         of more than 10000 blocks has several).
 
-        Example::
-
+        Example:
+            ```python
             result = aws.ebs.download("snap-0123456789abcdef0", "disk.img")
             print(result.blocks, result.bytes_written)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
-        workers = _concurrency(concurrency, self._session.max_concurrency)
+        _concurrency(concurrency, self._session.max_concurrency)
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
             raise InvalidInput("size", "must be a non-negative int (bytes)")
         target = Path(dest)
         device = check_dest(target)
-        limiter = self._limiter(workers)
+        workers, limiter = self._flow(concurrency)
         try:
             retrier = self._retrier(limiter)
             with snapshot_errors(snapshot_id):
-                volume_size, pages = self._block_pages(snapshot_id, retrier)
+                # The listing's latency is not a block's: it must not teach the limiter.
+                volume_size, pages = self._block_pages(snapshot_id, self._retrier())
                 length = volume_size * GIB if size is None else size
                 return read_all(
                     self.client,
@@ -630,6 +690,7 @@ class EBS:
                     device=device,
                     size=length,
                     concurrency=workers,
+                    limiter=limiter,
                     verify=verify,
                     progress=progress,
                 )
@@ -644,9 +705,11 @@ class EBS:
         goes through the session's EC2 client. Raises ``NotFound``
         (``InvalidSnapshot.NotFound``) when there is no such snapshot, and
         ``AwskitError`` (``InvalidSnapshot.InUse``) while an AMI still uses it.
-        Example::
 
+        Example:
+            ```python
             aws.ebs.delete_snapshot(snap.snapshot_id)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         self._session.calls("ec2").delete_snapshot(SnapshotId=snapshot_id)
@@ -657,9 +720,12 @@ class EBS:
         Polls with a growing delay (0.5 s up to 15 s, the session's RetryPolicy
         ``sleep``). Raises ``AwskitError`` (code ``SnapshotError``) if the snapshot
         enters the ``error`` state, and (code ``WaitTimeout``) after ``timeout``
-        seconds. Example::
+        seconds.
 
+        Example:
+            ```python
             aws.ebs.wait(snap.snapshot_id, timeout=1800)
+            ```
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         if timeout <= 0:
@@ -734,7 +800,7 @@ def image_volume_size(volume_size: int | None, size: int | None) -> int:
 def image_plan(
     fd: int | None, stream: IO[bytes] | None, regular: bool, size: int | None, volume_size: int
 ) -> tuple[int, Iterator[PlannedBlock]]:
-    """The image's bytes and its blocks, read lazily from what :func:`open_source` opened."""
+    """The image's bytes and its blocks, read lazily from what ``open_source`` opened."""
     total = size if size is not None else volume_size * GIB
     if fd is not None:
         return total, plan_file(fd, total, sparse=regular)
@@ -757,3 +823,10 @@ def _stream_length(stream: IO[bytes]) -> int | None:
         return end - here
     except (OSError, AttributeError, ValueError):
         return None
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
+publish(globals())

@@ -136,10 +136,11 @@ def block_digest(data: _BytesLike) -> bytes:
 def block_checksum(data: _BytesLike) -> str:
     """Base64 SHA256 of one block: the ``x-amz-Checksum`` header of PutSnapshotBlock.
 
-    Example::
-
+    Example:
+        ```python
         >>> block_checksum(bytes(524288))[:12]
         'B4VNL+8pega6'
+        ```
     """
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
@@ -160,9 +161,10 @@ def linear_checksum(checksums: Mapping[int, str]) -> str:
     and the service accepts; AWS's prose ("concatenate them to form a single string")
     reads as if the base64 strings were concatenated, and they are not.
 
-    Example::
-
+    Example:
+        ```python
         linear_checksum({0: block_checksum(a), 5: block_checksum(b)})
+        ```
     """
     digests: dict[int, bytes] = {}
     for index, checksum in checksums.items():
@@ -312,11 +314,12 @@ def plan_stream(stream: IO[bytes], *, limit: int | None = None) -> Iterator[Plan
 def plan_blocks(source: str | os.PathLike[str] | IO[bytes]) -> Iterator[PlannedBlock]:
     """Plan a path or binary file object: regular files use holes, streams are read through.
 
-    Example::
-
+    Example:
+        ```python
         for block in plan_blocks("disk.img"):
             if block.data is not None:
                 print(block.index, block_checksum(block.data))
+        ```
     """
     if isinstance(source, (str, os.PathLike)):
         fd = os.open(source, os.O_RDONLY)

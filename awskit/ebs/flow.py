@@ -11,7 +11,10 @@ three times per call. What it cannot know is retried here, after it gave up:
   eventually consistent right after StartSnapshot);
 * a block read whose bytes do not match their SHA256 (a corrupted body).
 
-Every retry of a transfer draws on one :class:`Retrier`: at most
+How many requests are in flight is the shared controller's decision
+([Controller][awskit._flow.Controller]), as `Limiter`.
+
+Every retry of a transfer draws on one `Retrier`: at most
 ``RetryPolicy.max_attempts`` per block and one deadline for the whole transfer.
 AccessDenied, Validation and Conflict fail at once.
 """
@@ -26,6 +29,7 @@ from typing import TypeVar
 from botocore.exceptions import ClientError
 
 from .._errors import ChecksumMismatch, logger
+from .._flow import DEFAULT_WINDOW, Controller
 from .._retry import RetryPolicy, classify
 
 __all__ = [
@@ -48,7 +52,7 @@ RETRY_BUDGET_SECONDS = 900.0
 def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str | None:
     """Why ``exc`` is worth another try, or ``None`` when it must fail at once.
 
-    The one rule's reasons (:func:`~awskit._retry.classify`: ``throttle``, ``server``,
+    The one rule's reasons (`classify`: ``throttle``, ``server``,
     ``timeout``, ``transport``), and two that only EBS has: ``checksum`` (a block whose
     bytes do not match their SHA256) and ``fresh`` (a snapshot started moments ago that
     the direct APIs do not see yet).
@@ -68,58 +72,39 @@ def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str |
     return None
 
 
-class Limiter:
-    """An adaptive cap on requests in flight (additive increase, multiplicative decrease).
+class Limiter(Controller):
+    """The shared [Controller][awskit._flow.Controller] as EBS transfers use it.
 
-    Starts at ``maximum``; each burst of throttling (at most one cut per ``window``
-    seconds, so sixteen throttled workers count once) multiplies the cap by 0.7, down
-    to 1; every success adds ``1 / cap`` back, up to ``maximum``. EBS throttles per
-    snapshot (about 1000 requests/s): slowing down gets more done than hammering.
+    ``Limiter(N)`` is ``concurrency=N``: pinned at ``N``, cut by 0.7 on each burst of
+    throttling (at most once per ``window`` seconds, so sixteen throttled workers count
+    once), growing back to ``N`` by ``1 / limit`` per success. With ``initial`` it is
+    adaptive: it starts there, grows towards ``maximum`` (the connection pool) while
+    requests succeed at a steady latency, and backs off on throttling and on rising
+    latency. EBS throttles per snapshot (about 1000 requests/s): slowing down gets more
+    done than hammering.
     """
 
-    def __init__(self, maximum: int, *, window: float = 0.1) -> None:
-        self.maximum = max(1, maximum)
-        self._limit = float(self.maximum)
-        self._in_flight = 0
-        self._window = window
-        self._last_cut = -window
-        self._cond = threading.Condition()
-        self.cuts = 0
+    def __init__(
+        self,
+        maximum: int,
+        *,
+        window: float | None = DEFAULT_WINDOW,
+        initial: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            max(1, maximum),
+            initial=initial,
+            pinned=initial is None,
+            window=window,
+            clock=clock,
+        )
 
-    @property
-    def limit(self) -> int:
-        """Requests currently allowed in flight."""
-        return int(self._limit)
-
-    def __enter__(self) -> Limiter:
-        with self._cond:
-            while self._in_flight >= int(self._limit):
-                self._cond.wait()
-            self._in_flight += 1
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._cond:
-            self._in_flight -= 1
-            self._cond.notify()
-
-    def throttled(self) -> None:
-        with self._cond:
-            now = time.monotonic()
-            if now - self._last_cut >= self._window:
-                self._last_cut = now
-                self._limit = max(1.0, self._limit * 0.7)
-                self.cuts += 1
-                log.info("throttled: lowering requests in flight to %d", int(self._limit))
-
-    def succeeded(self) -> None:
-        if self._limit >= self.maximum:
-            return
-        with self._cond:
-            before = int(self._limit)
-            self._limit = min(float(self.maximum), self._limit + 1.0 / self._limit)
-            if int(self._limit) > before:
-                self._cond.notify_all()
+    def throttled(self) -> bool:
+        cut = super().throttled()
+        if cut:
+            log.info("throttled: lowering requests in flight to %d", self.limit)
+        return cut
 
 
 class Retrier:
@@ -156,24 +141,31 @@ class Retrier:
         reason = retry_reason(exc, age)
         if reason is None or attempt >= self.policy.max_attempts or self.spent() >= self.budget:
             return None
-        if reason == "throttle" and self.limiter is not None:
+        throttled = reason == "throttle" and self.limiter is not None
+        if throttled and self.limiter is not None:
             self.limiter.throttled()
-        delay = self.policy.backoff(attempt)
+        # Throttled block requests come here without botocore's retries (see
+        # EBS._block_throttled); the limiter, now cut, is the backoff that
+        # matters, so the wait for a slot stays short.
+        delay = self.policy.backoff(min(attempt, 3) if throttled else attempt)
         with self._lock:
             self._slept += delay
             self.retries += 1
         return delay
 
     def run(self, call: Callable[[], T]) -> T:
-        """``call()``, retried while :func:`retry_reason` allows, attempts and budget last."""
+        """``call()``, retried while `retry_reason` allows, attempts and budget last."""
         attempt = 1
         while True:
+            latency: float | None = None
             try:
                 if self.limiter is None:
                     result = call()
                 else:
                     with self.limiter:
+                        started = self._clock()
                         result = call()
+                        latency = self._clock() - started
             except Exception as exc:
                 delay = self.failed(exc, attempt)
                 if delay is None:
@@ -182,13 +174,13 @@ class Retrier:
                 attempt += 1
                 continue
             if self.limiter is not None:
-                self.limiter.succeeded()
+                self.limiter.succeeded(latency)
             return result
 
     async def run_async(
         self, call: Callable[[], Awaitable[T]], sleep: Callable[[float], Awaitable[None]]
     ) -> T:
-        """:meth:`run` on asyncio: the same decisions (:meth:`failed`), waits awaited."""
+        """`run` on asyncio: the same decisions (`failed`), waits awaited."""
         attempt = 1
         while True:
             try:

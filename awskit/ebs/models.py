@@ -14,7 +14,7 @@ class Snapshot:
     """A snapshot written through the EBS direct APIs.
 
     ``status`` is what AWS said last (``pending`` right after CompleteSnapshot, then
-    ``completed`` once EC2 has processed it; see :meth:`awskit.ebs.EBS.wait`).
+    ``completed`` once EC2 has processed it; see [awskit.ebs.EBS.wait][awskit.ebs.EBS.wait]).
     ``blocks_written`` is the ``ChangedBlocksCount`` sent, ``checksum`` the LINEAR
     aggregate (``None`` if nothing was written); both are 0 and ``None`` when a rerun
     with the same client token found the snapshot already completed (that call wrote
@@ -58,7 +58,8 @@ class ChangedBlock:
 
 @dataclass(frozen=True)
 class DownloadResult:
-    """What :meth:`awskit.ebs.EBS.download` wrote: blocks fetched and their bytes."""
+    """What [awskit.ebs.EBS.download][awskit.ebs.EBS.download] wrote: blocks fetched and their
+    bytes."""
 
     blocks: int
     bytes_written: int

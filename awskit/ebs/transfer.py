@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import ChecksumMismatch, InvalidInput
 from .._files import mode_for
 from .blocks import BLOCK_SIZE, PlannedBlock
-from .flow import Retrier
+from .flow import Limiter, Retrier
 from .models import Block, DownloadResult
 
 if TYPE_CHECKING:
@@ -79,31 +79,46 @@ class _Tracker:
 
 
 class _Pool:
-    """A thread pool fed through ``2 x workers`` slots; the first failure stops feeding."""
+    """A thread pool holding at most ``2 x workers`` blocks (queued or in flight), fewer
+    while the limiter allows fewer requests in flight (``4 x limit``); the first failure
+    stops feeding."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, limiter: Limiter | None = None) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awskit-ebs")
-        self._slots = threading.BoundedSemaphore(2 * workers)
-        self._lock = threading.Lock()
+        self._workers = workers
+        self._limiter = limiter
+        self._held = 0
+        self._cond = threading.Condition()
         self.error: BaseException | None = None
+
+    def _room(self) -> int:
+        if self._limiter is None or self._limiter.limit >= self._workers:
+            return 2 * self._workers
+        # Twice what the limiter may allow one round trip later (it can double a round
+        # trip while it grows): the reading thread, starved of the GIL by busy workers,
+        # must already be ahead when the limit rises.
+        return min(2 * self._workers, 4 * max(1, self._limiter.limit))
 
     def submit(self, work: Callable[[], None]) -> bool:
         """Queue ``work`` once a slot is free; ``False`` once something has failed."""
-        self._slots.acquire()
-        if self.error is not None:
-            self._slots.release()
-            return False
+        with self._cond:
+            while self._held >= self._room():
+                # Re-checked on a timeout too: the limit may rise without a block landing.
+                self._cond.wait(0.05)
+            if self.error is not None:
+                return False
+            self._held += 1
         future = self._executor.submit(work)
         future.add_done_callback(self._done)
         return True
 
     def _done(self, future: Future[None]) -> None:
         exc = future.exception()
-        if exc is not None:
-            with self._lock:
-                if self.error is None:
-                    self.error = exc
-        self._slots.release()
+        with self._cond:
+            if exc is not None and self.error is None:
+                self.error = exc
+            self._held -= 1
+            self._cond.notify()
 
     def finish(self) -> None:
         """Wait for every queued block; raise the first failure."""
@@ -127,10 +142,11 @@ def write_all(
     concurrency: int,
     total_bytes: int,
     progress: Progress | None = None,
+    limiter: Limiter | None = None,
 ) -> None:
     """Put every block of ``plan`` that has bytes (``None`` means skip) through the pool."""
     tracker = _Tracker(total_bytes, progress)
-    pool = _Pool(concurrency)
+    pool = _Pool(concurrency, limiter)
 
     def put(index: int, data: bytes, length: int) -> Callable[[], None]:
         percent = block_progress(index, length, total_bytes)
@@ -165,7 +181,7 @@ def fetch_block(
     """GetSnapshotBlock, its bytes checked against the SHA256 AWS sent with them.
 
     A block whose bytes disagree is fetched again (the retrier's attempts and budget);
-    :class:`~awskit.ChecksumMismatch` only when it keeps disagreeing.
+    [ChecksumMismatch][awskit.ChecksumMismatch] only when it keeps disagreeing.
     """
 
     def once() -> bytes:
@@ -244,9 +260,10 @@ def read_all(
     concurrency: int,
     verify: bool,
     progress: Progress | None,
+    limiter: Limiter | None = None,
 ) -> DownloadResult:
     """Fetch the blocks of ``pages`` into ``target`` (``size`` bytes long), atomically for
-    a regular file; ``device`` is what :func:`check_dest` said of it.
+    a regular file; ``device`` is what `check_dest` said of it.
 
     ``pages`` is the listing, consumed lazily: blocks of the first page are fetched
     while the next pages are listed. A regular destination is written as a sparse
@@ -281,7 +298,7 @@ def read_all(
 
         return work
 
-    pool = _Pool(concurrency)
+    pool = _Pool(concurrency, limiter)
     try:
         for page in pages:
             blocks = [b for b in page if b.index < count]
@@ -330,7 +347,7 @@ def open_target(target: Path, size: int, *, device: bool) -> tuple[int, str | No
 
 
 def write_block(fd: int, index: int, data: bytes, size: int, *, device: bool) -> int:
-    """Write block ``index`` (cut at ``size``) into a destination of :func:`open_target`;
+    """Write block ``index`` (cut at ``size``) into a destination of ``open_target``;
     returns the bytes of the image it covers."""
     offset = index * BLOCK_SIZE
     part = data[: max(0, size - offset)]

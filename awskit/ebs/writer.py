@@ -1,4 +1,4 @@
-"""Writing one snapshot block by block: :class:`SnapshotWriter`.
+"""Writing one snapshot block by block: [SnapshotWriter][awskit.ebs.SnapshotWriter].
 
 A writer is what StartSnapshot returns: put 512 KiB blocks at their indexes (from any
 number of threads), then complete with the block count and the LINEAR checksum AWS
@@ -70,17 +70,19 @@ def _tag(exc: AwskitError, snapshot_id: str | None) -> AwskitError:
 
 
 class SnapshotWriter:
-    """A started snapshot: :meth:`put_block` any blocks, then :meth:`complete`.
+    """A started snapshot: [put_block][awskit.ebs.SnapshotWriter.put_block] any blocks, then
+    [complete][awskit.ebs.SnapshotWriter.complete].
 
     Thread-safe: many threads may put blocks at once. Putting the same index twice keeps
     the last data. Usable as a context manager that completes on a clean exit (and
     leaves the snapshot pending, to time out, when the block raised).
 
-    Example::
-
+    Example:
+        ```python
         with aws.ebs.start_snapshot(volume_size=1, parent_snapshot_id=base) as writer:
             writer.put_block(3, changed_block)   # only what changed since ``base``
         print(writer.snapshot.snapshot_id)
+        ```
     """
 
     def __init__(
@@ -129,7 +131,8 @@ class SnapshotWriter:
 
     @property
     def snapshot(self) -> Snapshot:
-        """The completed snapshot (``AwskitError`` before :meth:`complete`)."""
+        """The completed snapshot (``AwskitError`` before
+        [complete][awskit.ebs.SnapshotWriter.complete])."""
         if self._completed is None:
             raise AwskitError(f"snapshot {self.snapshot_id} is not completed yet")
         return self._completed

@@ -1,6 +1,6 @@
 """Amazon S3, typed: buckets, objects, multipart transfers and presigned URLs.
 
-``aws.s3`` lists and creates buckets; ``aws.s3.bucket(name)`` is a :class:`Bucket`, the
+``aws.s3`` lists and creates buckets; ``aws.s3.bucket(name)`` is a [Bucket][awskit.s3.Bucket], the
 handle every object operation goes through. Names and keys are checked against S3's
 rules before anything is sent; large files go through boto3's transfer manager
 (s3transfer: multipart, concurrent parts, retried stream errors).
@@ -87,12 +87,13 @@ def already_owned(name: str, head: Mapping[str, Any]) -> AlreadyExists:
 class S3:
     """Amazon S3 facade: ``aws.s3``.
 
-    Example::
-
+    Example:
+        ```python
         for info in aws.s3.buckets():
             print(info.name, info.created_at)
         bucket = aws.s3.bucket("my-bucket")
         bucket.put("test.jpg", Path("test.jpg"))
+        ```
     """
 
     def __init__(self, session: Session) -> None:
@@ -157,9 +158,10 @@ class S3:
         ListBuckets returns at most 10,000 buckets per page (accounts may own up to a
         million); the ``ContinuationToken`` of each page fetches the next.
 
-        Example::
-
+        Example:
+            ```python
             names = [b.name for b in aws.s3.buckets()]
+            ```
         """
         fetch = token_pages(
             self._calls.list_buckets,
@@ -177,7 +179,8 @@ class S3:
         """A handle on bucket ``name``; no request is sent until an object call needs one.
 
         ``name`` must be a valid bucket name (legacy us-east-1 names are accepted, see
-        :func:`check_bucket_name`). Whether the bucket exists is found out by the first call.
+        [check_bucket_name][awskit.s3.check_bucket_name]). Whether the bucket exists is found out by
+        the first call.
         """
         return Bucket(self, check_bucket_name(name, legacy=True))
 
@@ -190,13 +193,15 @@ class S3:
         its ACL), so awskit asks HeadBucket first to report it instead.
 
         Raises:
-            InvalidInput: ``name`` breaks S3's naming rules (see :func:`check_bucket_name`).
+            InvalidInput: ``name`` breaks S3's naming rules (see
+                [check_bucket_name][awskit.s3.check_bucket_name]).
             AlreadyExists: the caller already owns the bucket (``BucketAlreadyOwnedByYou``),
                 or another account does (``BucketAlreadyExists``).
 
-        Example::
-
+        Example:
+            ```python
             bucket = aws.s3.create_bucket("my-bucket", region="eu-west-1")
+            ```
         """
         request, ask_first = create_bucket_request(name, region, self._session.region)
         client = self._calls
@@ -215,8 +220,9 @@ class S3:
         """Delete bucket ``name``; with ``empty=True``, every object in it first.
 
         S3 deletes only empty buckets. ``empty=True`` lists the bucket and deletes what
-        it holds, 1,000 keys per DeleteObjects request (see :meth:`Bucket.delete_many`),
-        then the bucket. Old versions and delete markers of a versioned bucket are not
+        it holds, 1,000 keys per DeleteObjects request (see
+        [Bucket.delete_many][awskit.s3.Bucket.delete_many]), then the bucket. Old versions and
+        delete markers of a versioned bucket are not
         touched: S3 then still answers ``BucketNotEmpty``. Returns how many objects were
         deleted (0 without ``empty``).
 
@@ -227,11 +233,19 @@ class S3:
                 (``failed`` lists their keys); the bucket is left in place.
             AwskitError: code ``BucketNotEmpty`` when objects remain.
 
-        Example::
-
+        Example:
+            ```python
             aws.s3.delete_bucket("scratch-bucket", empty=True)
+            ```
         """
         bucket = self.bucket(name)
         deleted = bucket.delete_many(obj.key for obj in bucket.objects()) if empty else 0
         self._calls.delete_bucket(Bucket=bucket.name)
         return deleted
+
+
+# Last, once every exported name is bound: tracebacks and reprs show the public path
+# (kept in one place at the end, so a merge never separates the import from the call).
+from .._exports import publish  # noqa: E402
+
+publish(globals())

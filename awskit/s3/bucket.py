@@ -1,4 +1,5 @@
-"""One S3 bucket's objects: :class:`Bucket`, the handle every object operation goes through.
+"""One S3 bucket's objects: [Bucket][awskit.s3.Bucket], the handle every object operation goes
+through.
 
 Single objects (put, get, open, exists, delete, presigned URLs), many objects (listing,
 batched deletes that never lose a key) and transfers through boto3's transfer manager
@@ -68,7 +69,7 @@ log = logger("awskit.s3")
 
 
 def translated(fetch: Callable[[Any], Page[Any]]) -> Callable[[Any], Page[Any]]:
-    """``fetch`` with its ClientErrors translated, for :class:`~awskit._paging.Paged`.
+    """``fetch`` with its ClientErrors translated, for `Paged`.
 
     Paged calls fetch lazily, while the caller iterates: translate there, page by page.
     """
@@ -260,13 +261,14 @@ class Bucket:
     """One bucket: put, get, stream, transfer, list, delete and presign its objects.
 
     Keys are checked (1-1024 UTF-8 bytes) before any request. Missing buckets and keys are
-    :class:`~awskit.NotFound` (``NoSuchBucket``, ``NoSuchKey``, or a bare 404 for HEAD).
+    [NotFound][awskit.NotFound] (``NoSuchBucket``, ``NoSuchKey``, or a bare 404 for HEAD).
 
-    Example::
-
+    Example:
+        ```python
         bucket = aws.s3.bucket("my-bucket")
         bucket.put("hello.txt", "hello")
         assert bucket.get("hello.txt") == b"hello"
+        ```
     """
 
     def __init__(self, s3: S3, name: str) -> None:
@@ -306,10 +308,11 @@ class Bucket:
         ``content_type`` defaults to a guess from the key's extension (``str`` data gets
         ``; charset=utf-8``); ``metadata`` becomes ``x-amz-meta-*`` (2 KiB in all).
 
-        Example::
-
+        Example:
+            ```python
             bucket.put("test.jpg", Path("test.jpg"))      # Content-Type image/jpeg
             bucket.put("notes.txt", "héllo")
+            ```
         """
         kwargs = put_request(self.name, key, data, content_type, metadata)
         if isinstance(data, (str, bytes, bytearray, memoryview)):
@@ -353,8 +356,8 @@ class Bucket:
 
     @translates_errors
     def get(self, key: str) -> bytes:
-        """The whole object at ``key``, in memory (use :meth:`open` or
-        :meth:`download_file` for large objects).
+        """The whole object at ``key``, in memory (use [open][awskit.s3.Bucket.open] or
+        [download_file][awskit.s3.Bucket.download_file] for large objects).
 
         Raises:
             NotFound: no such key (``NoSuchKey``) or bucket (``NoSuchBucket``).
@@ -378,11 +381,12 @@ class Bucket:
         The GetObject request is sent now (so a missing key raises here, as ``NotFound``);
         the body arrives as it is read.
 
-        Example::
-
+        Example:
+            ```python
             with bucket.open("big.csv") as f:
                 for line in io.TextIOWrapper(f, encoding="utf-8"):
                     ...
+            ```
         """
         check_key(key)
         return ObjectStream(key, self._s3._calls.get_object(Bucket=self.name, Key=key))
@@ -455,9 +459,10 @@ class Bucket:
         ListObjectsV2 returns up to 1,000 keys a page; pages are fetched as the iteration
         reaches them. ``start_after`` lists keys after that one; ``limit`` stops early.
 
-        Example::
-
+        Example:
+            ```python
             total = sum(obj.size for obj in bucket.objects(prefix="logs/2024/"))
+            ```
         """
         kwargs = objects_request(self.name, prefix, start_after)
         fetch = token_pages(
@@ -557,10 +562,11 @@ class Bucket:
         called from the transfer threads, one call at a time, with ``done`` rising to
         exactly ``total``. ``content_type`` defaults to a guess from the key.
 
-        Example::
-
+        Example:
+            ```python
             bucket.upload_file("backup.tar", "backups/2024.tar",
                                progress=lambda done, total: print(f"{done}/{total}"))
+            ```
         """
         source, extra = upload_plan(path, key, content_type, metadata)
         self._transfer("upload", str(source), key, extra, progress)
@@ -574,7 +580,7 @@ class Bucket:
         Objects of 8 MiB or more come down in ranged parts, concurrently, each pinned to
         the object's ETag (``IfMatch``) so a concurrent overwrite cannot mix two versions.
         The file is written under a temporary name and renamed when complete.
-        ``progress(done, total)`` as for :meth:`upload_file`.
+        ``progress(done, total)`` as for [upload_file][awskit.s3.Bucket.upload_file].
 
         Raises:
             NotFound: no such key or bucket.

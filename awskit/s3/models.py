@@ -1,8 +1,8 @@
 """What awskit.s3 hands back and takes: bucket and object records, streamed bodies.
 
 Frozen dataclasses for what ListBuckets, ListObjectsV2 and PutObject report, the
-:class:`ObjectStream` file object over a GetObject body, and the ``Body`` and
-``Progress`` types :class:`~awskit.s3.Bucket` accepts.
+[ObjectStream][awskit.s3.ObjectStream] file object over a GetObject body, and the ``Body`` and
+``Progress`` types [Bucket][awskit.s3.Bucket] accepts.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = ["Body", "BucketInfo", "ObjectInfo", "ObjectStream", "Progress", "PutR
 Progress = Callable[[int, int], object]
 """``progress(done_bytes, total_bytes)``."""
 Body = bytes | bytearray | memoryview | str | Path | IO[bytes]
-"""What :meth:`Bucket.put` accepts."""
+"""What [Bucket.put][awskit.s3.Bucket.put] accepts."""
 
 
 @dataclass(frozen=True)

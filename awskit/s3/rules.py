@@ -67,10 +67,11 @@ def check_bucket_name(name: object, *, legacy: bool = False) -> str:
     (up to 255 of letters of either case, digits, ``.``, ``_`` and ``-``): such buckets
     still exist, and refusing to address them would lock their owners out.
 
-    Example::
-
+    Example:
+        ```python
         check_bucket_name("my-bucket")        # "my-bucket"
         check_bucket_name("My_Bucket")        # InvalidInput
+        ```
     """
     if not isinstance(name, str):
         raise InvalidInput("name", "a bucket name is a str")

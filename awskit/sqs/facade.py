@@ -34,10 +34,11 @@ def _in_range(field: str, value: int | None, low: int, high: int) -> str | None:
 class SQS:
     """Amazon SQS facade: ``aws.sqs``.
 
-    Example::
-
+    Example:
+        ```python
         queue = aws.sqs.create_queue("greetings", model=Greeting)
         queue.send(Greeting(name="world"))
+        ```
     """
 
     def __init__(self, session: Session) -> None:
@@ -114,11 +115,12 @@ class SQS:
         Raises:
             AlreadyExists: a queue of that name exists with different attributes.
 
-        Example::
-
+        Example:
+            ```python
             dlq = aws.sqs.create_queue("jobs-dlq")
             jobs = aws.sqs.create_queue("jobs", model=Job, delay_seconds=5,
                                         dead_letter_queue=dlq, max_receive_count=5)
+            ```
         """
         raw = create_queue_attributes(
             name,
@@ -163,9 +165,10 @@ class SQS:
         Raises:
             NotFound: there is no such queue.
 
-        Example::
-
+        Example:
+            ```python
             queue = aws.sqs.get_queue("greetings", model=Greeting)
+            ```
         """
         check_queue_name(name)
         _check_model(model)
@@ -176,10 +179,11 @@ class SQS:
     def queues(self, prefix: str | None = None) -> Iterator[Queue[str]]:
         """Every queue (whose name starts with ``prefix``), across every page.
 
-        Example::
-
+        Example:
+            ```python
             for queue in aws.sqs.queues(prefix="jobs-"):
                 print(queue.name)
+            ```
         """
         request: dict[str, Any] = {"MaxResults": 1000}
         if prefix:

@@ -103,9 +103,9 @@ class SendResult:
 class BatchFailure:
     """One entry of a batch that was not done after every retry.
 
-    ``entry`` is what was given: the :class:`OutgoingMessage` for a send (``body`` is its
-    original body), the :class:`Message` for a delete. ``sender_fault`` says whether
-    retrying as is could ever help (AWS's ``SenderFault``).
+    ``entry`` is what was given: the [OutgoingMessage][awskit.sqs.OutgoingMessage] for a send
+    (``body`` is its original body), the [Message][awskit.sqs.Message] for a delete.
+    ``sender_fault`` says whether retrying as is could ever help (AWS's ``SenderFault``).
     """
 
     id: str
@@ -143,7 +143,7 @@ class BatchResult:
 
 @dataclass
 class ProcessStats:
-    """Counts of one :meth:`Queue.process` run; each handling is counted once.
+    """Counts of one [Queue.process][awskit.sqs.Queue.process] run; each handling is counted once.
 
     ``succeeded``: handled and deleted. ``failed``: the handler raised. ``invalid``: the
     body failed the model. ``undeleted``: handled, but the delete failed after every retry;
@@ -160,9 +160,10 @@ class ProcessStats:
 class OutgoingMessage(Generic[T]):
     """A body with its per-message options, for ``send_many``.
 
-    Example::
-
+    Example:
+        ```python
         queue.send_many([OutgoingMessage(Greeting(name="a"), attributes={"Author": "me"})])
+        ```
     """
 
     body: T
@@ -373,9 +374,9 @@ class MessageBase(Generic[T]):
 
     @property
     def body(self) -> T:
-        """The body as the queue's type; raises :class:`InvalidMessage` if it does not fit
-        (or, for a pointer message, [PayloadUnavailable][awskit.sqs.PayloadUnavailable] or
-        [PayloadMismatch][awskit.sqs.PayloadMismatch])."""
+        """The body as the queue's type; raises [InvalidMessage][awskit.sqs.InvalidMessage] if it
+        does not fit (or, for a pointer message, [PayloadUnavailable][awskit.sqs.PayloadUnavailable]
+        or [PayloadMismatch][awskit.sqs.PayloadMismatch])."""
         if self._body is _UNSET:
             text = self.raw_body
             if self._model is None:

@@ -11,7 +11,7 @@ base64 SHA-256 of the payload, which the extended clients pass along as an ordin
 attribute and awskit checks on receipt.
 
 The pure part (threshold, pointer codec, checks, receipt-handle codec) is plain functions;
-:class:`PayloadStore` is the S3 IO, every call under the session's retry rule.
+`PayloadStore` is the S3 IO, every call under the session's retry rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The consumer loop behind :meth:`awskit.sqs.Queue.process`.
+"""The consumer loop behind [awskit.sqs.Queue.process][awskit.sqs.Queue.process].
 
 ``workers`` threads each long-poll a batch and run the handler on its messages one by one.
 A success goes at once to one deleter thread, which deletes whatever successes are waiting
@@ -462,7 +462,7 @@ def run(
     failure_backoff: Callable[[int], int] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> ProcessStats:
-    """Run the consumer loop; see :meth:`awskit.sqs.Queue.process`."""
+    """Run the consumer loop; see [awskit.sqs.Queue.process][awskit.sqs.Queue.process]."""
     check_run(handler, "workers", workers, wait_seconds, max_messages, visibility_timeout)
     timeout = (
         visibility_timeout

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from .._errors import (
+    InvalidInput,
     PartialFailure,
     logger,
     translate_any,
@@ -18,7 +18,6 @@ from .._errors import (
 )
 from .codec import (
     MAX_BATCH_ENTRIES,
-    pack_batches,
 )
 from .models import (
     BatchFailure,
@@ -32,9 +31,9 @@ from .models import (
     T,
 )
 from .offload import PayloadStore, S3Offload, S3Pointer, report_leftovers
+from .sender import fast_batch
 from .sending import (
     DeleteBatch,
-    FifoGroups,
     Outcome,
     SendBatch,
     SendOne,
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
     from .._session import Session
+    from .sender import BatchSender
 
 __all__ = ["Queue"]
 
@@ -63,16 +63,18 @@ log = logger("awskit.sqs")
 class Queue(Generic[T]):
     """An SQS queue whose bodies are ``T``: a pydantic model, or ``str`` for raw text.
 
-    Get one from :meth:`awskit.sqs.SQS.create_queue`, :meth:`~awskit.sqs.SQS.get_queue` or
-    :meth:`~awskit.sqs.SQS.queues`. Safe to share between threads.
+    Get one from [awskit.sqs.SQS.create_queue][awskit.sqs.SQS.create_queue],
+    [get_queue][awskit.sqs.SQS.get_queue] or [queues][awskit.sqs.SQS.queues]. Safe to share between
+    threads.
 
-    Example::
-
+    Example:
+        ```python
         queue = aws.sqs.get_queue("greetings", model=Greeting)
         queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
         for msg in queue.receive(wait_seconds=5):
             print(msg.body.name, msg.attributes.get("Author"))
             msg.delete()
+        ```
     """
 
     def __init__(
@@ -173,9 +175,10 @@ class Queue(Generic[T]):
         Raises:
             ChecksumMismatch: SQS's MD5s disagreed on every attempt.
 
-        Example::
-
+        Example:
+            ```python
             queue.send(Greeting(name="world"), attributes={"Author": "Daniel"})
+            ```
         """
         entry = self._prepare(
             OutgoingMessage(body, attributes, group_id, dedup_id, delay_seconds), 0
@@ -208,66 +211,106 @@ class Queue(Generic[T]):
     ) -> BatchResult:
         """Send any number of messages in batches; return what was sent and what failed.
 
-        Every body is checked before the first request. Batches hold <= 10 messages and
-        <= 1 MiB. Entries SQS fails with ``SenderFault: false`` (and entries whose MD5s
-        disagree) are retried with the session's RetryPolicy; ``SenderFault: true`` entries
-        are reported in ``failed`` with their original body. Standard queues send
-        ``concurrency`` batches at once (default: the session's ``max_concurrency``).
+        Batches hold <= 10 messages and <= 1 MiB. Entries SQS fails with
+        ``SenderFault: false`` (and entries whose MD5s disagree) are retried with the
+        session's RetryPolicy; ``SenderFault: true`` entries are reported in ``failed``
+        with their original body. Standard queues send ``concurrency`` batches at once
+        (default: the session's ``max_concurrency``).
+
+        A list or tuple is checked whole before the first request. Any other iterable (a
+        generator, say) is read as it is sent, through the engine of
+        [batch_sender][awskit.sqs.Queue.batch_sender]: a message that fails the checks
+        raises [InvalidInput][awskit.InvalidInput] after the messages before it were
+        sent, and nothing after it is read; the error's ``result`` is the
+        [BatchResult][awskit.sqs.BatchResult] of the messages before it. The result keeps one
+        [SendResult][awskit.sqs.SendResult] per message; use ``batch_sender()`` when even
+        that is too much.
 
         FIFO queues send batches one after another, at most one message of a group per
         batch, so a retry never reorders a group; after a message fails for good, the rest
         of its group is reported failed (code ``GroupStopped``) rather than sent out of
         order. Many groups batch well; a single group sends one message per request.
 
-        Example::
-
-            result = queue.send_many(Greeting(name=n) for n in names)
-            for failure in result.failed:
-                print(failure.index, failure.code, failure.body)
+        ```python
+        result = queue.send_many(Greeting(name=n) for n in names)
+        for failure in result.failed:
+            print(failure.index, failure.code, failure.body)
+        ```
         """
-        entries = [
-            self._prepare(body if isinstance(body, OutgoingMessage) else OutgoingMessage(body), i)
-            for i, body in enumerate(bodies)
-        ]
-        result = BatchResult()
-        errors: list[BaseException] = []
-        if self.fifo:
-            self._send_fifo(entries, result, errors)
-        else:
-            batches = list(pack_batches(entries, lambda e: e.size))
-            workers = min(concurrency or self._session.max_concurrency, len(batches))
-            if workers <= 1:
-                outcomes = [self._send_batch(batch) for batch in batches]
+        from .sender import FIFO_WINDOW, BatchSender
+
+        whole = isinstance(bodies, (list, tuple))
+        # A list is batched whole (as before); a stream on a FIFO queue in windows, or the
+        # whole input would be held.
+        sender: BatchSender[T] = BatchSender(
+            self,
+            concurrency=concurrency,
+            fifo_window=None if whole else FIFO_WINDOW,
+            keep_results=True,
+        )
+        try:
+            if whole:
+                sender.send_entries(
+                    [
+                        self._prepare(
+                            b if isinstance(b, OutgoingMessage) else OutgoingMessage(b), i
+                        )
+                        for i, b in enumerate(bodies)
+                    ]
+                )
             else:
-                with ThreadPoolExecutor(workers, thread_name_prefix="awskit-sqs-send") as pool:
-                    outcomes = list(pool.map(self._send_batch, batches))
-            for sent, failed, error in outcomes:
-                result.sent.extend(sent)
-                result.failed.extend(failed)
-                if error is not None:
-                    errors.append(error)
-        result.sent.sort(key=lambda r: r.index)
-        result.failed.sort(key=lambda f: f.index)
-        if errors and not result.sent:
+                for body in bodies:
+                    sender.send(body)
+            result = sender.result()
+        except InvalidInput as exc:
+            # A stream is read as it is sent: what went out before the wrong message is not
+            # lost, it travels on the error.
+            exc.result = sender.result()
+            failed = exc.result.failed
+            if failed:
+                log.warning(
+                    "send_many to %s stopped at a wrong message; %d messages before it "
+                    "were not sent: %s",
+                    self.name,
+                    len(failed),
+                    ", ".join(f"{f.index} ({f.code})" for f in failed),
+                )
+            raise
+        finally:
+            sender._shutdown()
+        error = sender.first_error()
+        if error is not None and not result.sent:
             # Nothing went out, so nothing is lost by raising what stopped every request.
-            error = errors[0]
             raise translate_any(error, "SendMessageBatch") from error
         return result
 
-    def _send_fifo(
-        self, entries: Sequence[_Entry], result: BatchResult, errors: list[BaseException]
-    ) -> None:
-        groups = FifoGroups(entries)
-        for batch in groups.batches():
-            todo = groups.todo(batch, result.failed)
-            if not todo:
-                continue
-            sent, failed, error = self._send_batch(todo)
-            result.sent.extend(sent)
-            result.failed.extend(failed)
-            if error is not None:
-                errors.append(error)
-            groups.record(failed)
+    def batch_sender(self, *, concurrency: int | None = None) -> BatchSender[T]:
+        """A context manager that streams messages in batches: the twin of ``batch_writer()``.
+
+        ``sender.send(body_or_outgoing)`` checks the message at once
+        ([InvalidInput][awskit.InvalidInput] before any request) and queues it; batches
+        of up to 10 messages and 1 MiB go out while you produce, ``concurrency`` at once
+        (default: the session's ``max_concurrency``) on a standard queue, one after
+        another on a FIFO queue (order within a group kept as in
+        [send_many][awskit.sqs.Queue.send_many]). Retries follow the session's
+        [RetryPolicy][awskit.RetryPolicy]. Only failures are kept, so memory does not
+        grow with the number of messages.
+
+        ``sender.sent`` counts the messages SQS accepted. On exit, messages not sent
+        after every retry are raised in [PartialFailure][awskit.PartialFailure], whose
+        ``.failed`` lists them as [BatchFailure][awskit.sqs.BatchFailure] records, as
+        ``send_many`` reports them.
+
+        ```python
+        with queue.batch_sender() as sender:
+            for job in jobs:
+                sender.send(job)
+        print(sender.sent)
+        ```
+        """
+        from .sender import BatchSender
+
+        return BatchSender(self, concurrency=concurrency)
 
     def _send_batch(
         self, batch: Sequence[_Entry]
@@ -297,7 +340,8 @@ class Queue(Generic[T]):
         plan = SendBatch(batch, self.name)
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
-            answer = self.client.send_message_batch(QueueUrl=self.url, Entries=plan.entries(left))
+            entries = plan.entries(left)
+            answer = self.client.send_message_batch(**fast_batch(self.client, self.url, entries))
             return plan.answered(cast(Mapping[str, Any], answer), left)
 
         try:
@@ -322,12 +366,13 @@ class Queue(Generic[T]):
         ``"prefix.*"``). Each message's MD5s are verified: a delivery that arrived
         corrupted is not handed out; it is made visible again at once so that SQS
         redelivers it intact. Messages are not deleted: call ``delete()`` or
-        :meth:`delete_messages` when done.
+        [delete_messages][awskit.sqs.Queue.delete_messages] when done.
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.receive(max_messages=10, attribute_names=["Author"]):
                 print(msg.body, msg.attributes.get("Author"))
+            ```
         """
         request = receive_request(
             self.url, max_messages, wait_seconds, visibility_timeout, attribute_names
@@ -345,7 +390,7 @@ class Queue(Generic[T]):
         return messages
 
     def _load_payloads(self, messages: Sequence[Message[T]]) -> None:
-        """Fetch the S3 payloads of pointer messages (see :mod:`awskit.sqs.offload`).
+        """Fetch the S3 payloads of pointer messages (see `awskit.sqs.offload`).
 
         A payload that is gone or wrong stays with its message, raised when its body is
         read; a failure that may pass with time gives the whole receive back to SQS (made
@@ -416,11 +461,12 @@ class Queue(Generic[T]):
         nothing after waiting ``wait_seconds`` (use long polling on real SQS: a short
         poll samples a few servers and may come back empty while messages remain).
 
-        Example::
-
+        Example:
+            ```python
             for msg in queue.messages(wait_seconds=5):
                 handle(msg.body)
                 msg.delete()
+            ```
         """
         while True:
             batch = self.receive(

@@ -2,9 +2,9 @@
 
 No IO here. The blocking [Queue][awskit.sqs.Queue] and ``awskit.aio``'s queue both build
 their requests and read SQS's answers with these, and differ only in how they wait for the
-answer: an outgoing message is checked and encoded once (:func:`prepare`), a batch answer
-is read once (:class:`SendBatch`, :class:`DeleteBatch`, :class:`VisibilityBatch`), a
-delivery's MD5s are checked once (:func:`split_intact`).
+answer: an outgoing message is checked and encoded once (`prepare`), a batch answer
+is read once (`SendBatch`, `DeleteBatch`, `VisibilityBatch`), a
+delivery's MD5s are checked once (`split_intact`).
 """
 
 from __future__ import annotations
@@ -352,7 +352,7 @@ Outcome = tuple[list[SendResult], list[BatchFailure], BaseException | None]
 
 
 class StoreFirst:
-    """Sending a batch whose entries may carry S3 payloads (see :mod:`awskit.sqs.offload`).
+    """Sending a batch whose entries may carry S3 payloads (see `awskit.sqs.offload`).
 
     Each payload is stored before its message is sent: a message never points at a payload
     that is not there. A message whose payload could not be stored is not sent; the
@@ -471,15 +471,20 @@ def split_intact(
 
 class FifoGroups:
     """FIFO sending order: batches of at most one message a group, and groups stopped by a
-    failure (the rest of a group is reported ``GroupStopped``, never sent out of order)."""
+    failure (the rest of a group is reported ``GroupStopped``, never sent out of order).
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
-        self.entries = entries
+    One instance follows one send from start to end, across every window of entries it is
+    given, so a group stopped in one window stays stopped in the next.
+    """
+
+    def __init__(self) -> None:
         self._stopped: dict[str, BatchFailure] = {}
+        self._groups: dict[int, str] = {}
 
-    def batches(self) -> list[list[Entry]]:
-        """The batches to send, one after another (see ``fifo_batches``)."""
-        return fifo_batches(self.entries, lambda e: e.group, lambda e: e.size)
+    def batches(self, entries: Sequence[Entry]) -> list[list[Entry]]:
+        """The batches to send of ``entries``, one after another (see ``fifo_batches``)."""
+        self._groups.update((entry.index, entry.group) for entry in entries)
+        return fifo_batches(entries, lambda e: e.group, lambda e: e.size)
 
     def todo(self, batch: Sequence[Entry], failed: list[BatchFailure]) -> list[Entry]:
         """What of ``batch`` to send; the messages of stopped groups go to ``failed``."""
@@ -502,7 +507,7 @@ class FifoGroups:
     def record(self, failed: Iterable[BatchFailure]) -> None:
         """Stop the groups of messages that failed for good."""
         for failure in failed:
-            self._stopped.setdefault(self.entries[failure.index].group, failure)
+            self._stopped.setdefault(self._groups[failure.index], failure)
 
 
 def receive_request(

@@ -1,0 +1,182 @@
+"""Fast writes: JSON request bodies awskit has already checked, serialised in one call.
+
+botocore validates parameters and serialises a request by walking its service model,
+value by value; for bulk writes (``BatchWriteItem``, ``PutItem``, ``SendMessageBatch``)
+that walk costs as much as everything else together. awskit builds those parameters
+itself, from values its codecs produced and checked, so it can serialise them as botocore
+would in one ``json.dumps``: the JSON protocols serialise a structure's members in the
+order given, strings, numbers and booleans as they are, and blobs (``bytes``) as base64,
+which is what the ``default`` hook below does. Signing, endpoints, retries, events and
+parsing stay botocore's.
+
+How the body gets in, through botocore's documented events only:
+
+1. awskit calls the client with its parameters and one more keyword, `MARK`,
+   which the first ``provide-client-params`` handler removes (noting it in the request
+   ``context``);
+2. a ``before-parameter-build`` handler (registered last, so that every other handler,
+   botocore's Stubber included, sees the real parameters) serialises the parameters,
+   keeps the body in the request ``context``, and leaves botocore a minimal placeholder
+   of the same operation and endpoint parameters (table names, queue URL) to validate
+   and serialise;
+3. a ``before-call`` handler puts the kept body into the request before it is signed.
+
+The answer to ``SendMessageBatch`` (strings and booleans only) is read with
+``json.loads`` on botocore's documented ``before-parse`` event, as the read path of
+`awskit.dynamo.fastpath` reads items; errors and other statuses go to botocore.
+
+Anything ``json.dumps`` cannot take (a type botocore would convert or refuse) leaves the
+parameters untouched: botocore validates and serialises them as usual. Property tests
+(``tests/test_dynamo_writepath.py``) check that every body equals botocore's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["MARK", "USED", "dumps", "enable", "marked"]
+
+#: The keyword that asks for the fast path (never reaches botocore's validation).
+MARK = "awskit_fast_body"
+_BODY = "awskit_fast_body"
+_WANTED = "awskit_fast_wanted"
+#: Set in the request ``context`` of a call whose body the fast path wrote.
+USED = "awskit_fast_used"
+
+#: Per operation: the placeholder botocore validates and serialises instead of the real
+#: parameters, keeping what endpoint rules read (table names, the queue URL).
+_PLACEHOLDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "PutItem": lambda p: {"TableName": p["TableName"], "Item": {}},
+    "BatchWriteItem": lambda p: {
+        "RequestItems": {t: [{"DeleteRequest": {"Key": {}}}] for t in p["RequestItems"]}
+    },
+    "SendMessageBatch": lambda p: {
+        "QueueUrl": p["QueueUrl"],
+        "Entries": [{"Id": "0", "MessageBody": "-"}],
+    },
+}
+_SERVICES = {"PutItem": "dynamodb", "BatchWriteItem": "dynamodb", "SendMessageBatch": "sqs"}
+_enabled: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _blob(value: object) -> str:
+    # botocore's JSON serialiser: a blob is the base64 of its bytes.
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("utf-8")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(params: Mapping[str, Any]) -> bytes:
+    """``params`` as botocore's JSON serialiser writes them (``TypeError`` if it cannot)."""
+    return json.dumps(params, default=_blob).encode("utf-8")
+
+
+def marked(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the fast-path mark, for a client `enable` was called on."""
+    params[MARK] = True
+    return params
+
+
+def _wanted(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    # First of all handlers: no other handler (botocore's Stubber checking expected
+    # parameters, say) ever sees the mark.
+    if params.pop(MARK, None) is not None:
+        context[_WANTED] = True
+
+
+def _take(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    if not context.pop(_WANTED, False):
+        return
+    placeholder = _PLACEHOLDERS.get(model.name)
+    if placeholder is None:
+        return
+    try:
+        body = dumps(params)
+        stand_in = placeholder(params)
+    except (TypeError, ValueError, KeyError):
+        return  # botocore converts, or refuses, in its own words
+    context[_BODY] = body
+    params.clear()
+    params.update(stand_in)
+
+
+def _put(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    body = context.pop(_BODY, None)
+    if body is not None:
+        params["body"] = body
+        context[USED] = True
+
+
+def _well_formed(entries: object) -> bool:
+    return isinstance(entries, list) and all(
+        isinstance(entry, dict)
+        and all(
+            isinstance(value, bool) if key == "SenderFault" else isinstance(value, str)
+            for key, value in entry.items()
+        )
+        for entry in entries
+    )
+
+
+def _parse_batch_result(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    # SendMessageBatch answers hold only strings and booleans, which botocore's JSON
+    # parser hands back as they are: json.loads gives the same lists, without the walk.
+    if response_dict.get("status_code") != 200:
+        return
+    body = response_dict.get("body")
+    if not isinstance(body, bytes):
+        return
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return
+    if not isinstance(parsed, dict):
+        return
+    taken = {k: parsed.pop(k) for k in ("Successful", "Failed") if k in parsed}
+    if not all(_well_formed(v) for v in taken.values()):
+        return
+    response_dict["body"] = json.dumps(parsed).encode()
+    customized_response_dict.update(taken)
+
+
+def enable(client: Any) -> None:
+    """Let awskit's marked calls of ``client`` skip botocore's validation and serialiser.
+
+    Only calls carrying `MARK` (see `marked`) are affected; every other call
+    of the client is botocore's as before. Idempotent.
+    """
+    if client in _enabled:
+        return
+    service = client.meta.service_model.service_id.hyphenize()
+    events = client.meta.events
+    for operation, owner in _SERVICES.items():
+        if owner != service:
+            continue
+        events.register_first(
+            f"provide-client-params.{service}.{operation}",
+            _wanted,
+            unique_id=f"awskit-fastwrite-wanted-{operation}",
+        )
+        events.register_last(
+            f"before-parameter-build.{service}.{operation}",
+            _take,
+            unique_id=f"awskit-fastwrite-take-{operation}",
+        )
+        events.register(
+            f"before-call.{service}.{operation}",
+            _put,
+            unique_id=f"awskit-fastwrite-put-{operation}",
+        )
+    if service == "sqs":
+        events.register(
+            "before-parse.sqs.SendMessageBatch",
+            _parse_batch_result,
+            unique_id="awskit-fastwrite-parse-SendMessageBatch",
+        )
+    _enabled.add(client)

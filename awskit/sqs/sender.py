@@ -1,0 +1,322 @@
+"""Streaming sends: [BatchSender][awskit.sqs.sender.BatchSender], the engine under
+``Queue.batch_sender()`` and ``Queue.send_many``.
+
+Messages are checked one by one as they are given, packed into ``SendMessageBatch``
+requests (10 entries, 1 MiB) and sent while the caller goes on producing. Only a bounded
+number of batches is ever waiting or in flight, and only what failed is kept, so memory
+does not grow with the number of messages (``send_many`` additionally keeps one
+[SendResult][awskit.sqs.SendResult] per message, since it returns them).
+
+The packing, the checks and the sending of one batch (MD5 checks, retries by the
+session's [RetryPolicy][awskit.RetryPolicy], what counts as failed) are the queue's own
+(``Queue._prepare`` and ``Queue._send_batch``): this module only decides when a batch is
+full and who sends it.
+
+* Standard queues: up to ``concurrency`` batches at once on a thread pool; the producer
+  waits when ``2 x concurrency`` batches are waiting or in flight.
+* FIFO queues: messages gather in a window (at most ``fifo_window`` messages and
+  ``FIFO_WINDOW_BYTES``); a full window is cut by
+  [fifo_batches][awskit.sqs.codec.fifo_batches] (at most one message of a group per batch)
+  and its batches are sent one after another, so a retry never reorders a group. After a
+  message of a group fails for good, the rest of that group is reported failed
+  (``GroupStopped``) and not sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic
+
+from .. import _fastwrite
+from .._errors import InvalidInput, PartialFailure, logger, translate_any
+from .codec import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES
+from .models import BatchFailure, BatchResult, OutgoingMessage, SendResult, T
+from .sending import FifoGroups
+
+if TYPE_CHECKING:
+    from .queue import Queue
+    from .sending import Entry as _Entry
+
+__all__ = ["FIFO_WINDOW", "FIFO_WINDOW_BYTES", "BatchSender", "fast_batch"]
+
+log = logger("awskit.sqs")
+
+#: Messages a FIFO sender gathers before cutting them into batches: enough for many
+#: groups to share batches, few enough to keep memory flat.
+FIFO_WINDOW = 1000
+#: ... and at most this many bytes of them.
+FIFO_WINDOW_BYTES = 8 * MAX_BATCH_BYTES
+
+
+#: Members of an attribute awskit's codec writes; a caller's own mapping may hold more.
+_PLAIN_ATTRIBUTE = frozenset({"DataType", "StringValue", "BinaryValue"})
+
+
+def _plain(entry: Mapping[str, Any]) -> bool:
+    """True when every attribute is as awskit's codec writes it (blobs as bytes)."""
+    for attribute in (entry.get("MessageAttributes") or {}).values():
+        if attribute.keys() - _PLAIN_ATTRIBUTE or isinstance(attribute.get("BinaryValue"), str):
+            return False
+    return True
+
+
+def fast_batch(client: Any, url: str, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The ``SendMessageBatch`` parameters, marked for the fast write path when every
+    entry is as awskit's codec built it (see `awskit._fastwrite`)."""
+    params: dict[str, Any] = {"QueueUrl": url, "Entries": entries}
+    if all(_plain(entry) for entry in entries):
+        _fastwrite.enable(client)
+        _fastwrite.marked(params)
+    return params
+
+
+class BatchSender(Generic[T]):
+    """Streams messages to one queue in batches; use it as a context manager.
+
+    Get one from ``queue.batch_sender()``. [send][awskit.sqs.sender.BatchSender.send]
+    checks a message at once (a wrong one raises
+    [InvalidInput][awskit.InvalidInput] and nothing of it is sent) and returns as soon as
+    the message is queued; batches of up to 10 messages and 1 MiB go out concurrently
+    (standard queues) or one after another (FIFO). On exit everything queued is sent and
+    waited for.
+
+    Attributes:
+        sent: messages SQS has accepted so far.
+        failed: the [BatchFailure][awskit.sqs.BatchFailure] records of messages not sent
+            after every retry, so far (``index`` counts from 0 in the order given).
+
+    Raises (on exit, or from [flush][awskit.sqs.sender.BatchSender.flush]):
+        PartialFailure: ``.failed`` lists exactly the messages not sent, as
+            [BatchFailure][awskit.sqs.BatchFailure] records like ``send_many``'s;
+            ``.last_error`` is the last error seen.
+
+    ```python
+    with queue.batch_sender() as sender:
+        for job in jobs:
+            sender.send(job)
+    print(sender.sent)
+    ```
+    """
+
+    def __init__(
+        self,
+        queue: Queue[T],
+        *,
+        concurrency: int | None = None,
+        fifo_window: int | None = FIFO_WINDOW,
+        keep_results: bool = False,
+    ) -> None:
+        workers = concurrency if concurrency is not None else queue._session.max_concurrency
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InvalidInput("concurrency", "must be a positive int")
+        self._queue = queue
+        self._workers = workers
+        self._fifo = queue.fifo
+        self._fifo_window = fifo_window
+        self._keep = keep_results
+        # _producer keeps send() calls whole (index, checks, packing); _lock guards what
+        # the pool threads report.
+        self._producer = threading.Lock()
+        self._lock = threading.Lock()
+        self._next = 0
+        # Standard queues: the batch being filled, and the bound on batches not yet done.
+        self._batch: list[_Entry] = []
+        self._batch_bytes = 0
+        self._slots = threading.BoundedSemaphore(2 * workers)
+        self._pool: ThreadPoolExecutor | None = None
+        # FIFO queues: the window being filled, and the groups that may not go on.
+        self._window: list[_Entry] = []
+        self._window_bytes = 0
+        self._groups = FifoGroups()
+        self._done = threading.Condition(self._lock)
+        self._busy = 0
+        self.sent = 0
+        self.failed: list[BatchFailure] = []
+        self._results: list[SendResult] = []
+        # The first and the last error of a request that failed as a whole: enough to
+        # report, and memory stays flat through a long outage.
+        self._first_error: BaseException | None = None
+        self._last_error: BaseException | None = None
+        self._reported = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        name, failed = self._queue.name, len(self.failed)
+        return f"BatchSender(queue={name!r}, sent={self.sent}, failed={failed})"
+
+    # -- producer side -------------------------------------------------------------------
+
+    def send(self, message: T | OutgoingMessage[T]) -> None:
+        """Check ``message`` (a body or an [OutgoingMessage][awskit.sqs.OutgoingMessage]), queue it.
+
+        Raises:
+            InvalidInput: the message breaks a limit (body type or size, attributes, delay,
+                group or deduplication id); nothing of it is queued or sent.
+        """
+        out = message if isinstance(message, OutgoingMessage) else OutgoingMessage(message)
+        with self._producer:
+            if self._closed:
+                raise InvalidInput("sender", "this batch sender is closed")
+            entry = self._queue._prepare(out, self._next)
+            self._next += 1
+            self._add(entry)
+
+    def send_entries(self, entries: Iterable[_Entry]) -> None:
+        """Queue entries already checked by ``Queue._prepare`` (``send_many``'s way in)."""
+        with self._producer:
+            for entry in entries:
+                self._next = max(self._next, entry.index + 1)
+                self._add(entry)
+
+    def _add(self, entry: _Entry) -> None:
+        if self._fifo:
+            self._window.append(entry)
+            self._window_bytes += entry.size
+            if self._fifo_window is not None and (
+                len(self._window) >= self._fifo_window or self._window_bytes >= FIFO_WINDOW_BYTES
+            ):
+                self._send_window()
+            return
+        if self._batch and (
+            len(self._batch) >= MAX_BATCH_ENTRIES
+            or self._batch_bytes + entry.size > MAX_BATCH_BYTES
+        ):
+            self._submit()
+        self._batch.append(entry)
+        self._batch_bytes += entry.size
+        if len(self._batch) >= MAX_BATCH_ENTRIES:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        if not batch:
+            return
+        # Waits while 2 x concurrency batches are queued or in flight: the producer never
+        # runs ahead of the network by more than that, whatever it produces.
+        self._slots.acquire()
+        with self._lock:
+            self._busy += 1
+        if self._workers == 1:
+            self._run(batch)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="awskit-sqs-send")
+        self._pool.submit(self._run, batch)
+
+    def _run(self, batch: list[_Entry]) -> None:
+        try:
+            sent, failed, error = self._queue._send_batch(batch)
+        except BaseException as exc:
+            # _send_batch reports every error with the entries; this is a last resort so
+            # that nothing given is ever lost on a pool thread.
+            code = type(exc).__name__
+            sent, error = [], exc
+            failed = [e.failure(code, str(exc), False) for e in batch]
+        finally:
+            self._slots.release()
+        self._record(sent, failed, error)
+
+    def _record(
+        self, sent: list[SendResult], failed: list[BatchFailure], error: BaseException | None
+    ) -> None:
+        with self._done:
+            self.sent += len(sent)
+            if self._keep:
+                self._results.extend(sent)
+            self.failed.extend(failed)
+            if error is not None:
+                self._first_error = self._first_error or error
+                self._last_error = error
+            self._busy -= 1
+            self._done.notify_all()
+
+    def _send_window(self) -> None:
+        window, self._window, self._window_bytes = self._window, [], 0
+        groups = self._groups
+        for batch in groups.batches(window):
+            skipped: list[BatchFailure] = []
+            todo = groups.todo(batch, skipped)
+            with self._lock:
+                self.failed.extend(skipped)
+            if not todo:
+                continue
+            with self._lock:
+                self._busy += 1
+            sent, failed, error = self._queue._send_batch(todo)
+            self._record(sent, failed, error)
+            groups.record(failed)
+
+    # -- finishing -----------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Send what is queued and wait until every batch is done."""
+        with self._producer:
+            if self._fifo:
+                self._send_window()
+            else:
+                self._submit()
+        with self._done:
+            while self._busy:
+                self._done.wait()
+
+    def flush(self) -> None:
+        """Send everything queued and wait for it.
+
+        Raises:
+            PartialFailure: messages not sent after every retry (since the last report).
+        """
+        self._drain()
+        with self._lock:
+            failed = sorted(self.failed[self._reported :], key=lambda f: f.index)
+            self._reported = len(self.failed)
+            last_error = self._last_error
+        if failed:
+            raise PartialFailure(
+                f"{len(failed)} messages to queue {self._queue.name!r} not sent after every retry",
+                failed=failed,
+                last_error=None if last_error is None else translate_any(last_error),
+                code="PartialFailure",
+            )
+
+    def result(self) -> BatchResult:
+        """Everything sent and failed, in input order (``send_many``: kept results only)."""
+        self._drain()
+        with self._lock:
+            return BatchResult(
+                sorted(self._results, key=lambda r: r.index),
+                sorted(self.failed, key=lambda f: f.index),
+            )
+
+    def first_error(self) -> BaseException | None:
+        """The first error of a request that failed as a whole, if any."""
+        with self._lock:
+            return self._first_error
+
+    def close(self) -> None:
+        """Flush, then release the sender's threads; it takes no more messages."""
+        try:
+            self.flush()
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._producer:
+            self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> BatchSender[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # As batch_writer(): what was queued before an exception is still sent.
+        self.close()
