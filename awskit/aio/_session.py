@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
     from types_aiobotocore_sqs import SQSClient
 
+    from .cloudwatch import CloudWatch
     from .dynamo import DynamoDB
+    from .ebs import EBS
     from .s3 import S3
     from .sqs import SQS
 
@@ -235,6 +237,19 @@ class Session:
     def s3(self) -> S3:
         """Amazon S3 on asyncio ([awskit.aio.s3.S3][awskit.aio.s3.S3])."""
         return self._facade("s3", "awskit.aio.s3", "S3")  # type: ignore[no-any-return]
+
+    @property
+    def cloudwatch(self) -> CloudWatch:
+        """Amazon CloudWatch on asyncio
+        ([awskit.aio.cloudwatch.CloudWatch][awskit.aio.cloudwatch.CloudWatch])."""
+        return self._facade(  # type: ignore[no-any-return]
+            "cloudwatch", "awskit.aio.cloudwatch", "CloudWatch"
+        )
+
+    @property
+    def ebs(self) -> EBS:
+        """The EBS direct APIs on asyncio ([awskit.aio.ebs.EBS][awskit.aio.ebs.EBS])."""
+        return self._facade("ebs", "awskit.aio.ebs", "EBS")  # type: ignore[no-any-return]
 
     @property
     def dynamo(self) -> DynamoDB:

@@ -24,10 +24,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 
 from boto3.dynamodb.conditions import ConditionBase
+from botocore.exceptions import ClientError
 
-from .._errors import ConditionFailed, PartialFailure, translate_any
+from .._errors import ConditionFailed, InvalidInput, PartialFailure, translate_any
 from .._paging import AsyncPaged, Page, token_pages_async
-from .._retry import drain_async
+from .._retry import call_async, drain_async
 from ..dynamo.batch import (
     BATCH_BYTES,
     _Write,
@@ -43,6 +44,14 @@ from ..dynamo.expressions import start_key_of
 from ..dynamo.schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
 from ..dynamo.table import BATCH_GET_KEYS, KeyId, _on_failure, key_id, read_page
 from ..dynamo.table import Table as _Core
+from ..dynamo.transact import (
+    TransactAction,
+    action_tables,
+    get_call,
+    raise_cancelled,
+    read_get,
+    write_call,
+)
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -173,6 +182,19 @@ class DynamoDB:
         # The request has DescribeTable's shape: no describe needed for keys and indexes.
         table._core._learn(request)
         return table
+
+    async def transact_write(
+        self, actions: Sequence[TransactAction], *, token: str | None = None
+    ) -> None:
+        """Do up to 100 writes on any tables atomically (``TransactWriteItems``), as
+        [DynamoDB.transact_write][awskit.dynamo.DynamoDB.transact_write]; every action
+        names its (``awskit.aio``) table.
+
+        Raises:
+            TransactionCanceled: nothing was written; ``.reasons`` pairs each action with
+                DynamoDB's reason.
+        """
+        await _transact_write(self, actions, None, token)
 
     def tables(self) -> AsyncPaged[Table[dict[str, Any]]]:
         """Every table of the account and region (``ListTables``, every page)."""
@@ -487,6 +509,39 @@ class Table(Generic[T]):
             )
         return [found[i] for i in ids if i in found]
 
+    async def transact_write(
+        self, actions: Sequence[TransactAction], *, token: str | None = None
+    ) -> None:
+        """Do up to 100 writes atomically (``TransactWriteItems``), as
+        [Table.transact_write][awskit.dynamo.Table.transact_write]: actions without a
+        ``table`` apply to this table.
+
+        Raises:
+            TransactionCanceled: nothing was written; ``.reasons`` pairs each action with
+                why it was refused.
+        """
+        await _transact_write(self._dynamo, actions, self, token)
+
+    async def transact_get(self, keys: Sequence[Any]) -> list[T | None]:
+        """Read up to 100 items atomically (``TransactGetItems``), ``None`` where absent."""
+        core = await self._ready()
+        keys = list(keys)
+        call = get_call(core, keys)
+        client = await self._dynamo.client()
+
+        async def send() -> Any:
+            try:
+                return await client.transact_get_items(**call)
+            except ClientError as exc:
+                raise_cancelled(exc, keys, [core] * len(keys))
+                raise
+
+        session = self._dynamo.session
+        response = await call_async(
+            session.retry, send, operation="TransactGetItems", sleep=session.sleep
+        )
+        return read_get(core, response)
+
     def batch_writer(
         self, overwrite_by_pkeys: Sequence[str] | None = None, *, max_concurrency: int | None = None
     ) -> BatchWriter[T]:
@@ -608,3 +663,29 @@ class BatchWriter(Generic[T]):
     ) -> None:
         # Like boto3's writer, what was queued before an exception is still written.
         await self.flush()
+
+
+async def _transact_write(
+    dynamo: DynamoDB,
+    actions: Sequence[TransactAction],
+    default: Table[Any] | None,
+    token: str | None,
+) -> None:
+    actions = list(actions)
+    cores: list[_Core[Any]] = []
+    for i, table in enumerate(action_tables(actions, default)):
+        if not isinstance(table, Table):
+            raise InvalidInput(f"actions[{i}]", "table= must be an awskit.aio table here")
+        cores.append(await table._ready())
+    call = write_call(actions, cores, token)
+    client = await dynamo.client()
+
+    async def send() -> None:
+        try:
+            await client.transact_write_items(**call)
+        except ClientError as exc:
+            raise_cancelled(exc, actions, cores)
+            raise
+
+    session = dynamo.session
+    await call_async(session.retry, send, operation="TransactWriteItems", sleep=session.sleep)

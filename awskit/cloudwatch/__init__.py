@@ -2,14 +2,14 @@
 
 ``aws.cloudwatch`` is a [CloudWatch][awskit.cloudwatch.CloudWatch] facade. Writing is
 strict: alarms and data points are pydantic models checked before any request
-([awskit.cloudwatch.models][]): a misspelt comparison, statistic, unit or state, a period
+(`awskit.cloudwatch.models`): a misspelt comparison, statistic, unit or state, a period
 CloudWatch refuses, a control character in a metric or dimension name, ``True`` where a
 number belongs, too many dimensions or actions are [InvalidInput][awskit.InvalidInput]
 naming the field. Reading is lenient: an alarm awskit does not model (a new enum value,
 an unusual shape) is still listed, gettable and deletable, as the nearest model with its
 ``raw`` item or as an [UnknownAlarm][awskit.cloudwatch.UnknownAlarm]. ``put_metrics``
 packs any number of data points under ``PutMetricData``'s limits
-([awskit.cloudwatch.metrics][]).
+(`awskit.cloudwatch.metrics`).
 
 Example:
     ```python

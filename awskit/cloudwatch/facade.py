@@ -171,6 +171,192 @@ def _utc(field: str, value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
+class AlarmPages:
+    """What ``DescribeAlarms`` is asked page by page and what each answer means, without IO.
+
+    ``names`` are asked 100 at a time; a token is ``(chunk, NextToken)``. Shared by the
+    blocking facade and ``awskit.aio``'s, which only send ``request`` and hand the
+    answer to ``page``.
+    """
+
+    def __init__(self, kinds: frozenset[str], names: list[str] | None, **request: Any) -> None:
+        self.kinds = kinds
+        types = []
+        if kinds & _METRIC_KINDS:
+            types.append("MetricAlarm")
+        if kinds & _COMPOSITE_KINDS:
+            types.append("CompositeAlarm")
+        self._request = dict(request, AlarmTypes=types, MaxRecords=100)
+        self._chunks: list[list[str] | None] = (
+            [names[i : i + MAX_NAMES] for i in range(0, len(names), MAX_NAMES)]
+            if names is not None
+            else [None]
+        )
+
+    def request(self, token: Any) -> dict[str, Any] | None:
+        """The ``DescribeAlarms`` request for the page at ``token``; ``None``: no request."""
+        if not self._chunks:
+            # An empty AlarmNames means "every alarm" to AWS: no names, no request.
+            return None
+        index, next_token = token if token is not None else (0, None)
+        call = dict(self._request)
+        chunk = self._chunks[index]
+        if chunk is not None:
+            call["AlarmNames"] = chunk
+        if next_token:
+            call["NextToken"] = next_token
+        return call
+
+    def page(self, token: Any, response: Mapping[str, Any] | None) -> Page[AnyAlarm]:
+        """The alarms of ``response`` (the answer to ``request(token)``) and the next token."""
+        if response is None:
+            return Page([], None)
+        kinds = self.kinds
+        index = token[0] if token is not None else 0
+        items: list[AnyAlarm] = []
+        # Every item is read leniently (alarm_from_aws never raises InvalidInput), so
+        # one alarm awskit does not model cannot break a listing, a get or a delete.
+        if kinds & _METRIC_KINDS:
+            for item in response.get("MetricAlarms", ()):
+                alarm = alarm_from_aws(item)
+                if alarm_kind(alarm) in kinds:
+                    items.append(alarm)
+        if kinds & _COMPOSITE_KINDS:
+            for composite in response.get("CompositeAlarms", ()):
+                alarm = alarm_from_aws(composite, composite=True)
+                if alarm_kind(alarm) in kinds:
+                    items.append(alarm)
+        following = response.get("NextToken") or None
+        if following is not None:
+            return Page(items, (index, following))
+        return Page(items, (index + 1, None) if index + 1 < len(self._chunks) else None)
+
+
+def alarms_request(
+    state: AlarmState | str | None,
+    prefix: str | None,
+    names: Iterable[str] | None,
+    action_prefix: str | None,
+    types: AlarmKind | Collection[AlarmKind],
+) -> AlarmPages:
+    """The pages of an ``alarms(...)`` listing, its arguments checked (InvalidInput)."""
+    kinds = _kinds(types)
+    request: dict[str, Any] = {}
+    if state is not None:
+        request["StateValue"] = _state("state", state).value
+    if prefix is not None:
+        if not isinstance(prefix, str) or not 1 <= len(prefix) <= 255:
+            raise InvalidInput("prefix", "must be 1 to 255 characters")
+        if names is not None:
+            raise InvalidInput("prefix", "cannot be combined with names (AWS refuses both)")
+        request["AlarmNamePrefix"] = prefix
+    if action_prefix is not None:
+        if not isinstance(action_prefix, str) or not 1 <= len(action_prefix) <= 1024:
+            raise InvalidInput("action_prefix", "must be 1 to 1024 characters")
+        request["ActionPrefix"] = action_prefix
+    wanted = None if names is None else _names("names", names)
+    return AlarmPages(kinds, wanted, **request)
+
+
+def checked_alarm(alarm: PutAlarm, field: str) -> PutAlarm:
+    """``alarm`` validated again (attributes may have been assigned since construction)."""
+    if isinstance(alarm, UnknownAlarm):
+        raise InvalidInput(
+            field,
+            f"{alarm.name!r} is an UnknownAlarm (awskit does not model its shape: "
+            f"{alarm.reason}); put it with the client and its raw fields",
+        )
+    if not isinstance(alarm, (Alarm, MetricMathAlarm, AnomalyAlarm, CompositeAlarm)):
+        raise InvalidInput(
+            field, "must be an Alarm, MetricMathAlarm, AnomalyAlarm or CompositeAlarm"
+        )
+    return alarm.checked()
+
+
+def put_alarm_call(alarm: PutAlarm) -> tuple[str, dict[str, Any]]:
+    """The client method (``put_metric_alarm`` or ``put_composite_alarm``) and request."""
+    method = "put_composite_alarm" if isinstance(alarm, CompositeAlarm) else "put_metric_alarm"
+    return method, alarm.to_request()
+
+
+def existing_alarms(alarms: Iterable[AnyAlarm]) -> dict[str, bool]:
+    """``{name: is composite}`` of the alarms a describe before a delete found."""
+    return {alarm.name: _is_composite(alarm) for alarm in alarms}
+
+
+def deletions_failed(
+    plan: list[list[str]], index: int, deleted: list[str], exc: AwskitError
+) -> AwskitError:
+    """What a failure of ``DeleteAlarms`` call ``index`` of ``plan`` means: the error itself
+    for the first call, else [PartialFailure][awskit.PartialFailure] with the names left."""
+    if index == 0:
+        return exc
+    left = [name for call in plan[index:] for name in call]
+    return PartialFailure(
+        f"{len(left)} alarms were not deleted ({len(deleted)} were): {exc}",
+        failed=left,
+        last_error=exc,
+        code=exc.code,
+        operation="DeleteAlarms",
+    )
+
+
+def metric_batches(namespace: str, data: Iterable[MetricDatum]) -> list[list[Mapping[str, Any]]]:
+    """The ``PutMetricData`` batches for ``data``, every check done (InvalidInput)."""
+    check_namespace(namespace)
+    if isinstance(data, MetricDatum):
+        raise InvalidInput("data", "give a list of MetricDatum, not one")
+    items = list(data)
+    for index, datum in enumerate(items):
+        if not isinstance(datum, MetricDatum):
+            raise InvalidInput("data", f"data[{index}] is not a MetricDatum")
+    check_timestamps(items, dt.datetime.now(dt.timezone.utc))
+    return plan_batches(fold(items))
+
+
+def metrics_failed(
+    batches: list[list[Mapping[str, Any]]], index: int, exc: AwskitError
+) -> AwskitError:
+    """What a failure of ``PutMetricData`` request ``index`` means: the error itself for the
+    first, else [PartialFailure][awskit.PartialFailure] with exactly the entries not sent."""
+    if index == 0:
+        return exc
+    left = [entry for later in batches[index:] for entry in later]
+    return PartialFailure(
+        f"{len(left)} metric entries were not sent ({index} of {len(batches)} "
+        f"requests succeeded): {exc}",
+        failed=left,
+        last_error=exc,
+        code=exc.code,
+        operation="PutMetricData",
+    )
+
+
+def one_alarm(name: str, types: AlarmKind | Collection[AlarmKind]) -> AlarmPages:
+    """The one ``DescribeAlarms`` page that finds the alarm ``name``, of any kind
+    (``types`` checked before any request)."""
+    _kinds(types)
+    return AlarmPages(frozenset(_KINDS), _names("name", [name]))
+
+
+def pick_alarm(
+    name: str, found: Sequence[AnyAlarm], types: AlarmKind | Collection[AlarmKind]
+) -> AnyAlarm | None:
+    """The answer of ``alarm(name, types=...)`` from the alarms ``one_alarm`` found."""
+    if not found:
+        return None
+    alarm = found[0]
+    kind = alarm_kind(alarm)
+    if kind not in _kinds(types):
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise AwskitError(
+            f"alarm {name!r} is {article} {kind} alarm; ask alarm(name, types={kind!r})",
+            code="WrongAlarmType",
+            operation="DescribeAlarms",
+        )
+    return alarm
+
+
 def _translated(fetch: Callable[[Any], Page[T]]) -> Callable[[Any], Page[T]]:
     def run(token: Any) -> Page[T]:
         with aws_errors():
@@ -211,26 +397,8 @@ class CloudWatch:
         return self._session.calls("cloudwatch")
 
     def _put(self, alarm: PutAlarm) -> None:
-        request = alarm.to_request()
-        if isinstance(alarm, CompositeAlarm):
-            self._calls.put_composite_alarm(**request)
-        else:
-            self._calls.put_metric_alarm(**request)
-
-    @staticmethod
-    def _checked(alarm: PutAlarm, field: str) -> PutAlarm:
-        if isinstance(alarm, UnknownAlarm):
-            raise InvalidInput(
-                field,
-                f"{alarm.name!r} is an UnknownAlarm (awskit does not model its shape: "
-                f"{alarm.reason}); put it with the client and its raw fields",
-            )
-        if not isinstance(alarm, (Alarm, MetricMathAlarm, AnomalyAlarm, CompositeAlarm)):
-            raise InvalidInput(
-                field, "must be an Alarm, MetricMathAlarm, AnomalyAlarm or CompositeAlarm"
-            )
-        # Validated again: attributes may have been assigned since construction.
-        return alarm.checked()
+        method, request = put_alarm_call(alarm)
+        getattr(self._calls, method)(**request)
 
     @translates_errors
     def put_alarm(self, alarm: PutAlarm) -> None:
@@ -247,7 +415,7 @@ class CloudWatch:
                                threshold=70.0))
             ```
         """
-        self._put(self._checked(alarm, "alarm"))
+        self._put(checked_alarm(alarm, "alarm"))
 
     def put_alarms(self, alarms: Iterable[PutAlarm]) -> None:
         """Create or update many alarms, one request each (there is no batch call).
@@ -256,7 +424,7 @@ class CloudWatch:
         stop the others; [PartialFailure][awskit.PartialFailure] then lists exactly the alarms
         not put (``failed``) and the last error.
         """
-        checked = [self._checked(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
+        checked = [checked_alarm(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
         failed: list[PutAlarm] = []
         last_error: BaseException | None = None
         for alarm in checked:
@@ -277,46 +445,13 @@ class CloudWatch:
     def _describe(
         self, kinds: frozenset[str], names: list[str] | None, **request: Any
     ) -> Callable[[Any], Page[AnyAlarm]]:
-        types = []
-        if kinds & _METRIC_KINDS:
-            types.append("MetricAlarm")
-        if kinds & _COMPOSITE_KINDS:
-            types.append("CompositeAlarm")
-        chunks: list[list[str] | None] = (
-            [names[i : i + MAX_NAMES] for i in range(0, len(names), MAX_NAMES)]
-            if names is not None
-            else [None]
-        )
+        return self._pages(AlarmPages(kinds, names, **request))
 
+    def _pages(self, pages: AlarmPages) -> Callable[[Any], Page[AnyAlarm]]:
         def fetch(token: Any) -> Page[AnyAlarm]:
-            if not chunks:
-                # An empty AlarmNames means "every alarm" to AWS: no names, no request.
-                return Page([], None)
-            index, next_token = token if token is not None else (0, None)
-            call: dict[str, Any] = dict(request, AlarmTypes=types, MaxRecords=100)
-            chunk = chunks[index]
-            if chunk is not None:
-                call["AlarmNames"] = chunk
-            if next_token:
-                call["NextToken"] = next_token
-            response = self._calls.describe_alarms(**call)
-            items: list[AnyAlarm] = []
-            # Every item is read leniently (alarm_from_aws never raises InvalidInput), so
-            # one alarm awskit does not model cannot break a listing, a get or a delete.
-            if kinds & _METRIC_KINDS:
-                for item in response.get("MetricAlarms", ()):
-                    alarm = alarm_from_aws(item)
-                    if alarm_kind(alarm) in kinds:
-                        items.append(alarm)
-            if kinds & _COMPOSITE_KINDS:
-                for composite in response.get("CompositeAlarms", ()):
-                    alarm = alarm_from_aws(composite, composite=True)
-                    if alarm_kind(alarm) in kinds:
-                        items.append(alarm)
-            following = response.get("NextToken") or None
-            if following is not None:
-                return Page(items, (index, following))
-            return Page(items, (index + 1, None) if index + 1 < len(chunks) else None)
+            request = pages.request(token)
+            response = None if request is None else self._calls.describe_alarms(**request)
+            return pages.page(token, cast("Mapping[str, Any] | None", response))
 
         return _translated(fetch)
 
@@ -425,22 +560,8 @@ class CloudWatch:
                 print(alarm.name, alarm.state_updated_at)
             ```
         """
-        kinds = _kinds(types)
-        request: dict[str, Any] = {}
-        if state is not None:
-            request["StateValue"] = _state("state", state).value
-        if prefix is not None:
-            if not isinstance(prefix, str) or not 1 <= len(prefix) <= 255:
-                raise InvalidInput("prefix", "must be 1 to 255 characters")
-            if names is not None:
-                raise InvalidInput("prefix", "cannot be combined with names (AWS refuses both)")
-            request["AlarmNamePrefix"] = prefix
-        if action_prefix is not None:
-            if not isinstance(action_prefix, str) or not 1 <= len(action_prefix) <= 1024:
-                raise InvalidInput("action_prefix", "must be 1 to 1024 characters")
-            request["ActionPrefix"] = action_prefix
-        wanted = None if names is None else _names("names", names)
-        return Paged(self._describe(kinds, wanted, **request), limit=limit)
+        pages = alarms_request(state, prefix, names, action_prefix, types)
+        return Paged(self._pages(pages), limit=limit)
 
     @overload
     def alarm(self, name: str, *, types: Literal["metric"] = "metric") -> Alarm | None: ...
@@ -481,20 +602,8 @@ class CloudWatch:
             any_kind = cw.alarm("network-in-anomaly", types="all")
             ```
         """
-        wanted = _names("name", [name])
-        found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
-        if not found:
-            return None
-        alarm = found[0]
-        kind = alarm_kind(alarm)
-        if kind not in _kinds(types):
-            article = "an" if kind[0] in "aeiou" else "a"
-            raise AwskitError(
-                f"alarm {name!r} is {article} {kind} alarm; ask alarm(name, types={kind!r})",
-                code="WrongAlarmType",
-                operation="DescribeAlarms",
-            )
-        return alarm
+        pages = one_alarm(name, types)
+        return pick_alarm(name, self._pages(pages)(None).items, types)
 
     def delete_alarms(self, names: Iterable[str | AnyAlarm]) -> list[str]:
         """Delete any number of alarms; returns the names that existed and were deleted.
@@ -512,9 +621,7 @@ class CloudWatch:
             ```
         """
         wanted = _names("names", names)
-        existing: dict[str, bool] = {}
-        for alarm in Paged(self._describe(frozenset(_KINDS), wanted)):
-            existing[alarm.name] = _is_composite(alarm)
+        existing = existing_alarms(Paged(self._describe(frozenset(_KINDS), wanted)))
         order = [name for name in wanted if name in existing]
         plan = plan_deletions(order, {name for name, comp in existing.items() if comp})
         deleted: list[str] = []
@@ -522,16 +629,10 @@ class CloudWatch:
             try:
                 self._calls.delete_alarms(AlarmNames=chunk)
             except AwskitError as exc:
-                if index == 0:
+                failure = deletions_failed(plan, index, deleted, exc)
+                if failure is exc:
                     raise
-                left = [name for call in plan[index:] for name in call]
-                raise PartialFailure(
-                    f"{len(left)} alarms were not deleted ({len(deleted)} were): {exc}",
-                    failed=left,
-                    last_error=exc,
-                    code=exc.code,
-                    operation="DeleteAlarms",
-                ) from exc
+                raise failure from exc
             deleted.extend(chunk)
         return deleted
 
@@ -696,30 +797,15 @@ class CloudWatch:
                                                  unit="Milliseconds", dimensions={"Route": "/"})])
             ```
         """
-        check_namespace(namespace)
-        if isinstance(data, MetricDatum):
-            raise InvalidInput("data", "give a list of MetricDatum, not one")
-        items = list(data)
-        for index, datum in enumerate(items):
-            if not isinstance(datum, MetricDatum):
-                raise InvalidInput("data", f"data[{index}] is not a MetricDatum")
-        check_timestamps(items, dt.datetime.now(dt.timezone.utc))
-        batches = plan_batches(fold(items))
+        batches = metric_batches(namespace, data)
         for index, batch in enumerate(batches):
             try:
                 self._calls.put_metric_data(Namespace=namespace, MetricData=cast(Any, batch))
             except AwskitError as exc:
-                if index == 0:
+                failure = metrics_failed(batches, index, exc)
+                if failure is exc:
                     raise
-                left = [entry for later in batches[index:] for entry in later]
-                raise PartialFailure(
-                    f"{len(left)} metric entries were not sent ({index} of {len(batches)} "
-                    f"requests succeeded): {exc}",
-                    failed=left,
-                    last_error=exc,
-                    code=exc.code,
-                    operation="PutMetricData",
-                ) from exc
+                raise failure from exc
 
     def metric_data(
         self,

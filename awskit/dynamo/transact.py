@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Union, cast
 
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
@@ -50,13 +50,21 @@ T = TypeVar("T")
 MAX_ACTIONS = 100
 
 
+class TransactTable(Protocol):
+    """The table an action names: a [Table][awskit.dynamo.Table], or an ``awskit.aio``
+    table in an ``awskit.aio`` transaction."""
+
+    @property
+    def name(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class TransactPut:
     """Write ``item`` whole, if ``condition`` holds."""
 
     item: Any
     condition: ConditionBase | None = None
-    table: Table[Any] | None = None
+    table: TransactTable | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class TransactUpdate:
     add: Mapping[str, Any] | None = None
     delete: Mapping[str, Any] | None = None
     condition: ConditionBase | None = None
-    table: Table[Any] | None = None
+    table: TransactTable | None = None
     upsert: bool = False
 
 
@@ -84,7 +92,7 @@ class TransactDelete:
 
     key: Any
     condition: ConditionBase | None = None
-    table: Table[Any] | None = None
+    table: TransactTable | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class TransactCheck:
 
     key: Any
     condition: ConditionBase
-    table: Table[Any] | None = None
+    table: TransactTable | None = None
 
 
 TransactAction = Union[TransactPut, TransactUpdate, TransactDelete, TransactCheck]  # noqa: UP007
@@ -187,6 +195,64 @@ def _cancelled(exc: ClientError, actions: Sequence[Any], tables: Sequence[Table[
     )
 
 
+def raise_cancelled(exc: ClientError, actions: Sequence[Any], tables: Sequence[Table[Any]]) -> None:
+    """Raise [TransactionCanceled][awskit.dynamo.TransactionCanceled] from ``exc`` when
+    DynamoDB cancelled the transaction; return for any other error."""
+    if error_code(exc) == "TransactionCanceledException":
+        raise _cancelled(exc, actions, tables) from exc
+
+
+def action_tables(actions: Sequence[TransactAction], default: Any) -> list[Any]:
+    """The table of each action (its ``table=``, else ``default``), the count checked."""
+    _check_count(actions, "actions")
+    tables = []
+    for i, action in enumerate(actions):
+        table = getattr(action, "table", None) or default
+        if table is None:
+            raise InvalidInput(f"actions[{i}]", "name the table of this action (table=...)")
+        tables.append(table)
+    return tables
+
+
+def write_call(
+    actions: Sequence[TransactAction], tables: Sequence[Table[Any]], token: str | None
+) -> dict[str, Any]:
+    """The ``TransactWriteItems`` request for ``actions`` on ``tables`` (whose key schemas
+    are known), every action checked (InvalidInput)."""
+    items: list[dict[str, Any]] = []
+    seen: set[tuple[str, Any]] = set()
+    for i, (action, table) in enumerate(zip(actions, tables, strict=True)):
+        kind, request = _request(action, table)
+        av_key = request.get("Key") or {n: request["Item"][n] for n in table.key_schema.names}
+        ident = (table.name, key_id(av_key, table.key_schema.names))
+        if ident in seen:
+            # DynamoDB refuses a transaction that touches one item twice.
+            raise InvalidInput(f"actions[{i}]", f"a second action on the item {ident[1]!r}")
+        seen.add(ident)
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        items.append({kind: request})
+    call: dict[str, Any] = {"TransactItems": items}
+    if token is not None:
+        call["ClientRequestToken"] = token
+    return call
+
+
+def get_call(table: Table[Any], keys: Sequence[Any]) -> dict[str, Any]:
+    """The ``TransactGetItems`` request for ``keys`` (checked) of ``table``."""
+    _check_count(keys, "keys")
+    return {
+        "TransactItems": [
+            {"Get": {"TableName": table.name, "Key": table._key(key, field=f"keys[{i}]")[0]}}
+            for i, key in enumerate(keys)
+        ]
+    }
+
+
+def read_get(table: Table[T], response: Mapping[str, Any]) -> list[T | None]:
+    """The items of a ``TransactGetItems`` answer, in order; ``None`` where absent."""
+    return [table.load(r["Item"]) if r.get("Item") else None for r in response.get("Responses", ())]
+
+
 def transact_write(
     dynamo: DynamoDB,
     actions: Sequence[TransactAction],
@@ -199,35 +265,15 @@ def transact_write(
     ``token`` is the ClientRequestToken that makes a retried transaction idempotent.
     """
     actions = list(actions)
-    _check_count(actions, "actions")
-    items: list[dict[str, Any]] = []
-    tables: list[Table[Any]] = []
-    seen: set[tuple[str, Any]] = set()
-    for i, action in enumerate(actions):
-        table = getattr(action, "table", None) or default
-        if table is None:
-            raise InvalidInput(f"actions[{i}]", "name the table of this action (table=...)")
-        kind, request = _request(action, table)
-        av_key = request.get("Key") or {n: request["Item"][n] for n in table.key_schema.names}
-        ident = (table.name, key_id(av_key, table.key_schema.names))
-        if ident in seen:
-            # DynamoDB refuses a transaction that touches one item twice.
-            raise InvalidInput(f"actions[{i}]", f"a second action on the item {ident[1]!r}")
-        seen.add(ident)
-        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        items.append({kind: request})
-        tables.append(table)
-    call: dict[str, Any] = {"TransactItems": items}
-    if token is not None:
-        call["ClientRequestToken"] = token
+    tables = action_tables(actions, default)
+    call = write_call(actions, tables, token)
 
     def send() -> None:
         try:
             dynamo.client.transact_write_items(**call)
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            raise _cancelled(exc, actions, tables) from exc
+            raise_cancelled(exc, actions, tables)
+            raise
 
     dynamo.session.retry.call(send, operation="TransactWriteItems")
 
@@ -235,19 +281,14 @@ def transact_write(
 def transact_get(table: Table[T], keys: Iterable[Any]) -> list[T | None]:
     """Read the items with ``keys`` in one ``TransactGetItems``; ``None`` where absent."""
     keys = list(keys)
-    _check_count(keys, "keys")
-    items = [
-        {"Get": {"TableName": table.name, "Key": table._key(key, field=f"keys[{i}]")[0]}}
-        for i, key in enumerate(keys)
-    ]
+    call = get_call(table, keys)
 
     def send() -> Any:
         try:
-            return table.client.transact_get_items(TransactItems=cast(Any, items))
+            return table.client.transact_get_items(**call)
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            raise _cancelled(exc, keys, [table] * len(keys)) from exc
+            raise_cancelled(exc, keys, [table] * len(keys))
+            raise
 
     response = table._dynamo.session.retry.call(send, operation="TransactGetItems")
-    return [table.load(r["Item"]) if r.get("Item") else None for r in response.get("Responses", ())]
+    return read_get(table, response)

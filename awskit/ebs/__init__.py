@@ -32,7 +32,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -407,7 +407,7 @@ class EBS:
         Blocks are read in order, all-zero blocks skipped (``skip_zero_blocks``; holes
         of sparse files are not even read), and put concurrently with at most twice as
         many blocks in memory as requests in flight. At the default ``concurrency=16``
-        the number in flight finds itself ([Controller][awskit._flow.Controller]): it
+        the number in flight finds itself (its `Controller`): it
         starts at 16, grows towards the connection pool (64) while blocks land at a
         steady latency, and backs off on throttling and rising latency; any other
         ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
@@ -445,37 +445,10 @@ class EBS:
             ```
         """
         _concurrency(concurrency, self._session.max_concurrency)
-        fd: int | None = None
-        stream: IO[bytes] | None = None
-        if isinstance(source, (str, os.PathLike)):
-            try:
-                fd = os.open(source, os.O_RDONLY)
-            except FileNotFoundError:
-                raise InvalidInput("source", f"no such file: {os.fspath(source)!r}") from None
-            except IsADirectoryError:
-                raise InvalidInput("source", f"{os.fspath(source)!r} is a directory") from None
-            mode = os.fstat(fd).st_mode
-            if not (stat.S_ISREG(mode) or stat.S_ISBLK(mode)):
-                os.close(fd)
-                raise InvalidInput(
-                    "source", f"{os.fspath(source)!r} is neither a regular file nor a block device"
-                )
-            regular = stat.S_ISREG(mode)
-            size: int | None = os.fstat(fd).st_size if regular else os.lseek(fd, 0, os.SEEK_END)
-        elif hasattr(source, "read"):
-            stream, regular = source, False
-            size = _stream_length(source)
-        else:
-            raise InvalidInput("source", "must be a path or a binary file object")
+        fd, stream, regular, size = open_source(source)
         try:
             given_size = volume_size
-            if volume_size is None:
-                if size is None:
-                    raise InvalidInput(
-                        "volume_size", "required when the stream's length is unknown"
-                    )
-                volume_size = volume_size_for(size)
-            check_volume_size(volume_size, size)
+            volume_size = image_volume_size(volume_size, size)
             request = self._start_request(
                 volume_size,
                 parent_snapshot_id,
@@ -494,12 +467,7 @@ class EBS:
                 parent_size, parent_blocks = self._parent_blocks(parent_snapshot_id)
                 if given_size is None and parent_size > volume_size:
                     volume_size = request["VolumeSize"] = parent_size
-            total = size if size is not None else volume_size * GIB
-            plan: Iterator[PlannedBlock] = (
-                plan_file(fd, total, sparse=regular)
-                if fd is not None
-                else plan_stream(stream, limit=volume_size * GIB)  # type: ignore[arg-type]
-            )
+            total, plan = image_plan(fd, stream, regular, size, volume_size)
             workers, limiter = self._flow(concurrency)
             try:
                 writer = self._start(request, limiter, rerun=client_token is not None)
@@ -790,6 +758,53 @@ class EBS:
                 policy.sleep(delay)
                 slept += delay
                 delay = min(_POLL_MAX, delay * 2)
+
+
+def open_source(
+    source: _Source,
+) -> tuple[int | None, IO[bytes] | None, bool, int | None]:
+    """Open an upload's source: ``(fd, stream, regular, size)``; a path is opened (a
+    regular file or a block device), a binary file object is read as a stream (``size``
+    ``None`` when it cannot seek). ``InvalidInput`` for anything else."""
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            fd = os.open(source, os.O_RDONLY)
+        except FileNotFoundError:
+            raise InvalidInput("source", f"no such file: {os.fspath(source)!r}") from None
+        except IsADirectoryError:
+            raise InvalidInput("source", f"{os.fspath(source)!r} is a directory") from None
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISBLK(mode)):
+            os.close(fd)
+            raise InvalidInput(
+                "source", f"{os.fspath(source)!r} is neither a regular file nor a block device"
+            )
+        regular = stat.S_ISREG(mode)
+        return fd, None, regular, os.fstat(fd).st_size if regular else os.lseek(fd, 0, os.SEEK_END)
+    if hasattr(source, "read"):
+        return None, source, False, _stream_length(source)
+    raise InvalidInput("source", "must be a path or a binary file object")
+
+
+def image_volume_size(volume_size: int | None, size: int | None) -> int:
+    """The volume (GiB) of an image of ``size`` bytes: ``volume_size``, checked, or the
+    image's size rounded up to whole GiB."""
+    if volume_size is None:
+        if size is None:
+            raise InvalidInput("volume_size", "required when the stream's length is unknown")
+        volume_size = volume_size_for(size)
+    check_volume_size(volume_size, size)
+    return volume_size
+
+
+def image_plan(
+    fd: int | None, stream: IO[bytes] | None, regular: bool, size: int | None, volume_size: int
+) -> tuple[int, Iterator[PlannedBlock]]:
+    """The image's bytes and its blocks, read lazily from what ``open_source`` opened."""
+    total = size if size is not None else volume_size * GIB
+    if fd is not None:
+        return total, plan_file(fd, total, sparse=regular)
+    return total, plan_stream(cast(IO[bytes], stream), limit=volume_size * GIB)
 
 
 def _check_page_size(page_size: int) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from botocore.exceptions import ClientError
@@ -134,6 +134,25 @@ class Retrier:
         # what the clock says, whichever is more.
         return max(self._clock() - self._t0, self._slept)
 
+    def failed(self, exc: Exception, attempt: int) -> float | None:
+        """Seconds to wait before trying again after attempt ``attempt`` failed with
+        ``exc``; ``None`` when it must fail (no reason, attempts or budget spent)."""
+        age = None if self.started_at is None else self._clock() - self.started_at
+        reason = retry_reason(exc, age)
+        if reason is None or attempt >= self.policy.max_attempts or self.spent() >= self.budget:
+            return None
+        throttled = reason == "throttle" and self.limiter is not None
+        if throttled and self.limiter is not None:
+            self.limiter.throttled()
+        # Throttled block requests come here without botocore's retries (see
+        # EBS._block_throttled); the limiter, now cut, is the backoff that
+        # matters, so the wait for a slot stays short.
+        delay = self.policy.backoff(min(attempt, 3) if throttled else attempt)
+        with self._lock:
+            self._slept += delay
+            self.retries += 1
+        return delay
+
     def run(self, call: Callable[[], T]) -> T:
         """``call()``, retried while `retry_reason` allows, attempts and budget last."""
         attempt = 1
@@ -148,27 +167,27 @@ class Retrier:
                         result = call()
                         latency = self._clock() - started
             except Exception as exc:
-                age = None if self.started_at is None else self._clock() - self.started_at
-                reason = retry_reason(exc, age)
-                if (
-                    reason is None
-                    or attempt >= self.policy.max_attempts
-                    or self.spent() >= self.budget
-                ):
+                delay = self.failed(exc, attempt)
+                if delay is None:
                     raise
-                throttled = reason == "throttle" and self.limiter is not None
-                if throttled and self.limiter is not None:
-                    self.limiter.throttled()
-                # Throttled block requests come here without botocore's retries (see
-                # EBS._block_throttled); the limiter, now cut, is the backoff that
-                # matters, so the wait for a slot stays short.
-                delay = self.policy.backoff(min(attempt, 3) if throttled else attempt)
-                with self._lock:
-                    self._slept += delay
-                    self.retries += 1
                 self.policy.sleep(delay)
                 attempt += 1
                 continue
             if self.limiter is not None:
                 self.limiter.succeeded(latency)
             return result
+
+    async def run_async(
+        self, call: Callable[[], Awaitable[T]], sleep: Callable[[float], Awaitable[None]]
+    ) -> T:
+        """`run` on asyncio: the same decisions (`failed`), waits awaited."""
+        attempt = 1
+        while True:
+            try:
+                return await call()
+            except Exception as exc:
+                delay = self.failed(exc, attempt)
+                if delay is None:
+                    raise
+            await sleep(delay)
+            attempt += 1

@@ -20,10 +20,10 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._errors import ChecksumMismatch, InvalidInput
 from .._files import mode_for
@@ -36,7 +36,19 @@ if TYPE_CHECKING:
 
     from .writer import SnapshotWriter
 
-__all__ = ["Progress", "check_dest", "fetch_block", "read_all", "write_all"]
+__all__ = [
+    "Progress",
+    "abandon_target",
+    "block_progress",
+    "check_block",
+    "check_dest",
+    "fetch_block",
+    "finish_target",
+    "open_target",
+    "read_all",
+    "write_all",
+    "write_block",
+]
 
 #: ``progress(done_bytes, total_bytes)``; may be called from worker threads.
 Progress = Callable[[int, int], None]
@@ -118,6 +130,11 @@ class _Pool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+def block_progress(index: int, length: int, total_bytes: int) -> int:
+    """PutSnapshotBlock's ``Progress`` (0-100) once block ``index`` of the image is in."""
+    return min(100, (index * BLOCK_SIZE + length) * 100 // max(total_bytes, 1))
+
+
 def write_all(
     writer: SnapshotWriter,
     plan: Iterable[tuple[PlannedBlock, bytes | None]],
@@ -130,10 +147,9 @@ def write_all(
     """Put every block of ``plan`` that has bytes (``None`` means skip) through the pool."""
     tracker = _Tracker(total_bytes, progress)
     pool = _Pool(concurrency, limiter)
-    percent_of = max(total_bytes, 1)
 
     def put(index: int, data: bytes, length: int) -> Callable[[], None]:
-        percent = min(100, (index * BLOCK_SIZE + length) * 100 // percent_of)
+        percent = block_progress(index, length, total_bytes)
 
         def work() -> None:
             writer.put_block(index, data, progress=percent)
@@ -177,26 +193,31 @@ def fetch_block(
             data = body.read()
         finally:
             body.close()
-        if not verify:
-            return data
-        expected = response.get("Checksum")
-        if response.get("ChecksumAlgorithm", "SHA256") != "SHA256" or not expected:
-            raise ChecksumMismatch(
-                f"block {index} of {snapshot_id} came without a SHA256 checksum",
-                code="ChecksumMismatch",
-                operation="GetSnapshotBlock",
-            )
-        actual = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-        if actual != expected or len(data) != BLOCK_SIZE:
-            raise ChecksumMismatch(
-                f"block {index} of {snapshot_id}: {len(data)} bytes with SHA256 {actual}, "
-                f"AWS says {expected}",
-                code="ChecksumMismatch",
-                operation="GetSnapshotBlock",
-            )
+        if verify:
+            check_block(snapshot_id, index, data, response)
         return data
 
     return retrier.run(once)
+
+
+def check_block(snapshot_id: str, index: int, data: bytes, response: Mapping[str, Any]) -> None:
+    """Raise [ChecksumMismatch][awskit.ChecksumMismatch] unless ``data`` is one whole block
+    whose SHA256 is the one GetSnapshotBlock's ``response`` sent with it."""
+    expected = response.get("Checksum")
+    if response.get("ChecksumAlgorithm", "SHA256") != "SHA256" or not expected:
+        raise ChecksumMismatch(
+            f"block {index} of {snapshot_id} came without a SHA256 checksum",
+            code="ChecksumMismatch",
+            operation="GetSnapshotBlock",
+        )
+    actual = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+    if actual != expected or len(data) != BLOCK_SIZE:
+        raise ChecksumMismatch(
+            f"block {index} of {snapshot_id}: {len(data)} bytes with SHA256 {actual}, "
+            f"AWS says {expected}",
+            code="ChecksumMismatch",
+            operation="GetSnapshotBlock",
+        )
 
 
 def _is_block_device(path: Path) -> bool:
@@ -249,14 +270,7 @@ def read_all(
     temporary file beside it (zero blocks are left as holes) and renamed over
     ``target`` at the end; a block device is written in place.
     """
-    if device:
-        fd = os.open(target, os.O_WRONLY)
-        temp: str | None = None
-        if os.lseek(fd, 0, os.SEEK_END) < size:
-            os.close(fd)
-            raise InvalidInput("dest", f"the block device is smaller than {size} bytes")
-    else:
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    fd, temp = open_target(target, size, device=device)
     count = -(-size // BLOCK_SIZE)
     # One bit per block of a device: which ones the snapshot holds (the rest become zeros).
     listed = bytearray((count + 7) // 8) if device else bytearray()
@@ -270,13 +284,9 @@ def read_all(
             data = fetch_block(
                 client, retrier, snapshot_id, block.index, block.token, verify=verify
             )
-            offset = block.index * BLOCK_SIZE
-            part = data[: max(0, size - offset)]
-            # A regular file is already zero there (sparse): leave the hole.
-            if device or part != _ZERO[: len(part)]:
-                _write(fd, memoryview(part), offset)
+            length = write_block(fd, block.index, data, size, device=device)
             with lock:
-                written += len(part)
+                written += length
             tracker.add(BLOCK_SIZE)
 
         return work
@@ -290,8 +300,6 @@ def read_all(
 
     pool = _Pool(concurrency, limiter)
     try:
-        if not device:
-            os.ftruncate(fd, size)
         for page in pages:
             blocks = [b for b in page if b.index < count]
             wanted += len(blocks)
@@ -313,15 +321,56 @@ def read_all(
         os.fsync(fd)
     except BaseException:
         pool.abort()
-        os.close(fd)
-        if temp is not None:
-            os.unlink(temp)
+        abandon_target(fd, temp)
         raise
+    finish_target(fd, temp, target)
+    return DownloadResult(blocks=wanted, bytes_written=written)
+
+
+def open_target(target: Path, size: int, *, device: bool) -> tuple[int, str | None]:
+    """Open a download's destination: a block device in place (``InvalidInput`` when it
+    is smaller than ``size``), else a sparse temporary file of ``size`` bytes beside
+    ``target``; returns the descriptor and the temporary file's name."""
+    if device:
+        fd = os.open(target, os.O_WRONLY)
+        if os.lseek(fd, 0, os.SEEK_END) < size:
+            os.close(fd)
+            raise InvalidInput("dest", f"the block device is smaller than {size} bytes")
+        return fd, None
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        os.ftruncate(fd, size)
+    except BaseException:
+        abandon_target(fd, temp)
+        raise
+    return fd, temp
+
+
+def write_block(fd: int, index: int, data: bytes, size: int, *, device: bool) -> int:
+    """Write block ``index`` (cut at ``size``) into a destination of ``open_target``;
+    returns the bytes of the image it covers."""
+    offset = index * BLOCK_SIZE
+    part = data[: max(0, size - offset)]
+    # A regular file is already zero there (sparse): leave the hole.
+    if device or part != _ZERO[: len(part)]:
+        _write(fd, memoryview(part), offset)
+    return len(part)
+
+
+def finish_target(fd: int, temp: str | None, target: Path) -> None:
+    """Close a complete download's destination and rename the temporary file over
+    ``target``, with the permissions of the file it replaces."""
     os.close(fd)
     if temp is not None:
         os.chmod(temp, mode_for(target))
         os.replace(temp, target)
-    return DownloadResult(blocks=wanted, bytes_written=written)
+
+
+def abandon_target(fd: int, temp: str | None) -> None:
+    """Close a failed download's destination and remove its temporary file."""
+    os.close(fd)
+    if temp is not None:
+        os.unlink(temp)
 
 
 def _write(fd: int, view: memoryview, offset: int) -> None:

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -47,6 +47,9 @@ def snapshot_errors(snapshot_id: str | None) -> Iterator[None]:
     except (ClientError, BotoCoreError) as exc:
         raise _tag(cast(AwskitError, translate_any(exc)), snapshot_id) from exc
     except Exception as exc:
+        translated = translate_any(exc)
+        if translated is not exc:  # urllib3's, or aiohttp's under awskit.aio
+            raise _tag(cast(AwskitError, translated), snapshot_id) from exc
         # Not awskit's own (an OSError reading the image, a bug in a callback): the type
         # stays, the snapshot id is attached all the same.
         if snapshot_id is not None and not hasattr(exc, "snapshot_id"):
@@ -141,6 +144,15 @@ class SnapshotWriter:
         index outside the volume (``volume_size * 2048`` blocks). ``progress`` (0-100)
         is sent as PutSnapshotBlock's ``Progress``.
         """
+        request, digest = self.block_request(index, data, progress)
+        with snapshot_errors(self.snapshot_id):
+            self._retrier.run(lambda: self._client.put_snapshot_block(**request))
+        return self.record(index, digest)
+
+    def block_request(
+        self, index: int, data: bytes, progress: int | None
+    ) -> tuple[dict[str, Any], bytes]:
+        """The checked PutSnapshotBlock request for one block, and its SHA256 digest."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InvalidInput("data", "must be bytes")
         if len(data) != BLOCK_SIZE:
@@ -176,11 +188,13 @@ class SnapshotWriter:
         }
         if progress is not None:
             request["Progress"] = progress
-        with snapshot_errors(self.snapshot_id):
-            self._retrier.run(lambda: self._client.put_snapshot_block(**request))
+        return request, digest
+
+    def record(self, index: int, digest: bytes) -> str:
+        """Remember a block AWS took (for the count and LINEAR checksum); its checksum."""
         with self._lock:
             self._digests[index] = digest
-        return checksum
+        return base64.b64encode(digest).decode("ascii")
 
     def checksum(self) -> str | None:
         """The LINEAR aggregate of the blocks put so far (``None`` when there are none)."""
@@ -199,6 +213,13 @@ class SnapshotWriter:
         """
         if self._completed is not None:
             return self._completed
+        request = self.complete_request()
+        with snapshot_errors(self.snapshot_id):
+            response = self._retrier.run(lambda: self._client.complete_snapshot(**request))
+        return self.completed(request, response)
+
+    def complete_request(self) -> dict[str, Any]:
+        """The CompleteSnapshot request for the blocks put so far."""
         with self._lock:
             count = len(self._digests)
             checksum = linear_checksum_of_digests(self._digests) if count else None
@@ -209,8 +230,12 @@ class SnapshotWriter:
                 ChecksumAlgorithm="SHA256",
                 ChecksumAggregationMethod="LINEAR",
             )
-        with snapshot_errors(self.snapshot_id):
-            response = self._retrier.run(lambda: self._client.complete_snapshot(**request))
+        return request
+
+    def completed(self, request: Mapping[str, Any], response: Mapping[str, Any]) -> Snapshot:
+        """The [Snapshot][awskit.ebs.Snapshot] CompleteSnapshot's ``response`` describes."""
+        count = int(request["ChangedBlocksCount"])
+        checksum = request.get("Checksum")
         self.status = str(response.get("Status", "pending"))
         log.info("completed snapshot %s: %d blocks written", self.snapshot_id, count)
         self._completed = Snapshot(

@@ -126,3 +126,77 @@ def test_batch_writer_retries_unprocessed_items(
     assert asyncio.run(main()) == 25
     assert fault_proxy.injected["partial"] == 3 and fault_proxy.injected["throttle"] == 3
     assert async_sleeps.calls
+
+
+class Person(BaseModel):
+    username: str
+    last_name: str
+    age: int
+
+
+def test_transactions(aio_connect: Connect) -> None:
+    from awskit.dynamo import (
+        TransactCheck,
+        TransactDelete,
+        TransactionCanceled,
+        TransactPut,
+        TransactUpdate,
+    )
+
+    jane = Person(username="jane", last_name="Doe", age=25)
+    john = Person(username="john", last_name="Doe", age=30)
+
+    async def main() -> None:
+        async with aio_connect() as aws:
+            people = await aws.dynamo.create_table(
+                "people", model=Person, hash_key="username", range_key="last_name"
+            )
+            audit = await aws.dynamo.create_table("audit", hash_key="id")
+            await people.put(john)
+            await people.put(Person(username="bob", last_name="Smith", age=40))
+            requests: list[str] = []
+            (await aws.dynamo.client()).meta.events.register(
+                "before-send.dynamodb", lambda request, **_: requests.append(request.url)
+            )
+            # The blocking API's checks, before any request.
+            with pytest.raises(awskit.InvalidInput, match="at least one"):
+                await people.transact_write([])
+            with pytest.raises(awskit.InvalidInput, match="second action"):
+                await people.transact_write([TransactPut(jane), TransactDelete(jane)])
+            with pytest.raises(awskit.InvalidInput, match="name the table"):
+                await aws.dynamo.transact_write([TransactPut(jane)])
+            with pytest.raises(awskit.InvalidInput, match="age"):
+                await people.transact_write(
+                    [TransactUpdate({"username": "john", "last_name": "Doe"}, set={"age": "x"})]
+                )
+            assert requests == []
+
+            await people.transact_write(
+                [
+                    TransactPut(jane),
+                    TransactUpdate({"username": "john", "last_name": "Doe"}, set={"age": 31}),
+                    TransactDelete({"username": "bob", "last_name": "Smith"}),
+                    TransactPut({"id": "1", "what": "jane joined"}, table=audit),
+                ]
+            )
+            keys = [
+                {"username": "jane", "last_name": "Doe"},
+                {"username": "john", "last_name": "Doe"},
+                {"username": "bob", "last_name": "Smith"},
+            ]
+            got = await people.transact_get(keys)
+            assert got == [jane, john.model_copy(update={"age": 31}), None]
+            assert await audit.get(id="1") == {"id": "1", "what": "jane joined"}
+
+            actions: list[Any] = [
+                TransactDelete({"id": "1"}, table=audit),
+                TransactCheck(keys[0], Attr("age").lt(20), table=people),
+            ]
+            with pytest.raises(TransactionCanceled) as info:
+                await aws.dynamo.transact_write(actions)
+            assert [r.action for r in info.value.reasons] == actions
+            assert [r.code for r in info.value.reasons] == ["None", "ConditionalCheckFailed"]
+            assert info.value.failed[0].item == jane  # read into the model
+            assert await audit.get(id="1") is not None  # nothing was written
+
+    asyncio.run(main())

@@ -14,10 +14,21 @@ from typing_extensions import assert_type
 import awskit
 import awskit.aio
 from awskit._paging import AsyncPaged
+from awskit.aio.cloudwatch import CloudWatch
 from awskit.aio.dynamo import BatchWriter, Table
+from awskit.aio.ebs import EBS
 from awskit.aio.s3 import Bucket
 from awskit.aio.sqs import Message, Queue
-from awskit.dynamo import Key
+from awskit.cloudwatch import (
+    Alarm,
+    AlarmState,
+    AnyAlarm,
+    CompositeAlarm,
+    MetricDatum,
+    MetricMathAlarm,
+)
+from awskit.dynamo import Key, TransactPut
+from awskit.ebs import DownloadResult, Snapshot
 from awskit.s3 import BucketInfo, ObjectInfo, PutResult
 from awskit.sqs import BatchResult, ProcessStats, S3Offload, SendResult
 
@@ -95,6 +106,47 @@ async def dynamo(aws: awskit.aio.Session) -> None:
     async with users.batch_writer() as batch:
         assert_type(batch, BatchWriter[User])
         await batch.put(User(username="y", age=3))
+    assert_type(await users.transact_get([{"username": "x"}]), list[User | None])
+    await users.transact_write([TransactPut(User(username="z", age=4))])
+    await aws.dynamo.transact_write([TransactPut({"username": "z"}, table=plain)])
+
+
+async def cloudwatch(aws: awskit.aio.Session) -> None:
+    cw = aws.cloudwatch
+    assert_type(cw, CloudWatch)
+    assert_type(await cw.put_metrics("MyApp", [MetricDatum(name="X", value=1.0)]), None)
+    listing = cw.alarms(state=AlarmState.ALARM)
+    assert_type(listing, AsyncPaged[Alarm])
+    async for alarm in listing:
+        assert_type(alarm.threshold, float)
+    assert_type([a async for a in cw.alarms(types="math")], list[MetricMathAlarm])
+    assert_type([a async for a in cw.alarms(types="composite")], list[CompositeAlarm])
+    assert_type([a async for a in cw.alarms(types="all")], list[AnyAlarm])
+    assert_type(await cw.alarm("x"), Alarm | None)
+    assert_type(await cw.alarm("x", types="all"), AnyAlarm | None)
+    await cw.put_alarm(
+        Alarm(
+            name="x",
+            comparison="GreaterThanThreshold",
+            evaluation_periods=1,
+            metric_name="M",
+            namespace="N",
+            period=60,
+            statistic="Average",
+            threshold=1.0,
+        )
+    )
+    assert_type(await cw.delete_alarms(["x"]), list[str])
+
+
+async def ebs(aws: awskit.aio.Session) -> None:
+    assert_type(aws.ebs, EBS)
+    snap = await aws.ebs.upload("disk.img", progress=lambda done, total: None)
+    assert_type(snap, Snapshot)
+    assert_type(snap.blocks_written, int)
+    with open("disk.img", "rb") as image:
+        assert_type(await aws.ebs.upload(image, volume_size=1), Snapshot)
+    assert_type(await aws.ebs.download(snap.snapshot_id, "out.img"), DownloadResult)
 
 
 async def connecting() -> None:
