@@ -40,7 +40,9 @@ def exported() -> list[tuple[str, str, Any]]:
     return out
 
 
-@pytest.mark.parametrize(("module", "name", "obj"), exported(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("module", "name", "obj"), exported(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_exported_name_reports_its_public_module(module: str, name: str, obj: Any) -> None:
     assert obj.__module__ == module
     assert getattr(importlib.import_module(obj.__module__), obj.__qualname__) is obj
@@ -115,7 +117,9 @@ def typed_classes() -> list[tuple[str, str, Any]]:
     ]
 
 
-@pytest.mark.parametrize(("module", "name", "obj"), typed_classes(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("module", "name", "obj"), typed_classes(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_annotations_still_resolve(module: str, name: str, obj: Any) -> None:
     # Looked up in sys.modules[obj.__module__]: the public package does not import
     # datetime as ``dt`` or ``Literal``, the module that defined the class did.
