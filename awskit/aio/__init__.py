@@ -28,11 +28,14 @@ __all__ = ["Session", "connect", "local"]
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'awskit.aio' has no attribute {name!r}")
+    from .. import _exports
     from . import _session
 
-    value = getattr(_session, name)
-    globals()[name] = value
-    return value
+    # All at once, so Session is published (reports ``awskit.aio``) with connect and local.
+    for other in __all__:
+        globals()[other] = getattr(_session, other)
+    _exports.publish(globals(), __all__)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:
