@@ -1,7 +1,7 @@
 """The consumer loop behind [awskit.sqs.Queue.process][awskit.sqs.Queue.process].
 
 ``workers`` threads each long-poll a batch and run the handler on its messages one by one.
-A success goes at once to one deleter thread, which deletes whatever successes are waiting
+A success goes at once to the deleter threads, which delete whatever successes are waiting
 in one ``DeleteMessageBatch`` (up to 10), so a success never waits for slower handlers of
 its receive. One heartbeat thread keeps every message received and not yet finished (its
 handler running, or handled and waiting for its delete) hidden: once half its visibility
@@ -427,9 +427,10 @@ class _Consumer(Generic[T]):
                 streak += 1
                 self.pause(streak)
 
-    def close_deletes(self) -> None:
-        """Let the deleter finish what is queued, then end."""
-        self._deletes.put(None)
+    def close_deletes(self, deleters: int = 1) -> None:
+        """Let the deleters finish what is queued, then end (one end mark for each)."""
+        for _ in range(deleters):
+            self._deletes.put(None)
 
     def _delete(self, batch: list[Message[T]]) -> bool:
         """Delete handled messages; False when a failure that may pass got in the way.
@@ -494,11 +495,17 @@ def run(
         threading.Thread(target=consumer.worker, name=f"awskit-sqs-worker-{n}", daemon=True)
         for n in range(workers)
     ]
-    deleter = threading.Thread(target=consumer.deleter, name="awskit-sqs-deleter", daemon=True)
+    # Deletes overlap as receives do: one deleter per two workers (at most 4) keeps the
+    # successes of eight workers from queueing behind one request at a time.
+    deleters = [
+        threading.Thread(target=consumer.deleter, name=f"awskit-sqs-deleter-{n}", daemon=True)
+        for n in range(max(1, min(4, workers // 2)))
+    ]
     try:
         if timeout > 0:
             heartbeat.start()
-        deleter.start()
+        for deleter in deleters:
+            deleter.start()
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -510,10 +517,10 @@ def run(
         for thread in threads:
             if thread.ident is not None:
                 thread.join()
-        consumer.close_deletes()
+        consumer.close_deletes(len(deleters))
         # Handled messages stay hidden (the heartbeat runs on) until their deletes are done.
-        if deleter.ident is not None:
-            while deleter.is_alive():
+        for deleter in deleters:
+            while deleter.ident is not None and deleter.is_alive():
                 deleter.join(0.2)
         heartbeat.stop()
         for signum, handler_before in previous.items():
