@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._errors import InvalidInput, PartialFailure, aws_errors, translate_any
 from .._fastwrite import marked
-from .._flow import Aimd
+from .._flow import Aimd, Controller
 from .._retry import classify
 from .codec import item_size, key_of
 from .table import BATCH_GET_KEYS, KeyId, key_id
@@ -271,35 +271,26 @@ def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False)
     ids = list(wanted)
     found: dict[KeyId, T] = {}
     lock = threading.Lock()
-    flow = flow_for(table, None)
-    room = threading.Condition(lock)
-    in_flight = 0
+    maximum, options = flow_settings(table, None)
+    flow = Controller(maximum, **options)
 
     def call(request: dict[str, Any]) -> Any:
-        nonlocal in_flight
-        with room:
-            while in_flight >= flow.limit:
-                room.wait()
-            in_flight += 1
-        started = time.monotonic()
-        latency: float | None = None
-        try:
-            response = table.client.batch_get_item(RequestItems={table.name: cast(Any, request)})
-            if not (response.get("UnprocessedKeys") or {}).get(table.name):
-                latency = time.monotonic() - started
-            return response
-        except Exception as exc:
-            if classify(exc) != "throttle":
-                latency = -1.0  # neither a throttle nor a latency worth learning from
-            raise
-        finally:
-            with room:
-                in_flight -= 1
-                if latency is None:
+        with flow:
+            started = flow.clock()
+            try:
+                response = table.client.batch_get_item(
+                    RequestItems={table.name: cast(Any, request)}
+                )
+            except Exception as exc:
+                if classify(exc) == "throttle":
                     flow.throttled()
-                elif latency >= 0:
-                    flow.succeeded(latency)
-                room.notify_all()
+                raise
+            # Unprocessed keys are how DynamoDB throttles a batch.
+            if (response.get("UnprocessedKeys") or {}).get(table.name):
+                flow.throttled()
+            else:
+                flow.succeeded(flow.clock() - started)
+            return response
 
     def attempt(batch: list[KeyId]) -> list[KeyId]:
         request: dict[str, Any] = {"Keys": [wanted[i][0] for i in batch]}
@@ -416,17 +407,23 @@ def unprocessed_writes(
     return [by_key[key_id(_request_key(r, names), names)] for r in left]
 
 
-def flow_for(table: Table[Any], concurrency: int | None) -> Aimd:
-    """The controller of one bulk operation: pinned at ``concurrency``, else adaptive from
-    the session's ``max_concurrency`` up to the client's connection pool."""
+def flow_settings(table: Table[Any], concurrency: int | None) -> tuple[int, dict[str, Any]]:
+    """The limits of one bulk operation's controller: pinned at ``concurrency``, else
+    adaptive from the session's ``max_concurrency`` up to the client's connection pool."""
     if concurrency is not None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidInput("max_concurrency", "must be at least 1")
-        return Aimd(concurrency, pinned=True)
+        return concurrency, {"pinned": True}
     session = table._dynamo.session
     config: Any = table.client.meta.config
     pool = max(session.max_concurrency, int(config.max_pool_connections or 1))
-    return Aimd(pool, initial=session.max_concurrency)
+    return pool, {"initial": session.max_concurrency}
+
+
+def flow_for(table: Table[Any], concurrency: int | None) -> Aimd:
+    """The controller (no slots) of one bulk operation; see `flow_settings`."""
+    maximum, options = flow_settings(table, concurrency)
+    return Aimd(maximum, **options)
 
 
 def _request_key(request: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
