@@ -17,7 +17,8 @@ AIO_STAMP := $(AIO_VENV)/.installed
 # venv of its own; bench/aio.py runs it as a child process (bench/_aioboto3_peer.py).
 AIOBOTO3_VENV  := .venv-aioboto3
 AIOBOTO3_STAMP := $(AIOBOTO3_VENV)/.installed
-SYNC_TYPING := $(filter-out tests/typing/aio_types.py,$(wildcard tests/typing/*.py))
+AIO_TYPING  := $(wildcard tests/typing/aio_*.py)
+SYNC_TYPING := $(filter-out $(AIO_TYPING),$(wildcard tests/typing/*.py))
 
 .PHONY: demo test lint typecheck typing-tests pytest docs bench bench-aio clean aio-test
 
@@ -40,8 +41,8 @@ test: $(STAMP) lint typecheck typing-tests pytest docs aio-test
 
 aio-test: $(AIO_STAMP)
 	$(AIO_BIN)/mypy --strict awskit
-	$(AIO_BIN)/mypy --strict tests/typing/aio_types.py
-	$(AIO_BIN)/pyright --pythonpath $(AIO_BIN)/python tests/typing/aio_types.py
+	$(AIO_BIN)/mypy --strict $(AIO_TYPING)
+	$(AIO_BIN)/pyright --pythonpath $(AIO_BIN)/python $(AIO_TYPING)
 	AWSKIT_REQUIRE_AIO=1 $(AIO_BIN)/coverage run --data-file=.coverage-aio \
 		-m pytest -q -p no:cacheprovider tests/aio
 	$(AIO_BIN)/coverage report --data-file=.coverage-aio --include='awskit/aio/*' --fail-under=80
