@@ -357,6 +357,223 @@ def pick_alarm(
     return alarm
 
 
+def checked_alarms(alarms: Iterable[PutAlarm]) -> list[PutAlarm]:
+    """``alarms`` of ``put_alarms``, every one validated before the first request."""
+    return [checked_alarm(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
+
+
+def alarms_failed(
+    checked: Sequence[PutAlarm], failed: list[PutAlarm], last_error: BaseException | None
+) -> PartialFailure | None:
+    """What ``put_alarms`` raises once every alarm was tried: ``None`` when all were put,
+    else [PartialFailure][awskit.PartialFailure] with exactly the alarms not put."""
+    if not failed:
+        return None
+    return PartialFailure(
+        f"{len(failed)} of {len(checked)} alarms were not put",
+        failed=failed,
+        last_error=last_error,
+        code="PartialFailure",
+        operation="PutMetricAlarm",
+    )
+
+
+def set_state_request(
+    name: str,
+    state: AlarmState | str,
+    reason: str,
+    reason_data: Mapping[str, Any] | str | None,
+) -> dict[str, Any]:
+    """The ``SetAlarmState`` request of ``set_alarm_state``, every argument checked."""
+    (name,) = _names("name", [name])
+    request: dict[str, Any] = {
+        "AlarmName": name,
+        "StateValue": _state("state", state).value,
+        "StateReason": reason,
+    }
+    if not isinstance(reason, str) or len(reason) > 1023:
+        raise InvalidInput("reason", "must be a string of at most 1023 characters")
+    if reason_data is not None:
+        if isinstance(reason_data, str):
+            try:
+                json.loads(reason_data)
+            except ValueError:
+                raise InvalidInput("reason_data", "must be JSON") from None
+            text = reason_data
+        else:
+            text = json.dumps(reason_data)
+        if len(text) > 4000:
+            raise InvalidInput("reason_data", "must be at most 4000 characters of JSON")
+        request["StateReasonData"] = text
+    return request
+
+
+def action_batches(names: Iterable[str | AnyAlarm]) -> list[list[str]]:
+    """The ``AlarmNames`` of each ``Enable``/``DisableAlarmActions`` call (100 a call)."""
+    wanted = _names("names", names)
+    return [wanted[start : start + MAX_NAMES] for start in range(0, len(wanted), MAX_NAMES)]
+
+
+def history_request(
+    name: str | None,
+    type: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    newest_first: bool,
+) -> dict[str, Any]:
+    """The ``DescribeAlarmHistory`` request of ``alarm_history`` (without a token), checked."""
+    request: dict[str, Any] = {
+        "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+        "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
+        "MaxRecords": 100,
+    }
+    if name is not None:
+        (request["AlarmName"],) = _names("name", [name])
+    if type is not None:
+        if type not in _HISTORY_TYPES:
+            raise InvalidInput("type", f"must be one of {', '.join(sorted(_HISTORY_TYPES))}")
+        request["HistoryItemType"] = type
+    if start is not None:
+        request["StartDate"] = _utc("start", start)
+    if end is not None:
+        request["EndDate"] = _utc("end", end)
+    if start is not None and end is not None and request["StartDate"] >= request["EndDate"]:
+        raise InvalidInput("start", "must be before end")
+    return request
+
+
+class StateWait:
+    """The decisions of ``wait_for_state``, without IO: what to ask, when to stop, how long
+    to sleep. Shared by the blocking facade and ``awskit.aio``'s, which only describe the
+    alarm (``pages``, one page) and sleep as told.
+
+    The arguments are checked when it is made (InvalidInput); the time allowed starts then.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        state: AlarmState | str,
+        timeout: float,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.target = _state("state", state)
+        if timeout < 0 or interval <= 0:
+            raise InvalidInput("timeout", "timeout must be >= 0 and interval > 0")
+        self.name, self.timeout, self.interval = name, timeout, interval
+        self.pages = AlarmPages(frozenset(_KINDS), _names("name", [name]))
+        self._clock = clock
+        self._deadline = clock() + timeout
+        self._waited = 0.0
+        #: The seconds to sleep before asking again, once `seen` returned ``None``.
+        self.pause = 0.0
+
+    def seen(self, found: Sequence[AnyAlarm]) -> AnyAlarm | None:
+        """The alarm, once the page asked (``pages``) found it in the target state; else
+        ``None``: sleep `pause` seconds and ask again.
+
+        Raises:
+            NotFound: there is no alarm of that name.
+            AlarmStateTimeout: the time allowed is over.
+        """
+        if not found:
+            raise NotFound(
+                f"no alarm named {self.name!r}",
+                code="ResourceNotFound",
+                operation="DescribeAlarms",
+            )
+        alarm = found[0]
+        if alarm.state == self.target:
+            return alarm
+        if self._waited >= self.timeout or self._clock() >= self._deadline:
+            raise AlarmStateTimeout(
+                f"alarm {self.name!r} still {alarm.state and alarm.state.value} after "
+                f"{self.timeout:g} s (waiting for {self.target.value})",
+                alarm=alarm,
+            )
+        self.pause = min(self.interval, self.timeout - self._waited)
+        self._waited += self.pause
+        return None
+
+
+def metric_data_request(
+    queries: Sequence[MetricQuery],
+    start: dt.datetime,
+    end: dt.datetime,
+    newest_first: bool,
+    max_datapoints: int | None,
+) -> dict[str, Any]:
+    """The ``GetMetricData`` request of ``metric_data`` (without a token), checked."""
+    queries = list(queries)
+    if not 1 <= len(queries) <= 500:
+        raise InvalidInput("queries", "give 1 to 500 queries")
+    for index, query in enumerate(queries):
+        if not isinstance(query, MetricQuery):
+            raise InvalidInput("queries", f"queries[{index}] is not a MetricQuery")
+    ids = [query.checked().id for query in queries]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("queries", "query ids must be unique")
+    begin, finish = _utc("start", start), _utc("end", end)
+    if begin >= finish:
+        raise InvalidInput("start", "must be before end")
+    request: dict[str, Any] = {
+        "MetricDataQueries": [query.to_request() for query in queries],
+        "StartTime": begin,
+        "EndTime": finish,
+        "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
+    }
+    if max_datapoints is not None:
+        if max_datapoints < 1:
+            raise InvalidInput("max_datapoints", "must be at least 1")
+        request["MaxDatapoints"] = max_datapoints
+    return request
+
+
+def add_metric_results(
+    series: dict[str, MetricSeries], results: Iterable[Mapping[str, Any]]
+) -> None:
+    """Fold one ``GetMetricData`` page's ``MetricDataResults`` into ``series`` (by query id):
+    points appended in page order, the latest label and status kept."""
+    for result in results:
+        one = series.setdefault(result["Id"], MetricSeries(id=result["Id"]))
+        one.label = result.get("Label", one.label)
+        one.timestamps.extend(result.get("Timestamps", ()))
+        one.values.extend(float(v) for v in result.get("Values", ()))
+        one.status = result.get("StatusCode", one.status)
+        one.messages.extend(
+            (m.get("Code", ""), m.get("Value", "")) for m in result.get("Messages", ())
+        )
+
+
+def metrics_request(
+    namespace: str | None,
+    name: str | None,
+    dimensions: Mapping[str, str | None] | None,
+    recently_active: bool,
+) -> dict[str, Any]:
+    """The ``ListMetrics`` request of ``metrics`` (without a token), every filter checked."""
+    request: dict[str, Any] = {}
+    if namespace is not None:
+        request["Namespace"] = check_metric_namespace("namespace", namespace)
+    if name is not None:
+        request["MetricName"] = check_metric_name("name", name)
+    if dimensions is not None:
+        if len(dimensions) > 10:
+            raise InvalidInput("dimensions", "at most 10 dimension filters")
+        check_dimensions(
+            "dimensions",
+            {key: "*" if value is None else value for key, value in dimensions.items()},
+        )
+        request["Dimensions"] = [
+            {"Name": key} if value is None else {"Name": key, "Value": value}
+            for key, value in dimensions.items()
+        ]
+    if recently_active:
+        request["RecentlyActive"] = "PT3H"
+    return request
+
+
 def _translated(fetch: Callable[[Any], Page[T]]) -> Callable[[Any], Page[T]]:
     def run(token: Any) -> Page[T]:
         with aws_errors():
@@ -424,7 +641,7 @@ class CloudWatch:
         stop the others; [PartialFailure][awskit.PartialFailure] then lists exactly the alarms
         not put (``failed``) and the last error.
         """
-        checked = [checked_alarm(alarm, f"alarms[{i}]") for i, alarm in enumerate(alarms)]
+        checked = checked_alarms(alarms)
         failed: list[PutAlarm] = []
         last_error: BaseException | None = None
         for alarm in checked:
@@ -433,14 +650,9 @@ class CloudWatch:
             except AwskitError as exc:
                 failed.append(alarm)
                 last_error = exc
-        if failed:
-            raise PartialFailure(
-                f"{len(failed)} of {len(checked)} alarms were not put",
-                failed=failed,
-                last_error=last_error,
-                code="PartialFailure",
-                operation="PutMetricAlarm",
-            )
+        failure = alarms_failed(checked, failed, last_error)
+        if failure is not None:
+            raise failure
 
     def _describe(
         self, kinds: frozenset[str], names: list[str] | None, **request: Any
@@ -654,34 +866,14 @@ class CloudWatch:
             cw.set_alarm_state("cpu-high", AlarmState.ALARM, reason="testing the pager")
             ```
         """
-        (name,) = _names("name", [name])
-        request: dict[str, Any] = {
-            "AlarmName": name,
-            "StateValue": _state("state", state).value,
-            "StateReason": reason,
-        }
-        if not isinstance(reason, str) or len(reason) > 1023:
-            raise InvalidInput("reason", "must be a string of at most 1023 characters")
-        if reason_data is not None:
-            if isinstance(reason_data, str):
-                try:
-                    json.loads(reason_data)
-                except ValueError:
-                    raise InvalidInput("reason_data", "must be JSON") from None
-                text = reason_data
-            else:
-                text = json.dumps(reason_data)
-            if len(text) > 4000:
-                raise InvalidInput("reason_data", "must be at most 4000 characters of JSON")
-            request["StateReasonData"] = text
-        self._calls.set_alarm_state(**request)
+        self._calls.set_alarm_state(**set_state_request(name, state, reason, reason_data))
 
     def _actions(self, names: Iterable[str | AnyAlarm], enable: bool) -> None:
-        wanted = _names("names", names)
+        batches = action_batches(names)
         call = self._calls.enable_alarm_actions if enable else self._calls.disable_alarm_actions
         with aws_errors():
-            for start in range(0, len(wanted), MAX_NAMES):
-                call(AlarmNames=wanted[start : start + MAX_NAMES])
+            for batch in batches:
+                call(AlarmNames=batch)
 
     def enable_actions(self, names: Iterable[str | AnyAlarm]) -> None:
         """Turn the actions of these alarms on (``EnableAlarmActions``, 100 names a call)."""
@@ -713,23 +905,7 @@ class CloudWatch:
                 print(item.timestamp, item.summary)
             ```
         """
-        request: dict[str, Any] = {
-            "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
-            "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
-            "MaxRecords": 100,
-        }
-        if name is not None:
-            (request["AlarmName"],) = _names("name", [name])
-        if type is not None:
-            if type not in _HISTORY_TYPES:
-                raise InvalidInput("type", f"must be one of {', '.join(sorted(_HISTORY_TYPES))}")
-            request["HistoryItemType"] = type
-        if start is not None:
-            request["StartDate"] = _utc("start", start)
-        if end is not None:
-            request["EndDate"] = _utc("end", end)
-        if start is not None and end is not None and request["StartDate"] >= request["EndDate"]:
-            raise InvalidInput("start", "must be before end")
+        request = history_request(name, type, start, end, newest_first)
         fetch = token_pages(self._calls.describe_alarm_history, "AlarmHistoryItems", **request)
         return Paged(_translated(fetch), limit=limit).map(AlarmHistoryItem.from_aws)
 
@@ -753,30 +929,11 @@ class CloudWatch:
             cw.wait_for_state("cpu-high", AlarmState.ALARM, timeout=60)
             ```
         """
-        target = _state("state", state)
-        if timeout < 0 or interval <= 0:
-            raise InvalidInput("timeout", "timeout must be >= 0 and interval > 0")
-        wanted = _names("name", [name])
-        deadline = time.monotonic() + timeout
-        waited = 0.0
-        while True:
-            found = list(self._describe(frozenset(_KINDS), wanted)(None).items)
-            if not found:
-                raise NotFound(
-                    f"no alarm named {name!r}", code="ResourceNotFound", operation="DescribeAlarms"
-                )
-            alarm = found[0]
-            if alarm.state == target:
-                return alarm
-            if waited >= timeout or time.monotonic() >= deadline:
-                raise AlarmStateTimeout(
-                    f"alarm {name!r} still {alarm.state and alarm.state.value} after "
-                    f"{timeout:g} s (waiting for {target.value})",
-                    alarm=alarm,
-                )
-            pause = min(interval, timeout - waited)
-            self._session.retry.sleep(pause)
-            waited += pause
+        wait = StateWait(name, state, timeout, interval)
+        describe = self._pages(wait.pages)
+        while (alarm := wait.seen(describe(None).items)) is None:
+            self._session.retry.sleep(wait.pause)
+        return alarm
 
     # Metrics --------------------------------------------------------------------------
 
@@ -829,40 +986,11 @@ class CloudWatch:
             series["cpu"].points
             ```
         """
-        queries = list(queries)
-        if not 1 <= len(queries) <= 500:
-            raise InvalidInput("queries", "give 1 to 500 queries")
-        for index, query in enumerate(queries):
-            if not isinstance(query, MetricQuery):
-                raise InvalidInput("queries", f"queries[{index}] is not a MetricQuery")
-        ids = [query.checked().id for query in queries]
-        if len(set(ids)) != len(ids):
-            raise InvalidInput("queries", "query ids must be unique")
-        begin, finish = _utc("start", start), _utc("end", end)
-        if begin >= finish:
-            raise InvalidInput("start", "must be before end")
-        request: dict[str, Any] = {
-            "MetricDataQueries": [query.to_request() for query in queries],
-            "StartTime": begin,
-            "EndTime": finish,
-            "ScanBy": "TimestampDescending" if newest_first else "TimestampAscending",
-        }
-        if max_datapoints is not None:
-            if max_datapoints < 1:
-                raise InvalidInput("max_datapoints", "must be at least 1")
-            request["MaxDatapoints"] = max_datapoints
+        request = metric_data_request(queries, start, end, newest_first, max_datapoints)
         series: dict[str, MetricSeries] = {}
         fetch = token_pages(self._calls.get_metric_data, "MetricDataResults", **request)
         for page in Paged(_translated(fetch)).pages():
-            for result in page.items:
-                one = series.setdefault(result["Id"], MetricSeries(id=result["Id"]))
-                one.label = result.get("Label", one.label)
-                one.timestamps.extend(result.get("Timestamps", ()))
-                one.values.extend(float(v) for v in result.get("Values", ()))
-                one.status = result.get("StatusCode", one.status)
-                one.messages.extend(
-                    (m.get("Code", ""), m.get("Value", "")) for m in result.get("Messages", ())
-                )
+            add_metric_results(series, page.items)
         return series
 
     def metrics(
@@ -885,23 +1013,6 @@ class CloudWatch:
                 print(metric.dimensions)
             ```
         """
-        request: dict[str, Any] = {}
-        if namespace is not None:
-            request["Namespace"] = check_metric_namespace("namespace", namespace)
-        if name is not None:
-            request["MetricName"] = check_metric_name("name", name)
-        if dimensions is not None:
-            if len(dimensions) > 10:
-                raise InvalidInput("dimensions", "at most 10 dimension filters")
-            check_dimensions(
-                "dimensions",
-                {key: "*" if value is None else value for key, value in dimensions.items()},
-            )
-            request["Dimensions"] = [
-                {"Name": key} if value is None else {"Name": key, "Value": value}
-                for key, value in dimensions.items()
-            ]
-        if recently_active:
-            request["RecentlyActive"] = "PT3H"
+        request = metrics_request(namespace, name, dimensions, recently_active)
         fetch = token_pages(self._calls.list_metrics, "Metrics", **request)
         return Paged(_translated(fetch), limit=limit).map(Metric.from_aws)
