@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import boto3
@@ -35,8 +35,10 @@ from awskit.cloudwatch import (
     MetricQuery,
 )
 from tests.aio.conftest import AsyncSleeps, aio_session, require_aio
+from tests.aio.test_aio_cloudwatch import Requests
 from tests.conftest import CPU_ALARM, SleepRecorder, make_session
 from tests.faults import FaultProxy
+from tests.test_cloudwatch import metric_alarm_item
 
 require_aio()
 
@@ -45,12 +47,12 @@ NOW = dt.datetime.now(dt.timezone.utc)
 #: Nothing listens there: a stubbed client never reaches it, anything else fails loudly.
 OFFLINE = "http://127.0.0.1:9"
 #: An async or blocking test body: the session, the stubber (None on moto), the recorded sleeps.
-Body = Callable[[Any, Any, Any], Awaitable[None]]
+Body = Callable[[Any, Any, Any], Coroutine[Any, Any, None]]
 
 
 async def _maybe(value: Awaitable[R] | R) -> R:
     if isinstance(value, Awaitable):
-        return await value  # type: ignore[no-any-return]
+        return await value
     return value
 
 
@@ -66,20 +68,6 @@ async def _client(aws: Any) -> Any:
     return aws.cloudwatch.client
 
 
-class Requests:
-    """Every CloudWatch request a client sends, with its parameters."""
-
-    def __init__(self, client: Any) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        client.meta.events.register("provide-client-params.cloudwatch", self._record)
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append((model.name, dict(params)))
-
-    def params(self, operation: str) -> list[dict[str, Any]]:
-        return [params for name, params in self.calls if name == operation]
-
-
 def alarm(i: int, **extra: Any) -> Alarm:
     return Alarm(**{**CPU_ALARM, "name": f"more-{i:03d}", **extra})
 
@@ -92,25 +80,13 @@ def reassigned(**change: Any) -> Alarm:
     return made
 
 
-def metric_item(name: str, state: str) -> dict[str, Any]:
-    return {
-        "AlarmName": name,
-        "AlarmArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}",
-        "StateValue": state,
-        "StateReason": f"now {state}",
-        "MetricName": "CPUUtilization",
-        "Namespace": "AWS/EC2",
-        "Statistic": "Average",
-        "Period": 60,
-        "EvaluationPeriods": 1,
-        "Threshold": 70.0,
-        "ComparisonOperator": "GreaterThanThreshold",
-    }
-
-
 @pytest.fixture(scope="module")
 def boto3_session() -> boto3.Session:
-    return boto3.Session(region_name="us-east-1", **DUMMY_CREDENTIALS)
+    return boto3.Session(
+        aws_access_key_id=DUMMY_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["aws_secret_access_key"],
+        region_name="us-east-1",
+    )
 
 
 @pytest.fixture(params=["blocking", "asyncio"])
@@ -518,9 +494,8 @@ def test_wait_for_state_polls_until_the_state(stubbed: Callable[[Body], None]) -
     async def body(aws: Any, stub: Any, sleeps: Any) -> None:
         # AWS starts an alarm in INSUFFICIENT_DATA (moto starts it OK).
         for state in ("INSUFFICIENT_DATA", "OK", "ALARM"):
-            stub.add_response(
-                "describe_alarms", {"MetricAlarms": [metric_item("cpu-high", state)]}, ask
-            )
+            item = metric_alarm_item("cpu-high", state, StateReason=f"now {state}")
+            stub.add_response("describe_alarms", {"MetricAlarms": [item]}, ask)
         found = await _maybe(
             aws.cloudwatch.wait_for_state("cpu-high", AlarmState.ALARM, 60, interval=7)
         )
@@ -533,7 +508,7 @@ def test_wait_for_state_polls_until_the_state(stubbed: Callable[[Body], None]) -
         waited = await _maybe(aws.cloudwatch.wait_for_state("cpu-high", "OK", 0))
         assert isinstance(waited, CompositeAlarm)
 
-        stub.add_response("describe_alarms", {"MetricAlarms": [metric_item("cpu-high", "OK")]}, ask)
+        stub.add_response("describe_alarms", {"MetricAlarms": [metric_alarm_item("cpu-high")]}, ask)
         with pytest.raises(AlarmStateTimeout) as info:
             await _maybe(aws.cloudwatch.wait_for_state("cpu-high", "ALARM", timeout=0))
         assert "still OK after 0 s (waiting for ALARM)" in str(info.value)
