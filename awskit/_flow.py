@@ -235,7 +235,13 @@ class Controller:
         """
         ready = self._ready()
         async with ready:
-            await ready.wait_for(self._take)
+            try:
+                await ready.wait_for(self._take)
+            except BaseException:
+                # A waiter cancelled just after it was woken would swallow the wake-up
+                # another waiter needs: pass it on.
+                ready.notify()
+                raise
         return self
 
     async def __aexit__(
