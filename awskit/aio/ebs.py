@@ -87,7 +87,7 @@ _ZEROS_PER_CALL = 64
 
 async def _off_loop(func: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     """``func`` in a thread; a cancelled caller still waits for it to return before the
-    cancellation goes on, since it writes to a descriptor the caller closes next."""
+    cancellation goes on, since it uses a descriptor the caller closes next."""
     future = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
     try:
         return await asyncio.shield(future)
@@ -502,8 +502,9 @@ class EBS:
         try:
             while await tasks.slot():
                 # Room is taken before the block is read: the blocks in memory stay
-                # bounded, whatever the image's size.
-                pair = await asyncio.to_thread(next, blocks, None)
+                # bounded, whatever the image's size. A cancelled upload still lets the
+                # read end before the image's descriptor is closed.
+                pair = await _off_loop(next, blocks, None)
                 if pair is None:
                     tasks.release()
                     break

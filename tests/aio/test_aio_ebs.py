@@ -340,3 +340,28 @@ def test_a_cancelled_download_leaves_the_destination_as_it_was(
     asyncio.run(main())
     assert out.read_bytes() == b"keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["out.img"]  # no temporary file left
+
+
+def test_a_cancelled_upload_leaves_the_snapshot_pending_and_says_so(
+    strict: StrictEBS, async_sleeps: AsyncSleeps, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    src = tmp_path / "disk.img"
+    src.write_bytes(noise(12 * BLOCK_SIZE))
+    strict.latency = 0.01
+
+    async def main() -> None:
+        async with aio_session(strict.url, async_sleeps) as aws:
+            first_block = asyncio.Event()
+            task = asyncio.create_task(
+                aws.ebs.upload(src, concurrency=2, progress=lambda d, t: first_block.set())
+            )
+            await first_block.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
+    [snapshot_id] = strict.snapshots
+    assert strict.snapshots[snapshot_id].state == "pending"
+    assert strict.requests["CompleteSnapshot"] == 0
+    assert f"upload to snapshot {snapshot_id} failed" in caplog.text
