@@ -19,7 +19,8 @@ it, nor cuts for latency; throttling still slows it, and it grows back to ``maxi
 
 [Aimd][awskit._flow.Aimd] is the arithmetic alone, with an injectable clock and no
 threads, so that it is tested on a simulated server; [Controller][awskit._flow.Controller]
-adds the blocking: ``with controller:`` waits for a free slot.
+adds the blocking: ``with controller:`` waits for a free slot (``async with controller:`` on
+asyncio, without blocking the event loop).
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ._errors import InvalidInput, logger
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["DEFAULT_WINDOW", "SLOW_START_STEP", "Aimd", "Controller"]
 
@@ -168,6 +173,7 @@ class Controller:
         self.clock = clock
         self._in_flight = 0
         self._cond = threading.Condition()
+        self._async_ready: asyncio.Condition | None = None
 
     @property
     def maximum(self) -> int:
@@ -205,6 +211,52 @@ class Controller:
         with self._cond:
             self._in_flight -= 1
             self._cond.notify()
+
+    def _take(self) -> bool:
+        with self._cond:
+            if self._in_flight >= self.aimd.limit:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _ready(self) -> asyncio.Condition:
+        if self._async_ready is None:
+            import asyncio  # only asyncio callers pay for the import
+
+            self._async_ready = asyncio.Condition()
+        return self._async_ready
+
+    async def __aenter__(self) -> Controller:
+        """``async with controller:`` waits for a slot on asyncio (event loop callers only).
+
+        The same [Aimd][awskit._flow.Aimd] decides; a waiter is woken as slots are given
+        back, as many as the limit then allows (report ``succeeded`` before leaving the
+        slot, so a limit that just rose lets more in at once).
+        """
+        ready = self._ready()
+        async with ready:
+            try:
+                await ready.wait_for(self._take)
+            except BaseException:
+                # A waiter cancelled just after it was woken would swallow the wake-up
+                # another waiter needs: pass it on.
+                ready.notify()
+                raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify()
+            free = self.aimd.limit - self._in_flight
+        ready = self._ready()
+        async with ready:
+            ready.notify(max(1, free))
 
     def throttled(self) -> bool:
         """Throttling seen (by a worker, or by botocore's own retries); True if it cut."""

@@ -26,19 +26,16 @@ import dataclasses
 import itertools
 import os
 import stat
-import threading
 import time
 import uuid
-import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._errors import THROTTLING_CODES, AwskitError, InvalidInput, logger, translates_errors
+from .._errors import AwskitError, InvalidInput, logger, translates_errors
 from .._paging import Paged, token_pages
-from .._session import MIN_POOL
 from .blocks import (
     BLOCK_SIZE,
     GIB,
@@ -54,10 +51,10 @@ from .blocks import (
     to_write,
     volume_size_for,
 )
-from .flow import Limiter, Retrier
+from .flow import DEFAULT_CONCURRENCY, Limiter, Retrier, Transfers
 from .models import Block, ChangedBlock, DownloadResult, Snapshot
 from .transfer import check_dest, fetch_block, read_all, write_all
-from .writer import SnapshotWriter, snapshot_errors
+from .writer import SnapshotWriter, ec2_state, snapshot_errors, start_status, started_writer
 
 if TYPE_CHECKING:
     from mypy_boto3_ebs import EBSClient
@@ -115,16 +112,96 @@ def _check_snapshot_id(field: str, value: object) -> str:
     return value
 
 
-#: ``concurrency`` of upload and download when not given: the controller starts there and
-#: finds the number by itself; any other value pins it.
-DEFAULT_CONCURRENCY = 16
-
-
 def _concurrency(value: int | None, default: int) -> int:
     value = default if value is None else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput("concurrency", "must be a positive int")
     return value
+
+
+def _check_size(size: int | None) -> None:
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise InvalidInput("size", "must be a non-negative int (bytes)")
+
+
+def _check_block_ref(snapshot_id: str, index: int, token: str) -> None:
+    _check_snapshot_id("snapshot_id", snapshot_id)
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise InvalidInput("index", "must be a non-negative int")
+    if not isinstance(token, str) or not token:
+        raise InvalidInput("token", "must be the block token from blocks()")
+
+
+def _blocks_of(items: Iterable[Mapping[str, Any]]) -> list[Block]:
+    """The [Block][awskit.ebs.Block]s of a page of ListSnapshotBlocks."""
+    return [Block(int(b["BlockIndex"]), str(b["BlockToken"])) for b in items]
+
+
+def _changed_block(item: Mapping[str, Any]) -> ChangedBlock:
+    """One item of ListChangedBlocks."""
+    return ChangedBlock(
+        int(item["BlockIndex"]), item.get("FirstBlockToken"), item.get("SecondBlockToken")
+    )
+
+
+def _changed_request(first: str, second: str, page_size: int) -> dict[str, Any]:
+    """ListChangedBlocks' parameters, checked."""
+    _check_snapshot_id("first_snapshot_id", first)
+    _check_snapshot_id("second_snapshot_id", second)
+    _check_page_size(page_size)
+    return {"FirstSnapshotId": first, "SecondSnapshotId": second, "MaxResults": page_size}
+
+
+class Waiting:
+    """The decisions of [EBS.wait][awskit.ebs.EBS.wait], without its IO: what each answer of
+    EC2's DescribeSnapshots means, and how long to sleep before asking again.
+
+    Sleeps grow from 0.5 s to 15 s; ``timeout`` counts the clock or the sleeps asked for,
+    whichever is more (sleeps are injectable).
+    """
+
+    def __init__(
+        self, snapshot_id: str, timeout: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        _check_snapshot_id("snapshot_id", snapshot_id)
+        if timeout <= 0:
+            raise InvalidInput("timeout", "must be positive (seconds)")
+        self.snapshot_id = snapshot_id
+        self.timeout = timeout
+        self._clock = clock
+        self._started = clock()
+        self._slept = 0.0
+        self._delay = _POLL_FIRST
+
+    def answer(self, response: Mapping[str, Any]) -> float | None:
+        """``None`` once the snapshot is ``completed``, else the seconds to sleep.
+
+        Raises:
+            AwskitError: code ``SnapshotError`` in the ``error`` state, ``WaitTimeout``
+                after ``timeout`` seconds.
+        """
+        snapshots = response.get("Snapshots", [])
+        states = [s.get("State") for s in snapshots]
+        if states and all(state == "completed" for state in states):
+            return None
+        if "error" in states:
+            message = snapshots[0].get("StateMessage") or "no reason given"
+            raise AwskitError(
+                f"snapshot {self.snapshot_id} is in the error state: {message}",
+                code="SnapshotError",
+                operation="DescribeSnapshots",
+            )
+        if max(self._clock() - self._started, self._slept) >= self.timeout:
+            raise AwskitError(
+                f"snapshot {self.snapshot_id} not completed after {self.timeout} s "
+                f"(state {states[0] if states else 'unknown'})",
+                code="WaitTimeout",
+                operation="DescribeSnapshots",
+            )
+        delay = self._delay
+        self._slept += delay
+        self._delay = min(_POLL_MAX, delay * 2)
+        return delay
 
 
 class EBS:
@@ -139,79 +216,23 @@ class EBS:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._active: weakref.WeakSet[Limiter] = weakref.WeakSet()
-        self._hooked = False
-        self._hook_lock = threading.Lock()
+        self._transfers = Transfers()
 
     @property
     def client(self) -> EBSClient:
         """The shared, typed boto3 client (escape hatch)."""
         return self._session.client("ebs")
 
-    # --- flow control -------------------------------------------------------------
-
-    def _on_retry(self, response: Any = None, **_: Any) -> None:
-        # botocore retries throttles silently; seeing them here lets running transfers
-        # slow down before botocore gives up.
-        if response is None or not self._active:
-            return
-        code = str(response[1].get("Error", {}).get("Code", ""))
-        if code in THROTTLING_CODES:
-            with self._hook_lock:
-                limiters = list(self._active)
-            for limiter in limiters:
-                limiter.throttled()
-
-    @staticmethod
-    def _block_throttled(response: Any = None, **_: Any) -> bool | None:
-        # A throttled block request is handed straight back to the transfer's Retrier
-        # (False: botocore does not retry it), which cuts its limiter, frees the slot,
-        # and tries again after the RetryPolicy's short backoff once the limiter lets it.
-        # botocore's own retry would hold the slot through a sleep of up to a second,
-        # longer than the whole transfer takes at the right concurrency.
-        if response is None:
-            return None
-        code = str(response[1].get("Error", {}).get("Code", ""))
-        return False if code in THROTTLING_CODES else None
+    # --- flow control ---------------------------------------------------------------
 
     def _flow(self, concurrency: int) -> tuple[int, Limiter]:
         """Workers and the limiter of one transfer: adaptive at the default, else pinned."""
-        if concurrency == DEFAULT_CONCURRENCY:
-            config: Any = self.client.meta.config
-            pool = max(DEFAULT_CONCURRENCY, int(config.max_pool_connections or MIN_POOL))
-            return pool, self._limiter(pool, initial=DEFAULT_CONCURRENCY)
         workers = _concurrency(concurrency, self._session.max_concurrency)
-        return workers, self._limiter(workers)
-
-    def _limiter(self, concurrency: int, *, initial: int | None = None) -> Limiter:
-        if not self._hooked:
-            with self._hook_lock:
-                if not self._hooked:
-                    events = self.client.meta.events
-                    events.register(
-                        "needs-retry.ebs", self._on_retry, unique_id=f"awskit-ebs-{id(self)}"
-                    )
-                    handler: Any = self._block_throttled
-                    for operation in ("PutSnapshotBlock", "GetSnapshotBlock"):
-                        events.register_first(
-                            f"needs-retry.ebs.{operation}",
-                            handler,
-                            unique_id=f"awskit-ebs-block-{operation}",
-                        )
-                    self._hooked = True
-        # An adaptive limiter cuts at most once per round trip; a pinned one as before.
-        limiter = (
-            Limiter(concurrency)
-            if initial is None
-            else Limiter(concurrency, initial=initial, window=None)
-        )
-        with self._hook_lock:
-            self._active.add(limiter)
-        return limiter
+        config: Any = self.client.meta.config
+        return self._transfers.start(self.client.meta.events, workers, config.max_pool_connections)
 
     def _release(self, limiter: Limiter) -> None:
-        with self._hook_lock:
-            self._active.discard(limiter)
+        self._transfers.release(limiter)
 
     def _retrier(self, limiter: Limiter | None = None, started: float | None = None) -> Retrier:
         return Retrier(self._session.retry, limiter=limiter, started_at=started)
@@ -268,47 +289,17 @@ class EBS:
     ) -> SnapshotWriter:
         """StartSnapshot, and the snapshot's real status when ``rerun`` (the caller's
         own client token: the snapshot may be one an earlier run started, or finished)."""
-        volume_size = int(request["VolumeSize"])
-        parent_snapshot_id = request.get("ParentSnapshotId")
-        description = request.get("Description")
         # No "fresh snapshot" grace here: a ResourceNotFoundException from StartSnapshot
         # (a missing parent or key) is final.
         with snapshot_errors(None):
             response = self._retrier().run(lambda: self.client.start_snapshot(**request))
         retrier = self._retrier(limiter, time.monotonic())
-        snapshot_id = response["SnapshotId"]
-        status = str(response.get("Status") or "pending")
-        if status == "pending" and rerun:
+        status, ask_ec2 = start_status(response, rerun=rerun)
+        if ask_ec2:
             # Idempotency returns "the result from the original request": that may be
             # the "pending" of a snapshot completed since. EC2 knows better.
-            status = self._ec2_state(snapshot_id) or status
-        if status == "error":
-            with snapshot_errors(snapshot_id):
-                raise AwskitError(
-                    f"snapshot {snapshot_id} (client token reused) is in the error state",
-                    code="SnapshotError",
-                    operation="StartSnapshot",
-                )
-        if status == "completed":
-            log.info(
-                "snapshot %s of this client token is already completed: nothing to write",
-                snapshot_id,
-            )
-        else:
-            log.info(
-                "started snapshot %s (%d GiB%s)",
-                snapshot_id,
-                volume_size,
-                f", parent {parent_snapshot_id}" if parent_snapshot_id else "",
-            )
-        return SnapshotWriter(
-            self.client,
-            {**response, "Status": status},
-            retrier,
-            volume_size=volume_size,
-            parent_snapshot_id=parent_snapshot_id,
-            description=description,
-        )
+            status = self._ec2_state(response["SnapshotId"]) or status
+        return started_writer(self.client, request, response, status, retrier)
 
     def _ec2_state(self, snapshot_id: str) -> str | None:
         """EC2's state of a snapshot, ``None`` when EC2 cannot say.
@@ -321,8 +312,7 @@ class EBS:
         except (ClientError, BotoCoreError) as exc:
             log.debug("DescribeSnapshots %s: %s", snapshot_id, exc)
             return None
-        states = [str(s.get("State")) for s in response.get("Snapshots", [])]
-        return states[0] if states else None
+        return ec2_state(response)
 
     @staticmethod
     def _start_request(
@@ -552,7 +542,7 @@ class EBS:
 
         def blocks() -> Iterator[list[Block]]:
             for page in itertools.chain([first], pages):
-                yield [Block(int(b["BlockIndex"]), str(b["BlockToken"])) for b in page.items]
+                yield _blocks_of(page.items)
 
         return volume_size, blocks()
 
@@ -591,33 +581,18 @@ class EBS:
             changed = [c.index for c in aws.ebs.changed_blocks(parent_id, child_id)]
             ```
         """
-        _check_snapshot_id("first_snapshot_id", first_snapshot_id)
-        _check_snapshot_id("second_snapshot_id", second_snapshot_id)
-        _check_page_size(page_size)
-        return self._changed_blocks(first_snapshot_id, second_snapshot_id, page_size)
+        request = _changed_request(first_snapshot_id, second_snapshot_id, page_size)
+        return self._changed_blocks(request)
 
     @translates_errors
-    def _changed_blocks(
-        self, first_snapshot_id: str, second_snapshot_id: str, page_size: int
-    ) -> Iterator[ChangedBlock]:
+    def _changed_blocks(self, request: dict[str, Any]) -> Iterator[ChangedBlock]:
         retrier = self._retrier()
 
         def call(**kwargs: Any) -> Any:
             return retrier.run(lambda: self.client.list_changed_blocks(**kwargs))
 
-        fetch = token_pages(
-            call,
-            "ChangedBlocks",
-            FirstSnapshotId=first_snapshot_id,
-            SecondSnapshotId=second_snapshot_id,
-            MaxResults=page_size,
-        )
-        for item in Paged(fetch):
-            yield ChangedBlock(
-                int(item["BlockIndex"]),
-                item.get("FirstBlockToken"),
-                item.get("SecondBlockToken"),
-            )
+        for item in Paged(token_pages(call, "ChangedBlocks", **request)):
+            yield _changed_block(item)
 
     def read_block(self, snapshot_id: str, index: int, token: str) -> bytes:
         """One block's 524288 bytes, verified against the SHA256 AWS sends with them.
@@ -625,11 +600,7 @@ class EBS:
         A block whose bytes disagree is fetched again under the session's RetryPolicy;
         [ChecksumMismatch][awskit.ChecksumMismatch] if it keeps disagreeing.
         """
-        _check_snapshot_id("snapshot_id", snapshot_id)
-        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise InvalidInput("index", "must be a non-negative int")
-        if not isinstance(token, str) or not token:
-            raise InvalidInput("token", "must be the block token from blocks()")
+        _check_block_ref(snapshot_id, index, token)
         with snapshot_errors(snapshot_id):
             return fetch_block(self.client, self._retrier(), snapshot_id, index, token)
 
@@ -670,8 +641,7 @@ class EBS:
         """
         _check_snapshot_id("snapshot_id", snapshot_id)
         _concurrency(concurrency, self._session.max_concurrency)
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise InvalidInput("size", "must be a non-negative int (bytes)")
+        _check_size(size)
         target = Path(dest)
         device = check_dest(target)
         workers, limiter = self._flow(concurrency)
@@ -727,37 +697,13 @@ class EBS:
             aws.ebs.wait(snap.snapshot_id, timeout=1800)
             ```
         """
-        _check_snapshot_id("snapshot_id", snapshot_id)
-        if timeout <= 0:
-            raise InvalidInput("timeout", "must be positive (seconds)")
+        waiting = Waiting(snapshot_id, timeout)
         ec2 = self._session.calls("ec2")
-        policy = self._session.retry
-        started = time.monotonic()
-        slept = 0.0
-        delay = _POLL_FIRST
         with snapshot_errors(snapshot_id):
-            while True:
-                response = ec2.describe_snapshots(SnapshotIds=[snapshot_id])
-                states = [s.get("State") for s in response.get("Snapshots", [])]
-                if states and all(state == "completed" for state in states):
-                    return
-                if "error" in states:
-                    message = response["Snapshots"][0].get("StateMessage") or "no reason given"
-                    raise AwskitError(
-                        f"snapshot {snapshot_id} is in the error state: {message}",
-                        code="SnapshotError",
-                        operation="DescribeSnapshots",
-                    )
-                if max(time.monotonic() - started, slept) >= timeout:
-                    raise AwskitError(
-                        f"snapshot {snapshot_id} not completed after {timeout} s "
-                        f"(state {states[0] if states else 'unknown'})",
-                        code="WaitTimeout",
-                        operation="DescribeSnapshots",
-                    )
-                policy.sleep(delay)
-                slept += delay
-                delay = min(_POLL_MAX, delay * 2)
+            while (
+                delay := waiting.answer(ec2.describe_snapshots(SnapshotIds=[snapshot_id]))
+            ) is not None:
+                self._session.retry.sleep(delay)
 
 
 def open_source(

@@ -23,20 +23,24 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from .._errors import ChecksumMismatch, logger
+from .._errors import THROTTLING_CODES, ChecksumMismatch, logger
 from .._flow import DEFAULT_WINDOW, Controller
 from .._retry import RetryPolicy, classify
+from .._session import MIN_POOL
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "FRESH_SNAPSHOT_SECONDS",
     "RETRY_BUDGET_SECONDS",
     "Limiter",
     "Retrier",
+    "Transfers",
     "retry_reason",
 ]
 
@@ -47,6 +51,9 @@ log = logger("awskit.ebs")
 FRESH_SNAPSHOT_SECONDS = 180.0
 #: The time every retry of one transfer shares, backoffs included.
 RETRY_BUDGET_SECONDS = 900.0
+#: ``concurrency`` of upload and download when not given: the controller starts there and
+#: finds the number by itself; any other value pins it.
+DEFAULT_CONCURRENCY = 16
 
 
 def retry_reason(exc: BaseException, snapshot_age: float | None = None) -> str | None:
@@ -107,6 +114,87 @@ class Limiter(Controller):
         return cut
 
 
+class Transfers:
+    """The limiters of one facade's running transfers, and the botocore hooks feeding them.
+
+    Shared by [awskit.ebs.EBS][awskit.ebs.EBS] and its asyncio twin: both hand it their
+    client's event system (botocore's or aiobotocore's, which calls the same handlers).
+    """
+
+    def __init__(self) -> None:
+        self._active: weakref.WeakSet[Limiter] = weakref.WeakSet()
+        self._hooked = False
+        self._lock = threading.Lock()
+
+    def on_retry(self, response: Any = None, **_: Any) -> None:
+        """``needs-retry.ebs``: a throttle botocore is about to retry slows every transfer."""
+        # botocore retries throttles silently; seeing them here lets running transfers
+        # slow down before botocore gives up.
+        if response is None or not self._active:
+            return
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        if code in THROTTLING_CODES:
+            with self._lock:
+                limiters = list(self._active)
+            for limiter in limiters:
+                limiter.throttled()
+
+    @staticmethod
+    def block_throttled(response: Any = None, **_: Any) -> bool | None:
+        """``needs-retry.ebs.{Put,Get}SnapshotBlock``: ``False`` (botocore does not retry)
+        for a throttled block request."""
+        # A throttled block request is handed straight back to the transfer's Retrier,
+        # which cuts its limiter, frees the slot, and tries again after the RetryPolicy's
+        # short backoff once the limiter lets it. botocore's own retry would hold the slot
+        # through a sleep of up to a second, longer than the whole transfer takes at the
+        # right concurrency.
+        if response is None:
+            return None
+        code = str(response[1].get("Error", {}).get("Code", ""))
+        return False if code in THROTTLING_CODES else None
+
+    def start(
+        self, events: Any, concurrency: int, pool_connections: int | None
+    ) -> tuple[int, Limiter]:
+        """Workers and the limiter of one transfer (``concurrency`` already checked):
+        adaptive at [DEFAULT_CONCURRENCY][awskit.ebs.flow.DEFAULT_CONCURRENCY], from there up
+        to the connection pool; pinned at any other value. Hooks ``events`` once."""
+        if concurrency == DEFAULT_CONCURRENCY:
+            pool = max(DEFAULT_CONCURRENCY, int(pool_connections or MIN_POOL))
+            return pool, self._limiter(events, pool, initial=DEFAULT_CONCURRENCY)
+        return concurrency, self._limiter(events, concurrency)
+
+    def _limiter(self, events: Any, concurrency: int, *, initial: int | None = None) -> Limiter:
+        if not self._hooked:
+            with self._lock:
+                if not self._hooked:
+                    events.register(
+                        "needs-retry.ebs", self.on_retry, unique_id=f"awskit-ebs-{id(self)}"
+                    )
+                    handler: Any = self.block_throttled
+                    for operation in ("PutSnapshotBlock", "GetSnapshotBlock"):
+                        events.register_first(
+                            f"needs-retry.ebs.{operation}",
+                            handler,
+                            unique_id=f"awskit-ebs-block-{operation}",
+                        )
+                    self._hooked = True
+        # An adaptive limiter cuts at most once per round trip; a pinned one as before.
+        limiter = (
+            Limiter(concurrency)
+            if initial is None
+            else Limiter(concurrency, initial=initial, window=None)
+        )
+        with self._lock:
+            self._active.add(limiter)
+        return limiter
+
+    def release(self, limiter: Limiter) -> None:
+        """The transfer of ``limiter`` is over: botocore's retries no longer reach it."""
+        with self._lock:
+            self._active.discard(limiter)
+
+
 class Retrier:
     """Per-call retries of one transfer under one deadline, with the session's backoff."""
 
@@ -145,7 +233,7 @@ class Retrier:
         if throttled and self.limiter is not None:
             self.limiter.throttled()
         # Throttled block requests come here without botocore's retries (see
-        # EBS._block_throttled); the limiter, now cut, is the backoff that
+        # Transfers.block_throttled); the limiter, now cut, is the backoff that
         # matters, so the wait for a slot stays short.
         delay = self.policy.backoff(min(attempt, 3) if throttled else attempt)
         with self._lock:
@@ -180,11 +268,19 @@ class Retrier:
     async def run_async(
         self, call: Callable[[], Awaitable[T]], sleep: Callable[[float], Awaitable[None]]
     ) -> T:
-        """`run` on asyncio: the same decisions (`failed`), waits awaited."""
+        """`run` on asyncio: the same decisions (`failed`) and limiter, waits awaited."""
         attempt = 1
         while True:
             try:
-                return await call()
+                if self.limiter is None:
+                    return await call()
+                async with self.limiter:
+                    started = self._clock()
+                    result = await call()
+                    # Inside the slot: leaving it then wakes as many waiters as the
+                    # limit, perhaps just raised, allows.
+                    self.limiter.succeeded(self._clock() - started)
+                return result
             except Exception as exc:
                 delay = self.failed(exc, attempt)
                 if delay is None:

@@ -20,14 +20,14 @@ import os
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ChecksumMismatch, InvalidInput
 from .._files import mode_for
-from .blocks import BLOCK_SIZE, PlannedBlock
+from .blocks import BLOCK_SIZE, BlockSet, PlannedBlock
 from .flow import Limiter, Retrier
 from .models import Block, DownloadResult
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .writer import SnapshotWriter
 
 __all__ = [
+    "DownloadPlan",
     "Progress",
     "abandon_target",
     "block_progress",
@@ -46,8 +47,10 @@ __all__ = [
     "finish_target",
     "open_target",
     "read_all",
+    "room",
     "write_all",
     "write_block",
+    "write_zeros",
 ]
 
 #: ``progress(done_bytes, total_bytes)``; may be called from worker threads.
@@ -78,6 +81,17 @@ class _Tracker:
             self.total += nbytes
 
 
+def room(workers: int, limiter: Limiter | None) -> int:
+    """Blocks a transfer of ``workers`` holds at once (queued or in flight): twice the
+    workers, fewer while the limiter allows fewer requests in flight (``4 x limit``)."""
+    if limiter is None or limiter.limit >= workers:
+        return 2 * workers
+    # Twice what the limiter may allow one round trip later (it can double a round trip
+    # while it grows): the reader, starved of the GIL by busy workers (or queued behind
+    # them on the event loop), must already be ahead when the limit rises.
+    return min(2 * workers, 4 * max(1, limiter.limit))
+
+
 class _Pool:
     """A thread pool holding at most ``2 x workers`` blocks (queued or in flight), fewer
     while the limiter allows fewer requests in flight (``4 x limit``); the first failure
@@ -91,18 +105,10 @@ class _Pool:
         self._cond = threading.Condition()
         self.error: BaseException | None = None
 
-    def _room(self) -> int:
-        if self._limiter is None or self._limiter.limit >= self._workers:
-            return 2 * self._workers
-        # Twice what the limiter may allow one round trip later (it can double a round
-        # trip while it grows): the reading thread, starved of the GIL by busy workers,
-        # must already be ahead when the limit rises.
-        return min(2 * self._workers, 4 * max(1, self._limiter.limit))
-
     def submit(self, work: Callable[[], None]) -> bool:
         """Queue ``work`` once a slot is free; ``False`` once something has failed."""
         with self._cond:
-            while self._held >= self._room():
+            while self._held >= room(self._workers, self._limiter):
                 # Re-checked on a timeout too: the limit may rise without a block landing.
                 self._cond.wait(0.05)
             if self.error is not None:
@@ -271,11 +277,9 @@ def read_all(
     ``target`` at the end; a block device is written in place.
     """
     fd, temp = open_target(target, size, device=device)
-    count = -(-size // BLOCK_SIZE)
-    # One bit per block of a device: which ones the snapshot holds (the rest become zeros).
-    listed = bytearray((count + 7) // 8) if device else bytearray()
+    plan = DownloadPlan(size, device=device)
     tracker = _Tracker(0, progress)
-    wanted = written = 0
+    written = 0
     lock = threading.Lock()
 
     def get(block: Block) -> Callable[[], None]:
@@ -292,31 +296,21 @@ def read_all(
         return work
 
     def zero(index: int) -> Callable[[], None]:
-        def work() -> None:
-            offset = index * BLOCK_SIZE
-            _write(fd, memoryview(_ZERO)[: min(BLOCK_SIZE, size - offset)], offset)
-
-        return work
+        return lambda: write_zeros(fd, (index,), size)
 
     pool = _Pool(concurrency, limiter)
     try:
         for page in pages:
-            blocks = [b for b in page if b.index < count]
-            wanted += len(blocks)
+            blocks = plan.page(page)
             tracker.expect(len(blocks) * BLOCK_SIZE)
             for block in blocks:
-                if device:
-                    listed[block.index >> 3] |= 1 << (block.index & 7)
                 if not pool.submit(get(block)):
                     break
             if pool.error is not None:
                 break
-        if device:
-            # A device keeps whatever it held before: the blocks the snapshot does not
-            # hold are zeros in the image, so they are written as zeros.
-            for index in range(count):
-                if not listed[index >> 3] & (1 << (index & 7)) and not pool.submit(zero(index)):
-                    break
+        for index in plan.zeros():
+            if not pool.submit(zero(index)):
+                break
         pool.finish()
         os.fsync(fd)
     except BaseException:
@@ -324,7 +318,41 @@ def read_all(
         abandon_target(fd, temp)
         raise
     finish_target(fd, temp, target)
-    return DownloadResult(blocks=wanted, bytes_written=written)
+    return DownloadResult(blocks=plan.wanted, bytes_written=written)
+
+
+class DownloadPlan:
+    """What a download of ``size`` bytes fetches and writes (no IO): the blocks of each
+    page of the listing that lie inside the image, and on a block device the zeros of
+    every block the snapshot does not hold.
+
+    A device keeps whatever it held before: where the image has zeros (the blocks the
+    snapshot does not hold), zeros are written; a regular file is sparse there already.
+    """
+
+    def __init__(self, size: int, *, device: bool) -> None:
+        self.size = size
+        self.device = device
+        self.count = -(-size // BLOCK_SIZE)
+        #: Blocks listed inside the image so far (the ``blocks`` of the result).
+        self.wanted = 0
+        self._listed: BlockSet | None = BlockSet() if device else None
+
+    def page(self, page: Sequence[Block]) -> list[Block]:
+        """The blocks of one page of the listing to fetch (those inside the image)."""
+        blocks = [b for b in page if b.index < self.count]
+        self.wanted += len(blocks)
+        if self._listed is not None:
+            for block in blocks:
+                self._listed.add(block.index)
+        return blocks
+
+    def zeros(self) -> Iterator[int]:
+        """Once every page is in: the blocks to write as zeros (none for a file)."""
+        listed = self._listed
+        if listed is None:
+            return iter(())
+        return (index for index in range(self.count) if index not in listed)
 
 
 def open_target(target: Path, size: int, *, device: bool) -> tuple[int, str | None]:
@@ -355,6 +383,14 @@ def write_block(fd: int, index: int, data: bytes, size: int, *, device: bool) ->
     if device or part != _ZERO[: len(part)]:
         _write(fd, memoryview(part), offset)
     return len(part)
+
+
+def write_zeros(fd: int, indexes: Iterable[int], size: int) -> None:
+    """Write zeros over blocks ``indexes`` (cut at ``size``) of a destination of
+    ``open_target`` (a device: see [DownloadPlan][awskit.ebs.transfer.DownloadPlan])."""
+    for index in indexes:
+        offset = index * BLOCK_SIZE
+        _write(fd, memoryview(_ZERO)[: min(BLOCK_SIZE, size - offset)], offset)
 
 
 def finish_target(fd: int, temp: str | None, target: Path) -> None:

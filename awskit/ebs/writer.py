@@ -27,7 +27,7 @@ from .models import Snapshot
 if TYPE_CHECKING:
     from mypy_boto3_ebs import EBSClient
 
-__all__ = ["SnapshotWriter", "snapshot_errors"]
+__all__ = ["SnapshotWriter", "ec2_state", "snapshot_errors", "start_status", "started_writer"]
 
 log = logger("awskit.ebs")
 
@@ -260,6 +260,69 @@ class SnapshotWriter:
                 "snapshot %s left pending after an error: AWS cancels it at its timeout",
                 self.snapshot_id,
             )
+
+
+def start_status(response: Mapping[str, Any], *, rerun: bool) -> tuple[str, bool]:
+    """The status StartSnapshot's ``response`` gives its snapshot, and whether EC2 must be
+    asked for the real one (its DescribeSnapshots, read by `ec2_state`).
+
+    A rerun (the caller's own client token) may get "the result from the original
+    request": the ``pending`` of a snapshot completed since.
+    """
+    status = str(response.get("Status") or "pending")
+    return status, status == "pending" and rerun
+
+
+def ec2_state(response: Mapping[str, Any]) -> str | None:
+    """The state in EC2's DescribeSnapshots ``response`` of one snapshot (``None``: not
+    there)."""
+    states = [str(s.get("State")) for s in response.get("Snapshots", [])]
+    return states[0] if states else None
+
+
+def started_writer(
+    client: EBSClient,
+    request: Mapping[str, Any],
+    response: Mapping[str, Any],
+    status: str,
+    retrier: Retrier,
+) -> SnapshotWriter:
+    """The writer of the snapshot StartSnapshot's ``response`` names, now in ``status``.
+
+    Raises:
+        AwskitError: code ``SnapshotError``, naming the snapshot, when it is in the
+            ``error`` state (a reused client token).
+    """
+    snapshot_id = str(response["SnapshotId"])
+    volume_size = int(request["VolumeSize"])
+    parent_snapshot_id = request.get("ParentSnapshotId")
+    if status == "error":
+        with snapshot_errors(snapshot_id):
+            raise AwskitError(
+                f"snapshot {snapshot_id} (client token reused) is in the error state",
+                code="SnapshotError",
+                operation="StartSnapshot",
+            )
+    if status == "completed":
+        log.info(
+            "snapshot %s of this client token is already completed: nothing to write",
+            snapshot_id,
+        )
+    else:
+        log.info(
+            "started snapshot %s (%d GiB%s)",
+            snapshot_id,
+            volume_size,
+            f", parent {parent_snapshot_id}" if parent_snapshot_id else "",
+        )
+    return SnapshotWriter(
+        client,
+        {**response, "Status": status},
+        retrier,
+        volume_size=volume_size,
+        parent_snapshot_id=parent_snapshot_id,
+        description=request.get("Description"),
+    )
 
 
 def started_at() -> float:

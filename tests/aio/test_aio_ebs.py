@@ -287,3 +287,81 @@ def test_connect_gives_the_facade(aio_connect: Connect) -> None:
             assert (await aws.ebs.client()).meta.service_model.service_name == "ebs"
 
     asyncio.run(main())
+
+
+def test_the_writer_completes_at_the_end_of_async_with(
+    strict: StrictEBS, async_sleeps: AsyncSleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> tuple[Snapshot, str]:
+        async with aio_session(strict.url, async_sleeps) as aws:
+            async with await aws.ebs.start_snapshot(volume_size=1) as writer:
+                await asyncio.gather(
+                    writer.put_block(0, noise(BLOCK_SIZE)),
+                    writer.put_block(7, noise(BLOCK_SIZE, 2)),
+                )
+            failed = await aws.ebs.start_snapshot(volume_size=1)
+            with pytest.raises(RuntimeError):
+                async with failed:
+                    await failed.put_block(0, noise(BLOCK_SIZE))
+                    raise RuntimeError("the producer died")
+            return writer.snapshot, failed.snapshot_id
+
+    snap, pending = asyncio.run(main())
+    assert snap.blocks_written == 2
+    assert snap.checksum == linear_checksum(
+        {0: block_checksum(noise(BLOCK_SIZE)), 7: block_checksum(noise(BLOCK_SIZE, 2))}
+    )
+    assert strict.requests["CompleteSnapshot"] == 1
+    assert strict.snapshots[pending].state == "pending"
+    assert f"snapshot {pending} left pending" in caplog.text
+
+
+def test_a_cancelled_download_leaves_the_destination_as_it_was(
+    strict: StrictEBS, async_sleeps: AsyncSleeps, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.img"
+    out.write_bytes(b"keep me")
+    strict.latency = 0.01
+
+    async def main() -> None:
+        async with aio_session(strict.url, async_sleeps) as aws:
+            snap = await aws.ebs.upload(io.BytesIO(noise(12 * BLOCK_SIZE)))
+            first_block = asyncio.Event()
+            task = asyncio.create_task(
+                aws.ebs.download(
+                    snap.snapshot_id, out, concurrency=2, progress=lambda d, t: first_block.set()
+                )
+            )
+            await first_block.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
+    assert out.read_bytes() == b"keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.img"]  # no temporary file left
+
+
+def test_a_cancelled_upload_leaves_the_snapshot_pending_and_says_so(
+    strict: StrictEBS, async_sleeps: AsyncSleeps, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    src = tmp_path / "disk.img"
+    src.write_bytes(noise(12 * BLOCK_SIZE))
+    strict.latency = 0.01
+
+    async def main() -> None:
+        async with aio_session(strict.url, async_sleeps) as aws:
+            first_block = asyncio.Event()
+            task = asyncio.create_task(
+                aws.ebs.upload(src, concurrency=2, progress=lambda d, t: first_block.set())
+            )
+            await first_block.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
+    [snapshot_id] = strict.snapshots
+    assert strict.snapshots[snapshot_id].state == "pending"
+    assert strict.requests["CompleteSnapshot"] == 0
+    assert f"upload to snapshot {snapshot_id} failed" in caplog.text
