@@ -466,9 +466,9 @@ class Table(Generic[T]):
         Pages reach the loop in the order they arrive (items of one page in DynamoDB's
         order), so items come in no particular order; at most ``2 x tasks`` pages wait
         to be read, so a slow reader holds the tasks back instead of the table piling up
-        in memory. When iteration stops (``limit`` reached, an error, ``aclose()``, the
-        iterator dropped), the tasks are cancelled. A parallel scan cannot be resumed
-        with ``start_key``.
+        in memory. When iteration stops (``limit`` reached, an error, the loop left with
+        ``break`` and the iterator dropped), the tasks are cancelled. A parallel scan
+        cannot be resumed with ``start_key``, and its ``next_token`` resumes nothing.
 
         Raises:
             InvalidInput: ``segments`` outside 1 to 1,000,000, or a ``start_key`` with
