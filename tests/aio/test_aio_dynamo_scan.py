@@ -8,8 +8,8 @@ import asyncio
 import contextlib
 import gc
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -19,24 +19,11 @@ import awskit.aio
 from awskit.dynamo import Attr
 from awskit.dynamo.scan import SegmentPlan, check_resume, check_segments, scan_workers
 from tests.aio.conftest import AsyncSleeps, Connect, aio_session, require_aio
+from tests.aio.test_aio_dynamo import _items, _maybe
 from tests.conftest import SleepRecorder
 from tests.faults import FaultProxy
 
 require_aio()
-
-R = TypeVar("R")
-
-
-async def _maybe(value: Awaitable[R] | R) -> R:
-    if isinstance(value, Awaitable):
-        return await value  # type: ignore[no-any-return]
-    return value
-
-
-async def _items(listing: Any) -> list[Any]:
-    if hasattr(listing, "__aiter__"):
-        return [item async for item in listing]
-    return list(listing)
 
 
 async def _client(aws: Any) -> Any:

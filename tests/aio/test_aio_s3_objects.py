@@ -10,38 +10,29 @@ import inspect
 import io
 import os
 import threading
-import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 import awskit
 import awskit.aio
 from tests.aio.conftest import AsyncSleeps, Connect, aio_session, require_aio
+from tests.aio.test_aio_dynamo import _items, _maybe
+from tests.canned import _RawBody
 from tests.conftest import SleepRecorder
 from tests.faults import FaultProxy
+from tests.test_s3 import Pipe as BlockingPipe
+from tests.test_s3 import TextPipe, _delete_objects_reply
 
 require_aio()
 
-R = TypeVar("R")
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-async def _maybe(value: Awaitable[R] | R) -> R:
-    if isinstance(value, Awaitable):
-        return await value  # type: ignore[no-any-return]
-    return value
-
-
-async def _items(listing: Any) -> list[Any]:
-    if hasattr(listing, "__aiter__"):
-        return [item async for item in listing]
-    return list(listing)
 
 
 async def _client(aws: Any) -> Any:
@@ -203,42 +194,26 @@ def test_delete_many_deletes_1000_keys_a_request(api: Api) -> None:
 def answer_deletes(
     client: Any, errors_for: Callable[[list[str]], dict[str, str]]
 ) -> list[list[str]]:
-    """Answer the client's DeleteObjects with ``errors_for(keys)``; returns the batches sent.
-
-    botocore parses the canned answer as it would S3's (aiobotocore awaits its body).
-    """
+    """Answer the client's DeleteObjects with ``errors_for(keys)`` (the blocking tests'
+    canned reply); returns the batches sent. The client parses it as it would S3's
+    answer (aiobotocore awaits its body)."""
     from aiobotocore.awsrequest import AioAWSResponse
-    from botocore.awsrequest import AWSResponse
 
     batches: list[list[str]] = []
-    aio = type(client).__module__.startswith("aiobotocore")
+    answer = _delete_objects_reply(errors_for, batches)
 
     class Body(io.BytesIO):
         async def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
             return super().read(size)
 
-    class Raw(io.BytesIO):
-        def stream(self, amt: int = 1 << 16, **_: Any) -> Iterator[bytes]:
-            while chunk := self.read(amt):
-                yield chunk
-
     def reply(request: Any, **_: Any) -> Any:
-        root = ET.fromstring(request.body if isinstance(request.body, bytes) else b"")
-        keys = [el.text or "" for el in root.iter(f"{S3_NS}Key")] or [
-            el.text or "" for el in root.iter("Key")
-        ]
-        batches.append(keys)
-        errors = "".join(
-            f"<Error><Key>{k}</Key><Code>{c}</Code><Message>m</Message></Error>"
-            for k, c in errors_for(keys).items()
-        )
-        xml = f'<DeleteResult xmlns="{S3_NS[1:-1]}">{errors}</DeleteResult>'.encode()
+        status, fields, body = answer(request)
         headers = HTTPHeaders()
-        headers["Content-Type"] = "application/xml"
-        headers["Content-Length"] = str(len(xml))
-        if aio:
-            return AioAWSResponse(request.url, 200, headers, Body(xml))
-        return AWSResponse(request.url, 200, headers, Raw(xml))
+        for name, value in {"Content-Length": str(len(body)), **fields}.items():
+            headers[name] = value
+        if type(client).__module__.startswith("aiobotocore"):
+            return AioAWSResponse(request.url, status, headers, Body(body))
+        return AWSResponse(request.url, status, headers, _RawBody(body))
 
     client.meta.events.register("before-send.s3.DeleteObjects", reply)
     return batches
@@ -331,29 +306,16 @@ def test_delete_bucket_empties_it_only_when_asked(api: Api) -> None:
 # -- put from file objects -----------------------------------------------------------------
 
 
-class Pipe:
-    """A binary stream that can only be read, like a pipe or a socket file."""
+class Pipe(BlockingPipe):
+    """The blocking tests' pipe, noting the threads it is read on."""
 
     def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
+        super().__init__(data)
         self.threads: set[int] = set()
 
     def read(self, size: int = -1) -> bytes:
         self.threads.add(threading.get_ident())
-        return self._data.read(size)
-
-    def seekable(self) -> bool:
-        return False
-
-
-class TextPipe:
-    """A text stream that cannot seek, not an io.TextIOBase."""
-
-    def read(self, size: int = -1) -> str:
-        return "text"
-
-    def seekable(self) -> bool:
-        return False
+        return super().read(size)
 
 
 async def put_file_objects_contract(aws: Any, tmp_path: Path) -> None:
