@@ -310,3 +310,27 @@ def test_model_items_come_typed_from_every_segment(
     rows = asyncio.run(main())
     assert sorted(r.n for r in rows) == list(range(10))
     assert all(isinstance(r, Row) for r in rows)
+
+
+@pytest.mark.parametrize("kind", ["drop", "drop_after"])
+def test_a_dropped_connection_is_a_transport_error(
+    fault_proxy: FaultProxy, async_sleeps: AsyncSleeps, kind: str
+) -> None:
+    from aiobotocore.config import AioConfig
+
+    async def main() -> None:
+        async with aio_session(
+            fault_proxy.url,
+            async_sleeps,
+            retry=awskit.RetryPolicy(max_attempts=1),
+            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 1}),
+        ) as aws:
+            numbers = await fill(aws)
+            fault_proxy.add(kind, service="dynamodb", operation="Scan")
+            with pytest.raises(awskit.TransportError) as info:
+                _ = [i async for i in numbers.scan(segments=4, page_size=1)]
+            assert info.value.operation == "Scan"
+            await _ended()
+
+    asyncio.run(main())
+    assert fault_proxy.injected[kind] >= 1

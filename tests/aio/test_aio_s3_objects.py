@@ -409,3 +409,64 @@ def test_put_of_a_file_read_from_the_middle_survives_a_retry(
     assert asyncio.run(main()) == b"the part after the header"
     assert fault_proxy.injected["5xx"] == 1
     assert fault_proxy.requests.count(("s3", "PutObject")) == 2
+
+
+# -- failures ------------------------------------------------------------------------------
+
+NEW_CALLS: dict[str, Callable[[Any], Awaitable[Any]]] = {
+    "open": lambda b: b.open("k"),
+    "open_with": lambda b: _enter(b.open("k")),
+    "delete_many": lambda b: b.delete_many(["k", "j"]),
+    "delete_bucket": lambda b: b._s3.delete_bucket(b.name, empty=True),
+    "put_file": lambda b: b.put("k", io.BytesIO(b"data")),
+}
+
+
+async def _enter(opener: Any) -> None:
+    async with opener:
+        pass
+
+
+@pytest.mark.parametrize("call", sorted(NEW_CALLS))
+def test_a_missing_bucket_is_not_found(aio_connect: Connect, call: str) -> None:
+    async def main() -> None:
+        async with aio_connect() as aws:
+            with pytest.raises(awskit.NotFound) as info:
+                await NEW_CALLS[call](aws.s3.bucket("absent-bucket"))
+            assert info.value.code == "NoSuchBucket"
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("kind", ["drop", "drop_after"])
+@pytest.mark.parametrize("call", sorted(NEW_CALLS))
+def test_a_dropped_connection_is_a_transport_error(
+    fault_proxy: FaultProxy, async_sleeps: AsyncSleeps, call: str, kind: str
+) -> None:
+    from aiobotocore.config import AioConfig
+
+    async def main() -> None:
+        # One attempt of botocore's and one of awskit's: the drop outlives every retry.
+        async with aio_session(
+            fault_proxy.url,
+            async_sleeps,
+            retry=awskit.RetryPolicy(max_attempts=1),
+            config=AioConfig(retries={"mode": "standard", "total_max_attempts": 1}),
+        ) as aws:
+            bucket = await aws.s3.create_bucket("dropping")
+            await bucket.put("k", b"data")
+            fault_proxy.add(kind, service="s3")
+            with pytest.raises(awskit.AwskitError) as info:
+                await NEW_CALLS[call](bucket)
+            error = info.value
+            if isinstance(error, awskit.PartialFailure):
+                # A batch reports what was not deleted; the dropped connection is why.
+                assert call in ("delete_many", "delete_bucket")
+                assert error.failed == ["k", "j"][: len(error.failed)] and error.failed
+                assert isinstance(error.last_error, awskit.TransportError)
+            else:
+                assert isinstance(error, awskit.TransportError), error
+                assert error.operation is not None
+
+    asyncio.run(main())
+    assert fault_proxy.injected[kind] >= 1
