@@ -5,7 +5,8 @@ as its core and uses only what that core decides without IO: keys, items and con
 checked against the model and the key schema, requests built, answers decoded (the codec,
 expressions and validation are the same code). The core learns the key schema from a
 ``DescribeTable`` awaited here, so it never sends a request itself. The client has the same
-fast read path (botocore's events work on aiobotocore's clients).
+fast read path (botocore's events work on aiobotocore's clients). A parallel scan follows
+the blocking one's `SegmentPlan` (``awskit.dynamo.scan``) with tasks instead of threads.
 
 ```python
 async with awskit.aio.connect() as aws:

@@ -1,9 +1,10 @@
 """Amazon S3 on asyncio: the [awskit.s3][awskit.s3] facade, awaited.
 
 Every check and request shape is the blocking API's own (``awskit.s3.rules`` and the pure
-functions of ``awskit.s3.bucket``: ``put_request``, ``objects_request``, ``object_info``,
-``check_presign``, ``upload_plan``, ``download_target``, ``region_from_head``; the
-facade's ``create_bucket_request``). Transfers differ in how they wait: the blocking API
+functions of ``awskit.s3.bucket``: ``put_request``, ``check_stream``, ``stream_bytes``,
+``objects_request``, ``object_info``, ``DeletePlan``, ``check_presign``, ``upload_plan``,
+``download_target``, ``region_from_head``; the facade's ``create_bucket_request``; the
+stream's ``StreamHead``). Transfers differ in how they wait: the blocking API
 hands files to s3transfer's threads; here parts of ``part_ranges`` go up and down as
 tasks, at most the session's ``max_concurrency`` at once, and every file read and write
 runs in a thread (``asyncio.to_thread``), so neither the loop nor memory is held by a

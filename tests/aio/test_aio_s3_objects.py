@@ -152,6 +152,14 @@ def test_open_in_async_with_reads_lines_of_any_length_and_closes(aio_connect: Co
             assert f.closed
             with pytest.raises(ValueError, match="closed"):
                 await f.readline()
+            async with await bucket.open("text") as again:
+                assert repr(again) == f"ObjectStream(key='text', size={len(text)})"
+                assert await again.read(4) == b"xxxx"
+            assert again.closed
+            stream = await bucket.open("text")
+            await stream.aclose()
+            await stream.aclose()  # closing twice is no error
+            assert stream.closed
             with pytest.raises(awskit.NotFound):
                 async with bucket.open("missing"):
                     pass
