@@ -5,7 +5,8 @@ as its core and uses only what that core decides without IO: keys, items and con
 checked against the model and the key schema, requests built, answers decoded (the codec,
 expressions and validation are the same code). The core learns the key schema from a
 ``DescribeTable`` awaited here, so it never sends a request itself. The client has the same
-fast read path (botocore's events work on aiobotocore's clients).
+fast read path (botocore's events work on aiobotocore's clients). A parallel scan follows
+the blocking one's `SegmentPlan` (``awskit.dynamo.scan``) with tasks instead of threads.
 
 ```python
 async with awskit.aio.connect() as aws:
@@ -19,6 +20,7 @@ async with awskit.aio.connect() as aws:
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
 
-from .._errors import ConditionFailed, InvalidInput, PartialFailure, translate_any
+from .._errors import ConditionFailed, InvalidInput, PartialFailure, aws_errors, translate_any
 from .._paging import AsyncPaged, Page, token_pages_async
 from .._retry import call_async, drain_async
 from ..dynamo.batch import (
@@ -41,6 +43,7 @@ from ..dynamo.batch import (
 )
 from ..dynamo.codec import check_ttl_field
 from ..dynamo.expressions import start_key_of
+from ..dynamo.scan import SegmentPlan, check_resume, check_segments, scan_workers
 from ..dynamo.schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
 from ..dynamo.table import BATCH_GET_KEYS, KeyId, _on_failure, key_id, read_page
 from ..dynamo.table import Table as _Core
@@ -52,6 +55,7 @@ from ..dynamo.transact import (
     read_get,
     write_call,
 )
+from ..dynamo.validate import no_such_index
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -254,6 +258,9 @@ class Table(Generic[T]):
         known = core._indexes or {}
         if core._key_schema is None or not core._key_types or (index and index not in known):
             await self.describe()
+            if index and index not in (core._indexes or {}):
+                # Freshly described: the core would only describe again, blocking.
+                raise no_such_index(self.name, index, core._indexes or {})
         return core
 
     async def key_schema(self) -> KeySchema:
@@ -420,6 +427,7 @@ class Table(Generic[T]):
     def scan(
         self,
         filter: ConditionBase | None = None,
+        segments: int = 1,
         index: str | None = None,
         limit: int | None = None,
         consistent: bool = False,
@@ -431,6 +439,7 @@ class Table(Generic[T]):
     def scan(
         self,
         filter: ConditionBase | None = None,
+        segments: int = 1,
         index: str | None = None,
         limit: int | None = None,
         consistent: bool = False,
@@ -442,6 +451,7 @@ class Table(Generic[T]):
     def scan(
         self,
         filter: ConditionBase | None = None,
+        segments: int = 1,
         index: str | None = None,
         limit: int | None = None,
         consistent: bool = False,
@@ -449,14 +459,64 @@ class Table(Generic[T]):
         page_size: int | None = None,
         start_key: Mapping[str, Any] | None = None,
     ) -> AsyncPaged[Any]:
-        """Every item (matching ``filter``), across every page, one segment at a time."""
-        return self._pages(
-            lambda core: core.scan_plan(filter, 1, index, limit, consistent, projection, page_size),
-            "scan",
-            index,
-            limit,
-            start_key,
-        )
+        """Every item (matching ``filter``), across every page: ``async for`` (see
+        [Table.scan][awskit.dynamo.Table.scan]).
+
+        ``segments > 1`` scans that many segments in parallel, as tasks, at most the
+        session's ``max_concurrency`` at once, each reading whole segments page after page.
+        Pages reach the loop in the order they arrive (items of one page in DynamoDB's
+        order), so items come in no particular order; at most ``2 x tasks`` pages wait
+        to be read, so a slow reader holds the tasks back instead of the table piling up
+        in memory. When iteration stops (``limit`` reached, an error, the loop left with
+        ``break`` and the iterator dropped), the tasks are cancelled. A parallel scan
+        cannot be resumed with ``start_key``, and its ``next_token`` resumes nothing.
+
+        Raises:
+            InvalidInput: ``segments`` outside 1 to 1,000,000, or a ``start_key`` with
+                ``segments > 1``, at once; other arguments when iteration starts,
+                before the first request.
+
+        Example:
+            ```python
+            async for user in users.scan(Attr("age").lt(27), segments=8):
+                ...
+            ```
+        """
+        check_segments(segments)
+        check_resume(segments, start_key)
+
+        def plan(core: _Core[T]) -> tuple[dict[str, Any], Any]:
+            return core.scan_plan(filter, segments, index, limit, consistent, projection, page_size)
+
+        if segments == 1:
+            return self._pages(plan, "scan", index, limit, start_key)
+        return self._parallel_scan(plan, segments, index, limit)
+
+    def _parallel_scan(
+        self,
+        plan: Callable[[_Core[T]], tuple[dict[str, Any], Any]],
+        segments: int,
+        index: str | None,
+        limit: int | None,
+    ) -> AsyncPaged[Any]:
+        scan = _SegmentTasks()
+
+        async def fetch(token: Any) -> Page[Any]:
+            if scan.plan is None:
+                core = await self._ready(index)
+                request, load = plan(core)
+                workers = scan_workers(segments, self._dynamo.session.max_concurrency)
+                scan.start(SegmentPlan(request, segments, workers), load, await self._calls())
+            got = await scan.pages.get()
+            if got is _DONE:
+                return SegmentPlan.end()
+            if isinstance(got, BaseException):
+                scan.stop()
+                with aws_errors():
+                    raise got
+            return SegmentPlan.page(got, scan.load)
+
+        return _StoppingAsyncPaged(fetch, limit=limit, scan=scan)
 
     async def batch_get(self, keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
         """The items with these keys that exist, in the order of ``keys`` (``BatchGetItem``).
@@ -553,6 +613,88 @@ class Table(Generic[T]):
         ```
         """
         return BatchWriter(self, overwrite_by_pkeys, max_concurrency)
+
+
+_DONE = object()
+
+
+class _SegmentTasks:
+    """The tasks of one parallel scan and the bounded queue of pages they fill (never
+    referencing the iterator, so dropping it lets them be cancelled)."""
+
+    def __init__(self) -> None:
+        self.plan: SegmentPlan | None = None
+        self.load: Callable[[Mapping[str, Any]], Any] = dict
+        self.pages: asyncio.Queue[Any] = asyncio.Queue()
+        self.tasks: list[asyncio.Task[None]] = []
+        self._running = 0
+
+    def start(
+        self, plan: SegmentPlan, load: Callable[[Mapping[str, Any]], Any], calls: Any
+    ) -> None:
+        self.plan, self.load = plan, load
+        self.pages = asyncio.Queue(maxsize=plan.buffer)
+        self._running = plan.workers
+        self.tasks = [asyncio.create_task(self._work(plan, calls)) for _ in range(plan.workers)]
+
+    async def _work(self, plan: SegmentPlan, calls: Any) -> None:
+        try:
+            while (segment := plan.next_segment()) is not None:
+                token = None
+                while True:
+                    response = await calls.scan(**plan.page_request(segment, token))
+                    token = plan.last_key(response)
+                    await self.pages.put(plan.items(response))
+                    if token is None:
+                        break
+        except Exception as exc:
+            # Handed to the reader, which raises it: nothing fails silently in a task.
+            await self.pages.put(exc)
+        self._running -= 1
+        if self._running == 0:
+            await self.pages.put(_DONE)
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            if not task.done():
+                task.cancel()
+
+
+def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel what is left of a dropped scan's tasks, from whichever thread collects it."""
+    for task in tasks:
+        if task.done():
+            continue
+        loop = task.get_loop()
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(task.cancel)
+
+
+class _StoppingAsyncPaged(AsyncPaged[T]):
+    """An AsyncPaged that cancels the scan's tasks once it stops, or is dropped."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Any], Awaitable[Page[T]]],
+        *,
+        limit: int | None,
+        scan: _SegmentTasks,
+    ) -> None:
+        super().__init__(fetch, limit=limit)
+        self._scan = scan
+        weakref.finalize(self, lambda: _stop_tasks(scan.tasks))
+
+    async def __anext__(self) -> T:
+        try:
+            return await super().__anext__()
+        except BaseException:
+            self._scan.stop()
+            raise
+
+    async def aclose(self) -> None:
+        """Cancel the scan's tasks (done for you when iteration ends or the iterator is
+        dropped)."""
+        self._scan.stop()
 
 
 class BatchWriter(Generic[T]):

@@ -1,9 +1,10 @@
 """Amazon S3 on asyncio: the [awskit.s3][awskit.s3] facade, awaited.
 
 Every check and request shape is the blocking API's own (``awskit.s3.rules`` and the pure
-functions of ``awskit.s3.bucket``: ``put_request``, ``objects_request``, ``object_info``,
-``check_presign``, ``upload_plan``, ``download_target``, ``region_from_head``; the
-facade's ``create_bucket_request``). Transfers differ in how they wait: the blocking API
+functions of ``awskit.s3.bucket``: ``put_request``, ``check_stream``, ``stream_bytes``,
+``objects_request``, ``object_info``, ``DeletePlan``, ``check_presign``, ``upload_plan``,
+``download_target``, ``region_from_head``; the facade's ``create_bucket_request``; the
+stream's ``StreamHead``). Transfers differ in how they wait: the blocking API
 hands files to s3transfer's threads; here parts of ``part_ranges`` go up and down as
 tasks, at most the session's ``max_concurrency`` at once, and every file read and write
 runs in a thread (``asyncio.to_thread``), so neither the loop nor memory is held by a
@@ -21,20 +22,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .._errors import AwskitError, InvalidInput, NotFound, aws_errors, translates_errors
+from .._errors import (
+    AwskitError,
+    NotFound,
+    PartialFailure,
+    aws_errors,
+    translates_errors,
+)
 from .._paging import AsyncPaged, token_pages_async
-from .._retry import call_async
+from .._retry import call_async, drain_async
 from ..s3 import already_owned, create_bucket_request
 from ..s3.bucket import (
+    DeletePlan,
+    check_path_body,
     check_presign,
+    check_stream,
     download_target,
     inline_body,
     is_aws_endpoint,
@@ -44,9 +56,11 @@ from ..s3.bucket import (
     put_request,
     region_from_head,
     region_of_location,
+    seekable,
+    stream_bytes,
     upload_plan,
 )
-from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult
+from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult, StreamHead
 from ..s3.rules import PART_BYTES, check_bucket_name, check_key, check_put_size, part_ranges
 from ..s3.rules import unquote_etag as _unquote
 
@@ -55,7 +69,7 @@ if TYPE_CHECKING:
 
     from ._session import Session
 
-__all__ = ["S3", "Bucket"]
+__all__ = ["S3", "Bucket", "ObjectOpener", "ObjectStream"]
 
 R = TypeVar("R")
 
@@ -119,9 +133,28 @@ class S3:
         return Bucket(self, name)
 
     @translates_errors
-    async def delete_bucket(self, name: str) -> None:
-        """Delete the (empty) bucket ``name``."""
-        await (await self._calls()).delete_bucket(Bucket=check_bucket_name(name, legacy=True))
+    async def delete_bucket(self, name: str, *, empty: bool = False) -> int:
+        """Delete bucket ``name``; with ``empty=True``, every object in it first, as
+        [S3.delete_bucket][awskit.s3.S3.delete_bucket]: the bucket is listed, its keys
+        deleted 1,000 per DeleteObjects request
+        ([Bucket.delete_many][awskit.aio.s3.Bucket.delete_many]),
+        then the bucket. Old versions and delete markers of a versioned bucket are not
+        touched (S3 then answers ``BucketNotEmpty``). Returns how many objects were deleted
+        (0 without ``empty``).
+
+        Raises:
+            InvalidInput: ``name`` is not a bucket name.
+            NotFound: there is no such bucket (``NoSuchBucket``).
+            PartialFailure: ``empty=True`` and some objects could not be deleted
+                (``failed`` lists their keys); the bucket is left in place.
+            AwskitError: code ``BucketNotEmpty`` when objects remain.
+        """
+        bucket = self.bucket(name)
+        deleted = 0
+        if empty:
+            deleted = await bucket.delete_many([obj.key async for obj in bucket.objects()])
+        await (await self._calls()).delete_bucket(Bucket=bucket.name)
+        return deleted
 
     async def _bucket_region(self, name: str) -> str | None:
         """The region of bucket ``name`` (as ``find_bucket_region``), cached once known."""
@@ -172,8 +205,8 @@ class S3:
 class Bucket:
     """One bucket on asyncio, as [awskit.s3.Bucket][awskit.s3.Bucket], awaited.
 
-    ``put`` takes bytes, a ``str`` or a ``pathlib.Path`` (read in a thread); stream large
-    files with ``upload_file``.
+    ``put`` takes bytes, a ``str``, a ``pathlib.Path`` or a binary file object (files are
+    read in a thread); stream large files with ``upload_file``.
     """
 
     def __init__(self, s3: S3, name: str) -> None:
@@ -189,27 +222,33 @@ class Bucket:
     async def put(
         self,
         key: str,
-        data: bytes | bytearray | memoryview | str | Path,
+        data: bytes | bytearray | memoryview | str | Path | IO[bytes],
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> PutResult:
-        """Store ``data`` at ``key`` with one PutObject (at most 5 GiB).
+        """Store ``data`` at ``key`` with one PutObject (at most 5 GiB), as
+        [Bucket.put][awskit.s3.Bucket.put].
+
+        ``data`` is bytes, a ``str`` (stored as UTF-8), a ``pathlib.Path`` or a binary
+        file object, read from its current position. Files are read whole into memory, in
+        a thread (``asyncio.to_thread``), before the request: the loop never waits on the
+        disk, and a retried PutObject sends the same bytes. A seekable file's size is
+        checked before it is read. Use [upload_file][awskit.aio.s3.Bucket.upload_file]
+        for large files: it sends parts of 8 MiB, a few at a time.
 
         Raises:
-            InvalidInput: a bad key, metadata, content type or body, before any request.
+            InvalidInput: a bad key, metadata, content type or body (not binary, over
+                5 GiB), before any request.
         """
         kwargs = put_request(self.name, key, data, content_type, metadata)
-        if isinstance(data, Path):
-            if not data.is_file():
-                raise InvalidInput("data", f"{str(data)!r} is not a regular file")
-            check_put_size(data.stat().st_size)
-            body = await asyncio.to_thread(data.read_bytes)
-        elif isinstance(data, (str, bytes, bytearray, memoryview)):
+        if isinstance(data, (str, bytes, bytearray, memoryview)):
             body = inline_body(data)
+        elif isinstance(data, Path):
+            check_path_body(data)
+            body = await asyncio.to_thread(data.read_bytes)
         else:
-            raise InvalidInput(
-                "data", "give bytes, str or a pathlib.Path (upload_file streams large files)"
-            )
+            check_stream(data)
+            body = await asyncio.to_thread(_read_stream, data)
         calls = await self._s3._calls()
         response = await calls.put_object(Body=body, **kwargs)
         return PutResult(key, _unquote(response.get("ETag")), response.get("VersionId"))
@@ -233,6 +272,40 @@ class Bucket:
             return data
 
         return await self._s3._call(once, "GetObject")
+
+    def open(self, key: str) -> ObjectOpener:
+        """Stream the object at ``key``: an async binary file to read from, then close, as
+        [Bucket.open][awskit.s3.Bucket.open].
+
+        Use it in ``async with`` (closed on exit) or await it (then close it yourself).
+        The GetObject request is sent when it is entered or awaited (a missing key raises
+        there, as ``NotFound``); the body arrives as it is read.
+
+        Raises:
+            InvalidInput: a bad key, at once.
+            NotFound: no such key or bucket, when entered or awaited.
+
+        Example:
+            ```python
+            async with bucket.open("big.csv") as f:
+                header = await f.readline()
+                async for line in f:
+                    ...
+            stream = await bucket.open("blob")
+            try:
+                data = await stream.read(1024)
+            finally:
+                await stream.aclose()
+            ```
+        """
+        check_key(key)
+
+        async def start() -> ObjectStream:
+            with aws_errors():
+                response = await (await self._s3._calls()).get_object(Bucket=self.name, Key=key)
+            return ObjectStream(key, cast(Mapping[str, Any], response))
+
+        return ObjectOpener(start)
 
     @translates_errors
     async def exists(self, key: str) -> bool:
@@ -289,6 +362,36 @@ class Bucket:
             **kwargs,
         )
         return AsyncPaged(fetch, limit=limit).map(object_info)
+
+    @translates_errors
+    async def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete any number of keys, 1,000 per DeleteObjects request; returns how many, as
+        [Bucket.delete_many][awskit.s3.Bucket.delete_many].
+
+        Every key is checked before the first request; a key given twice is deleted once.
+        Requests go one after another; keys DeleteObjects reports with a retryable code
+        (``InternalError``, ``SlowDown``, ...) are sent again under the session's retry
+        policy.
+
+        Raises:
+            InvalidInput: ``keys`` is a single ``str``, or a key is not a valid key.
+            PartialFailure: some keys were still not deleted; ``failed`` is exactly those
+                keys in input order. Everything else was deleted.
+        """
+        plan = DeletePlan(self.name, keys)
+        client = await self._s3.client()
+        session = self._s3._session
+
+        async def attempt(pending: list[str]) -> list[str]:
+            response = await client.delete_objects(**plan.request(pending))
+            return plan.answered(cast(Mapping[str, Any], response))
+
+        for batch in plan.batches():
+            try:
+                await drain_async(session.retry, batch, attempt, what="keys", sleep=session.sleep)
+            except PartialFailure as exc:
+                plan.gave_up(exc)
+        return plan.result()
 
     # -- transfers -----------------------------------------------------------------------------
 
@@ -397,6 +500,165 @@ class Bucket:
             await asyncio.shield(asyncio.to_thread(_remove, temp))
             raise
         meter.finish()
+
+
+class ObjectStream(StreamHead):
+    """An object's body as an async binary file, streamed from S3: the asyncio twin of
+    [awskit.s3.ObjectStream][awskit.s3.ObjectStream], with the same ``key``, ``size``,
+    ``content_type``, ``etag``, ``last_modified`` and ``metadata``.
+
+    ``await read(size)`` gives ``size`` bytes (fewer only at the end), ``await read()``
+    the rest; ``readline`` and ``async for`` give lines, ending in ``b"\\n"`` but the last,
+    as iterating a binary file does. Close it (``async with``, ``await aclose()`` or
+    ``close()``): it holds a pooled HTTP connection until closed. aiobotocore checks the
+    length when the end is read, so a truncated body raises instead of ending.
+    """
+
+    def __init__(self, key: str, response: Mapping[str, Any]) -> None:
+        self._body = response["Body"]
+        self._buffer = bytearray()
+        self._closed = False
+        self._read_head(key, response)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream was closed."""
+        return self._closed
+
+    def readable(self) -> bool:
+        """True: the stream is read, never written."""
+        return True
+
+    async def _chunk(self, size: int) -> bytes:
+        if self._closed:
+            raise ValueError("I/O operation on closed file")
+        with aws_errors():
+            data: bytes = await self._body.read(size)
+        return data
+
+    async def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (fewer only at the end of the object); all that is left when
+        ``size`` is omitted, ``None`` or negative."""
+        if self._closed:
+            raise ValueError("I/O operation on closed file")
+        if size is None or size < 0:
+            with aws_errors():
+                rest: bytes = await self._body.read()
+            data = bytes(self._buffer) + rest
+            self._buffer.clear()
+            return data
+        # aiohttp hands out what has arrived; a file read gives all it was asked for.
+        while len(self._buffer) < size:
+            chunk = await self._chunk(size - len(self._buffer))
+            if not chunk:
+                break
+            self._buffer += chunk
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    async def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` (a writable bytes-like object); returns how many bytes were read."""
+        view = memoryview(buffer).cast("B")
+        data = await self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    async def readline(self, size: int | None = -1) -> bytes:
+        """The next line, ``b"\\n"`` included (the last may lack it); ``b""`` at the end.
+        At most ``size`` bytes when given."""
+        limit = -1 if size is None else size
+        searched = 0
+        while True:
+            end = self._buffer.find(b"\n", searched) + 1
+            if end or 0 <= limit <= len(self._buffer):
+                break
+            searched = len(self._buffer)
+            chunk = await self._chunk(_LINE_CHUNK)
+            if not chunk:
+                break
+            self._buffer += chunk
+        end = end or len(self._buffer)
+        if limit >= 0:
+            end = min(end, limit)
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return line
+
+    def __aiter__(self) -> ObjectStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        line = await self.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line
+
+    def close(self) -> None:
+        """Close the stream and give its connection back (no IO to await)."""
+        if not self._closed:
+            self._closed = True
+            self._buffer.clear()
+            self._body.close()
+
+    async def aclose(self) -> None:
+        """Close the stream (as ``close``, awaitable)."""
+        self.close()
+
+    async def __aenter__(self) -> ObjectStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ObjectStream(key={self.key!r}, size={self.size})"
+
+
+class ObjectOpener:
+    """What [Bucket.open][awskit.aio.s3.Bucket.open] returns: await it for the
+    [ObjectStream][awskit.aio.s3.ObjectStream], or enter it with ``async with`` to have
+    the stream closed on exit. Nothing is sent until then."""
+
+    def __init__(self, start: Callable[[], Awaitable[ObjectStream]]) -> None:
+        self._start = start
+        self._stream: ObjectStream | None = None
+
+    def __await__(self) -> Generator[Any, None, ObjectStream]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> ObjectStream:
+        self._stream = await self._start()
+        return self._stream
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+
+_LINE_CHUNK = 64 * 1024
+
+
+def _read_stream(data: IO[bytes]) -> bytes:
+    """A file object's bytes from its current position (run in a thread), checked."""
+    if seekable(data):
+        start = data.tell()
+        end = data.seek(0, io.SEEK_END)
+        data.seek(start)
+        # Checked before anything is read: 5 GiB would not fit one PutObject anyway.
+        check_put_size(end - start)
+    return stream_bytes(data.read())
 
 
 class _Meter:

@@ -1,9 +1,14 @@
-"""Parallel scan: ``Segment``/``TotalSegments`` scanned on threads, as one iterator.
+"""Parallel scan: ``Segment``/``TotalSegments`` scanned by several workers, as one iterator.
 
 Each worker scans whole segments, page after page, and hands pages to the consumer
 through a small bounded queue, so a slow consumer holds the workers back instead of
 the whole table piling up in memory. When the consumer stops early (``limit`` reached,
 iterator dropped), the workers notice and stop at their next page.
+
+The decisions (how many workers, how deep the queue, which segment comes next, each
+page's request, what a page hands out, what may be resumed) are `SegmentPlan` and the
+checks beside it, shared by the blocking scan here (threads) and the asyncio one
+(``awskit.aio.dynamo``, tasks); only the waiting differs.
 """
 
 from __future__ import annotations
@@ -14,30 +19,114 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .._errors import aws_errors
+from .._errors import InvalidInput, aws_errors
 from .._paging import Page, Paged
 
-__all__ = ["parallel_scan"]
+__all__ = [
+    "MAX_SEGMENTS",
+    "SegmentPlan",
+    "check_resume",
+    "check_segments",
+    "parallel_scan",
+    "scan_workers",
+]
 
 T = TypeVar("T")
 
+#: DynamoDB's ``TotalSegments`` limit.
+MAX_SEGMENTS = 1_000_000
+
 _DONE = object()
 _POLL = 0.1
+# The page token of a parallel scan's pages: there is no one key to resume them from.
+_PARALLEL = "parallel"
+
+
+def check_segments(segments: object) -> int:
+    """``segments``, checked: a whole number of segments DynamoDB accepts."""
+    if not isinstance(segments, int) or not 1 <= segments <= MAX_SEGMENTS:
+        raise InvalidInput("segments", "between 1 and 1,000,000 segments")
+    return segments
+
+
+def check_resume(segments: int, start_key: object) -> None:
+    """A parallel scan has one position per segment, so no ``start_key`` resumes it."""
+    if segments != 1 and start_key is not None:
+        raise InvalidInput("start_key", "a parallel scan cannot be resumed")
+
+
+def scan_workers(segments: int, max_concurrency: int) -> int:
+    """How many workers scan ``segments`` segments: one each, at most ``max_concurrency``."""
+    return max(1, min(segments, max_concurrency))
+
+
+class SegmentPlan:
+    """What a parallel scan sends and hands out, without the IO.
+
+    Workers take segments in order (`next_segment`, ``None`` when all are taken) and
+    read each whole, page after page (`page_request` with the previous page's
+    ``LastEvaluatedKey``); at most `buffer` pages wait for the consumer. A page reaches
+    the consumer as `page` makes it: its items in DynamoDB's order, the pages of all
+    segments in the order they arrive. Not thread-safe: the blocking scan takes
+    `next_segment` under its lock.
+    """
+
+    def __init__(self, request: Mapping[str, Any], segments: int, workers: int) -> None:
+        self.request = request
+        self.segments = segments
+        self.workers = workers
+        self._todo = list(range(segments - 1, -1, -1))
+
+    @property
+    def buffer(self) -> int:
+        """How many pages may wait for the consumer: enough to keep every worker busy."""
+        return max(2, self.workers * 2)
+
+    def next_segment(self) -> int | None:
+        """The next segment to scan, or ``None`` when every one is taken."""
+        return self._todo.pop() if self._todo else None
+
+    def page_request(self, segment: int, token: Any) -> dict[str, Any]:
+        """The ``Scan`` request for ``segment``, from ``token`` (``None``: its start)."""
+        request = {**self.request, "Segment": segment, "TotalSegments": self.segments}
+        if token is not None:
+            request["ExclusiveStartKey"] = token
+        return request
+
+    @staticmethod
+    def last_key(response: Mapping[str, Any]) -> Any:
+        """Where the segment goes on after this answer (``None``: the segment is done)."""
+        return response.get("LastEvaluatedKey")
+
+    @staticmethod
+    def items(response: Mapping[str, Any]) -> list[Any]:
+        """The raw items of an answer, as a worker hands them over."""
+        return list(response.get("Items", ()))
+
+    @staticmethod
+    def page(items: list[Any], load: Callable[[Mapping[str, Any]], T]) -> Page[T]:
+        """What the consumer hands out for a page a worker handed over."""
+        return Page([load(item) for item in items], _PARALLEL)
+
+    @staticmethod
+    def end() -> Page[Any]:
+        """The page after the last: every segment was read."""
+        return Page([], None)
 
 
 class _Scan:
     """State shared by the workers and the consumer (never referencing the iterator)."""
 
-    def __init__(self, segments: int, workers: int) -> None:
-        self.pages: queue.Queue[Any] = queue.Queue(maxsize=max(2, workers * 2))
+    def __init__(self, plan: SegmentPlan) -> None:
+        self.plan = plan
+        self.pages: queue.Queue[Any] = queue.Queue(maxsize=plan.buffer)
         self.stop = threading.Event()
-        self.todo = list(range(segments - 1, -1, -1))
         self.lock = threading.Lock()
-        self.running = workers
+        self.running = plan.workers
 
     def next_segment(self) -> int | None:
         with self.lock:
-            return self.todo.pop() if self.todo else None
+            return self.plan.next_segment()
 
     def hand_over(self, item: Any) -> bool:
         while not self.stop.is_set():
@@ -49,9 +138,8 @@ class _Scan:
         return False
 
 
-def _work(
-    state: _Scan, call: Callable[..., Mapping[str, Any]], request: Mapping[str, Any], total: int
-) -> None:
+def _work(state: _Scan, call: Callable[..., Mapping[str, Any]]) -> None:
+    plan = state.plan
     try:
         while not state.stop.is_set():
             segment = state.next_segment()
@@ -59,12 +147,9 @@ def _work(
                 break
             token = None
             while not state.stop.is_set():
-                page_request = {**request, "Segment": segment, "TotalSegments": total}
-                if token is not None:
-                    page_request["ExclusiveStartKey"] = token
-                response = call(**page_request)
-                token = response.get("LastEvaluatedKey")
-                if not state.hand_over(list(response.get("Items", ()))) or token is None:
+                response = call(**plan.page_request(segment, token))
+                token = plan.last_key(response)
+                if not state.hand_over(plan.items(response)) or token is None:
                     break
     except BaseException as exc:
         # Handed to the consumer, which raises it: nothing fails silently on a thread.
@@ -91,16 +176,14 @@ def parallel_scan(
     Threads start with the first page asked for. ``next_token`` is not a resume key: a
     parallel scan has one per segment.
     """
-    state = _Scan(segments, workers)
+    plan = SegmentPlan(request, segments, workers)
+    state = _Scan(plan)
     started = False
 
     def start() -> None:
         for n in range(workers):
             threading.Thread(
-                target=_work,
-                args=(state, call, request, segments),
-                name=f"awskit-scan-{n}",
-                daemon=True,
+                target=_work, args=(state, call), name=f"awskit-scan-{n}", daemon=True
             ).start()
 
     def fetch(token: Any) -> Page[T]:
@@ -110,12 +193,12 @@ def parallel_scan(
             start()
         got = state.pages.get()
         if got is _DONE:
-            return Page([], None)
+            return plan.end()
         if isinstance(got, BaseException):
             state.stop.set()
             with aws_errors():
                 raise got
-        return Page([load(item) for item in got], "parallel")
+        return plan.page(got, load)
 
     paged: Paged[T] = _StoppingPaged(fetch, limit=limit, state=state)
     return paged

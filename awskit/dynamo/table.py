@@ -43,6 +43,7 @@ from .validate import (
     check_update,
     decode_partial,
     missing_for_upsert,
+    no_such_index,
     required_attributes,
 )
 
@@ -212,9 +213,7 @@ class Table(Generic[T]):
             self.describe()
             indexes = self._indexes or {}
         if name not in indexes:
-            raise InvalidInput(
-                "index", f"table {self.name!r} has no index {name!r} (it has {sorted(indexes)})"
-            )
+            raise no_such_index(self.name, name, indexes)
         return indexes[name]
 
     @property
@@ -859,15 +858,14 @@ class Table(Generic[T]):
         )
         if segments == 1:
             return self._pages(self._calls.scan, request, start_key, limit, load)
-        if start_key is not None:
-            raise InvalidInput("start_key", "a parallel scan cannot be resumed")
-        from .scan import parallel_scan
+        from .scan import check_resume, parallel_scan, scan_workers
 
+        check_resume(segments, start_key)
         return parallel_scan(
             self._calls.scan,
             request,
             segments=segments,
-            workers=min(segments, self._dynamo.session.max_concurrency),
+            workers=scan_workers(segments, self._dynamo.session.max_concurrency),
             load=load,
             limit=limit,
         )
@@ -883,8 +881,9 @@ class Table(Generic[T]):
         page_size: int | None,
     ) -> tuple[dict[str, Any], Callable[[Mapping[str, Any]], Any]]:
         """The checked ``Scan`` request and how its items are decoded (see ``scan``)."""
-        if not isinstance(segments, int) or not 1 <= segments <= 1_000_000:
-            raise InvalidInput("segments", "between 1 and 1,000,000 segments")
+        from .scan import check_segments
+
+        check_segments(segments)
         load = self._reader(index, consistent, projection)
         request = read_request(
             self.name,

@@ -43,6 +43,7 @@ __all__ = [
     "check_update",
     "decode_partial",
     "missing_for_upsert",
+    "no_such_index",
     "required_attributes",
 ]
 
@@ -57,6 +58,14 @@ _MAP_ORIGINS: tuple[Any, ...] = (dict, abc.Mapping, abc.MutableMapping)
 _NUMBERS = (int, float, Decimal)
 
 # -- keys ------------------------------------------------------------------------------------
+
+
+def no_such_index(table: str, name: str, indexes: Iterable[str]) -> InvalidInput:
+    """The error for reading index ``name``, which table ``table`` (freshly described,
+    with ``indexes``) does not have."""
+    return InvalidInput(
+        "index", f"table {table!r} has no index {name!r} (it has {sorted(indexes)})"
+    )
 
 
 def _key_size(kind: str, value: Any) -> int | None:

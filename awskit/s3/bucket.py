@@ -50,7 +50,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Bucket",
+    "DeletePlan",
+    "check_path_body",
     "check_presign",
+    "check_stream",
     "download_target",
     "find_bucket_region",
     "inline_body",
@@ -61,6 +64,8 @@ __all__ = [
     "put_request",
     "region_from_head",
     "region_of_location",
+    "seekable",
+    "stream_bytes",
     "translated",
     "upload_plan",
 ]
@@ -162,6 +167,110 @@ def inline_body(data: str | bytes | bytearray | memoryview) -> bytes:
         body = bytes(data)
     check_put_size(len(body))
     return body
+
+
+def check_path_body(path: Path) -> None:
+    """Check that ``path``, given as ``put``'s data, is a regular file PutObject can send."""
+    if not path.is_file():
+        raise InvalidInput("data", f"{str(path)!r} is not a regular file")
+    check_put_size(path.stat().st_size)
+
+
+def check_stream(data: object) -> None:
+    """Check that ``data``, given as ``put``'s data, is a binary file object."""
+    if isinstance(data, io.TextIOBase) or not callable(getattr(data, "read", None)):
+        raise InvalidInput(
+            "data", "give bytes, str, a pathlib.Path or a binary file object (mode 'rb')"
+        )
+
+
+def stream_bytes(body: object) -> bytes:
+    """What a file object's ``read()`` gave, checked: bytes, within PutObject's size."""
+    if not isinstance(body, (bytes, bytearray)):
+        raise InvalidInput("data", "the file object must be binary (mode 'rb')")
+    check_put_size(len(body))
+    return bytes(body)
+
+
+def seekable(stream: Any) -> bool:
+    """Whether a file object can be rewound (its ``seekable()``, else ``seek`` and ``tell``)."""
+    answer = getattr(stream, "seekable", None)
+    if callable(answer):
+        try:
+            return bool(answer())
+        except (OSError, ValueError):
+            return False
+    return callable(getattr(stream, "seek", None)) and callable(getattr(stream, "tell", None))
+
+
+class DeletePlan:
+    """The keys of a [Bucket.delete_many][awskit.s3.Bucket.delete_many], its DeleteObjects
+    requests, what each answer means and the result: the decisions, without the IO.
+
+    The caller sends each of `batches` under the retry rule's draining (`request` for the
+    keys still pending; `answered`, given the response, names those to send again), hands
+    a batch's [PartialFailure][awskit.PartialFailure] to `gave_up`, and ends with `result`.
+    """
+
+    def __init__(self, name: str, keys: Iterable[str]) -> None:
+        if isinstance(keys, (str, bytes)):
+            raise InvalidInput("keys", "an iterable of keys, not a single str")
+        self.name = name
+        # A key given twice is deleted once: DeleteObjects has no use for duplicates.
+        self.wanted = list(dict.fromkeys(check_key(k, "keys") for k in keys))
+        self._refused: dict[str, str] = {}
+        self._left: list[str] = []
+        self._last_error: BaseException | None = None
+
+    def batches(self) -> Iterator[list[str]]:
+        """The keys, 1,000 (``DELETE_BATCH``) a request, in input order."""
+        return chunks(self.wanted)
+
+    def request(self, keys: list[str]) -> dict[str, Any]:
+        """The DeleteObjects parameters for ``keys``."""
+        # Quiet mode: the response lists only the keys that failed.
+        return {
+            "Bucket": self.name,
+            "Delete": {"Objects": [{"Key": k} for k in keys], "Quiet": True},
+        }
+
+    def answered(self, response: Mapping[str, Any]) -> list[str]:
+        """The keys of a DeleteObjects answer to send again (a retryable error code); those
+        refused for good are kept for `result`."""
+        retry: list[str] = []
+        for error in response.get("Errors", ()):
+            key, code = error.get("Key", ""), str(error.get("Code", "Unknown"))
+            if code in RETRYABLE_CODES:
+                retry.append(key)
+            else:
+                self._refused[key] = code
+        return retry
+
+    def gave_up(self, exc: PartialFailure) -> None:
+        """A batch whose keys stayed retryable until the retry rule gave up."""
+        self._left.extend(exc.failed)
+        self._last_error = exc.last_error or self._last_error
+
+    def result(self) -> int:
+        """How many keys were deleted: all of them.
+
+        Raises:
+            PartialFailure: some were not; ``failed`` lists them in input order.
+        """
+        failed = set(self._left) | set(self._refused)
+        if failed:
+            codes: dict[str, int] = {"still retryable": len(self._left)} if self._left else {}
+            for code in self._refused.values():
+                codes[code] = codes.get(code, 0) + 1
+            summary = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items()))
+            raise PartialFailure(
+                f"{len(failed)} of {len(self.wanted)} keys not deleted from {self.name}: {summary}",
+                failed=[k for k in self.wanted if k in failed],
+                last_error=self._last_error,
+                code="PartialFailure",
+                operation="DeleteObjects",
+            )
+        return len(self.wanted)
 
 
 def check_presign(key: str, expires_in: int, method: str) -> None:
@@ -318,23 +427,14 @@ class Bucket:
         if isinstance(data, (str, bytes, bytearray, memoryview)):
             return self._put(kwargs, inline_body(data))
         if isinstance(data, Path):
-            if not data.is_file():
-                raise InvalidInput("data", f"{str(data)!r} is not a regular file")
-            check_put_size(data.stat().st_size)
+            check_path_body(data)
             with data.open("rb") as handle:
                 return self._put(kwargs, handle)
-        if isinstance(data, io.TextIOBase) or not callable(getattr(data, "read", None)):
-            raise InvalidInput(
-                "data", "give bytes, str, a pathlib.Path or a binary file object (mode 'rb')"
-            )
-        if not _seekable(data):
+        check_stream(data)
+        if not seekable(data):
             # PutObject needs the length up front and botocore rewinds to retry: a pipe
             # or socket is read into memory first (upload_file streams large files).
-            body = data.read()
-            if not isinstance(body, (bytes, bytearray)):
-                raise InvalidInput("data", "the file object must be binary (mode 'rb')")
-            check_put_size(len(body))
-            return self._put(kwargs, bytes(body))
+            return self._put(kwargs, stream_bytes(data.read()))
         start = data.tell()
         # botocore rewinds a body to offset 0 before a retry, which for a file read from
         # the middle would silently store different bytes: present it from here on.
@@ -487,50 +587,18 @@ class Bucket:
                 keys (str) in input order, and the message counts their error codes.
                 Everything else was deleted.
         """
-        if isinstance(keys, (str, bytes)):
-            raise InvalidInput("keys", "an iterable of keys, not a single str")
-        # A key given twice is deleted once: DeleteObjects has no use for duplicates.
-        wanted = list(dict.fromkeys(check_key(k, "keys") for k in keys))
-        refused: dict[str, str] = {}
-        left: list[str] = []
-        last_error: BaseException | None = None
-        for batch in chunks(wanted):
+        plan = DeletePlan(self.name, keys)
+        client = self.client
+        for batch in plan.batches():
             try:
                 self._s3.session.retry.drain(
-                    batch, lambda pending: self._delete_batch(pending, refused), what="keys"
+                    batch,
+                    lambda pending: plan.answered(client.delete_objects(**plan.request(pending))),
+                    what="keys",
                 )
             except PartialFailure as exc:
-                left.extend(exc.failed)
-                last_error = exc.last_error or last_error
-        failed = set(left) | set(refused)
-        if failed:
-            codes: dict[str, int] = {"still retryable": len(left)} if left else {}
-            for code in refused.values():
-                codes[code] = codes.get(code, 0) + 1
-            summary = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items()))
-            raise PartialFailure(
-                f"{len(failed)} of {len(wanted)} keys not deleted from {self.name}: {summary}",
-                failed=[k for k in wanted if k in failed],
-                last_error=last_error,
-                code="PartialFailure",
-                operation="DeleteObjects",
-            )
-        return len(wanted)
-
-    def _delete_batch(self, keys: list[str], refused: dict[str, str]) -> list[str]:
-        # Quiet mode: the response lists only the keys that failed.
-        response = self.client.delete_objects(
-            Bucket=self.name,
-            Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True},
-        )
-        retry: list[str] = []
-        for error in response.get("Errors", ()):
-            key, code = error.get("Key", ""), str(error.get("Code", "Unknown"))
-            if code in RETRYABLE_CODES:
-                retry.append(key)
-            else:
-                refused[key] = code
-        return retry
+                plan.gave_up(exc)
+        return plan.result()
 
     # -- transfers -----------------------------------------------------------------------------
 
@@ -622,16 +690,6 @@ class Bucket:
         size = self._s3.session.retry.call(once, operation=operation)
         if adapter is not None:
             adapter.finish(size)
-
-
-def _seekable(stream: Any) -> bool:
-    seekable = getattr(stream, "seekable", None)
-    if callable(seekable):
-        try:
-            return bool(seekable())
-        except (OSError, ValueError):
-            return False
-    return callable(getattr(stream, "seek", None)) and callable(getattr(stream, "tell", None))
 
 
 class _FromHere(io.RawIOBase):

@@ -17,7 +17,15 @@ from typing import IO, Any
 from .._errors import aws_errors
 from .rules import unquote_etag
 
-__all__ = ["Body", "BucketInfo", "ObjectInfo", "ObjectStream", "Progress", "PutResult"]
+__all__ = [
+    "Body",
+    "BucketInfo",
+    "ObjectInfo",
+    "ObjectStream",
+    "Progress",
+    "PutResult",
+    "StreamHead",
+]
 
 Progress = Callable[[int, int], object]
 """``progress(done_bytes, total_bytes)``."""
@@ -54,7 +62,30 @@ class PutResult:
     version_id: str | None = None
 
 
-class ObjectStream(io.RawIOBase):
+class StreamHead:
+    """What a GetObject answer says of the object, on the file objects that stream its body
+    (the blocking [ObjectStream][awskit.s3.ObjectStream] and its asyncio twin)."""
+
+    key: str
+    name: str
+    size: int
+    content_type: str | None
+    etag: str
+    last_modified: dt.datetime | None
+    metadata: dict[str, str]
+
+    def _read_head(self, key: str, response: Mapping[str, Any]) -> None:
+        self.key = key
+        #: The key, as ``name`` is for files (``io.TextIOWrapper`` reports it).
+        self.name = key
+        self.size = int(response.get("ContentLength", 0))
+        self.content_type = response.get("ContentType")
+        self.etag = unquote_etag(response.get("ETag"))
+        self.last_modified = response.get("LastModified")
+        self.metadata = dict(response.get("Metadata", {}))
+
+
+class ObjectStream(StreamHead, io.RawIOBase):
     """An object's body as a binary, readable file, streamed from S3.
 
     Close it (or use ``with``): it holds a pooled HTTP connection until closed. botocore
@@ -64,14 +95,7 @@ class ObjectStream(io.RawIOBase):
     def __init__(self, key: str, response: Mapping[str, Any]) -> None:
         super().__init__()
         self._body = response["Body"]
-        self.key = key
-        #: The key, as ``name`` is for files (``io.TextIOWrapper`` reports it).
-        self.name = key
-        self.size = int(response.get("ContentLength", 0))
-        self.content_type: str | None = response.get("ContentType")
-        self.etag = unquote_etag(response.get("ETag"))
-        self.last_modified: dt.datetime | None = response.get("LastModified")
-        self.metadata: dict[str, str] = dict(response.get("Metadata", {}))
+        self._read_head(key, response)
 
     def readable(self) -> bool:
         return True
