@@ -6,7 +6,12 @@ checked against the model and the key schema, requests built, answers decoded (t
 expressions and validation are the same code). The core learns the key schema from a
 ``DescribeTable`` awaited here, so it never sends a request itself. The client has the same
 fast read path (botocore's events work on aiobotocore's clients). A parallel scan follows
-the blocking one's `SegmentPlan` (``awskit.dynamo.scan``) with tasks instead of threads.
+the blocking one's `SegmentPlan` (``awskit.dynamo.scan``) with tasks instead of threads,
+and a count its `Counting`.
+
+What the blocking table answers as properties read from a fresh ``DescribeTable``
+(``item_count``, ``creation_date_time``, ``status``) and its key schema are awaited
+methods here (``await users.item_count()``), as a property cannot await.
 
 ```python
 async with awskit.aio.connect() as aws:
@@ -20,6 +25,7 @@ async with awskit.aio.connect() as aws:
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
@@ -28,24 +34,43 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast, overload
 from boto3.dynamodb.conditions import ConditionBase
 from botocore.exceptions import ClientError
 
-from .._errors import ConditionFailed, InvalidInput, PartialFailure, aws_errors, translate_any
+from .._errors import (
+    AwskitError,
+    ConditionFailed,
+    InvalidInput,
+    PartialFailure,
+    aws_errors,
+    translate_any,
+)
 from .._paging import AsyncPaged, Page, token_pages_async
 from .._retry import call_async, drain_async
 from ..dynamo.batch import (
     BATCH_BYTES,
     _Write,
+    check_concurrency,
     delete_write,
     next_batch,
     not_written,
     put_write,
     read_batch_get,
     unprocessed_writes,
+    writer_keys,
 )
 from ..dynamo.codec import check_ttl_field
 from ..dynamo.expressions import start_key_of
-from ..dynamo.scan import SegmentPlan, check_resume, check_segments, scan_workers
-from ..dynamo.schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
-from ..dynamo.table import BATCH_GET_KEYS, KeyId, _on_failure, key_id, read_page
+from ..dynamo.scan import Counting, SegmentPlan, check_resume, check_segments, scan_workers
+from ..dynamo.schema import (
+    TABLE_WAIT,
+    GlobalIndex,
+    KeySchema,
+    LocalIndex,
+    Provisioned,
+    create_table_request,
+    described_created,
+    described_item_count,
+    described_status,
+)
+from ..dynamo.table import BATCH_GET_KEYS, IndexInfo, KeyId, _on_failure, key_id, read_page
 from ..dynamo.table import Table as _Core
 from ..dynamo.transact import (
     TransactAction,
@@ -55,9 +80,11 @@ from ..dynamo.transact import (
     read_get,
     write_call,
 )
-from ..dynamo.validate import no_such_index
+from ..dynamo.validate import check_index_name, no_such_index
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from types_aiobotocore_dynamodb import DynamoDBClient
 
     from ._session import Session
@@ -158,8 +185,9 @@ class DynamoDB:
     ) -> Table[Any]:
         """Create a table, as [DynamoDB.create_table][awskit.dynamo.DynamoDB.create_table].
 
-        With ``wait`` (or a ``ttl_attribute``), polls ``DescribeTable`` every second until
-        the table is ACTIVE.
+        With ``wait`` (or a ``ttl_attribute``), waits until the table is ACTIVE as the
+        blocking call does (``DescribeTable`` once a second, at most ten minutes; an
+        [AwskitError][awskit.AwskitError] ``WaiterError`` after that).
         """
         request = create_table_request(
             name,
@@ -173,16 +201,17 @@ class DynamoDB:
         if ttl_attribute is not None:
             check_ttl_field(model, ttl_attribute)
         calls = await self._calls()
-        await calls.create_table(**request)
         table = Table(self, name, model, version_field=version_field, ttl_attribute=ttl_attribute)
-        if wait or ttl_attribute is not None:
-            while (await table.describe()).get("TableStatus") != "ACTIVE":
-                await asyncio.sleep(1)
-        if ttl_attribute is not None:
-            await calls.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
-            )
+        with aws_errors():
+            await calls.create_table(**request)
+            if wait or ttl_attribute is not None:
+                waiter = (await self.client()).get_waiter("table_exists")
+                await waiter.wait(TableName=name, WaiterConfig=TABLE_WAIT)
+            if ttl_attribute is not None:
+                await calls.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+                )
         # The request has DescribeTable's shape: no describe needed for keys and indexes.
         table._core._learn(request)
         return table
@@ -215,10 +244,25 @@ class DynamoDB:
         return AsyncPaged(fetch).map(lambda name: Table(self, name))
 
 
+class _NoIO:
+    """What the core of an asyncio table has for a blocking facade: it never sends a
+    request. Only [Table.load][awskit.aio.dynamo.Table.load] of an item that fails the
+    model, on a table not yet described, reaches it: the error then names no key."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AwskitError(
+            "the key schema of an awskit.aio table is read by an awaited call "
+            "(await table.key_schema())",
+            code="NotDescribed",
+        )
+
+
 class Table(Generic[T]):
     """A DynamoDB table whose items are ``T``, on asyncio.
 
     As [awskit.dynamo.Table][awskit.dynamo.Table]: keys go as keywords or one mapping.
+    What the blocking table reads from AWS as a property (``key_schema``, ``item_count``,
+    ``creation_date_time``, ``status``) is an awaited method here.
     """
 
     def __init__(
@@ -233,7 +277,7 @@ class Table(Generic[T]):
         self._dynamo = dynamo
         # The blocking table as a pure core: its IO is never reached, as every method
         # below makes sure the key schema (and any index used) is known first.
-        self._core: _Core[T] = _Core(cast(Any, None), name, model, version_field=version_field)
+        self._core: _Core[T] = _Core(cast(Any, _NoIO()), name, model, version_field=version_field)
         self._core.ttl_attribute = ttl_attribute
         self.name = name
         self.model = model
@@ -241,6 +285,29 @@ class Table(Generic[T]):
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else None
         return f"Table({self.name!r}, model={model})"
+
+    @property
+    def version_field(self) -> str | None:
+        """The optimistic-locking version attribute (``None``: off), as given to ``table``."""
+        return self._core.version_field
+
+    @version_field.setter
+    def version_field(self, name: str | None) -> None:
+        self._core.version_field = name
+
+    @property
+    def ttl_attribute(self) -> str | None:
+        """The attribute DynamoDB's TTL reads, written as epoch seconds (see
+        [Table.ttl_attribute][awskit.dynamo.Table.ttl_attribute])."""
+        return self._core.ttl_attribute
+
+    @ttl_attribute.setter
+    def ttl_attribute(self, name: str | None) -> None:
+        self._core.ttl_attribute = name
+
+    async def client(self) -> DynamoDBClient:
+        """The shared, typed aiobotocore client (fast read path on)."""
+        return await self._dynamo.client()
 
     async def _calls(self) -> DynamoDBClient:
         return await self._dynamo._calls()
@@ -255,6 +322,8 @@ class Table(Generic[T]):
     async def _ready(self, index: str | None = None) -> _Core[T]:
         """The core, once it knows the key schema (and ``index``, when one is read)."""
         core = self._core
+        if index is not None:
+            check_index_name(self.name, index)
         known = core._indexes or {}
         if core._key_schema is None or not core._key_types or (index and index not in known):
             await self.describe()
@@ -266,6 +335,40 @@ class Table(Generic[T]):
     async def key_schema(self) -> KeySchema:
         """Hash and range key names (read from ``DescribeTable`` once)."""
         return (await self._ready()).key_schema
+
+    async def index(self, name: str) -> IndexInfo:
+        """What DynamoDB says of the secondary index ``name`` (``DescribeTable``, once; again
+        when the index is not known yet), as [Table.index][awskit.dynamo.Table.index].
+
+        Raises:
+            InvalidInput: the table has no index of that name.
+        """
+        return (await self._ready(name)).index(name)
+
+    async def item_count(self) -> int:
+        """Items in the table as AWS last counted them (refreshed about every six hours):
+        [Table.item_count][awskit.dynamo.Table.item_count], awaited (a fresh
+        ``DescribeTable``)."""
+        return described_item_count(await self.describe())
+
+    async def creation_date_time(self) -> datetime:
+        """When the table was created (a fresh ``DescribeTable``)."""
+        return described_created(await self.describe())
+
+    async def status(self) -> str:
+        """``CREATING``, ``ACTIVE``, ``UPDATING``, ``DELETING``, ... (a fresh
+        ``DescribeTable``)."""
+        return described_status(await self.describe())
+
+    def load(self, av_item: Mapping[str, Any]) -> T:
+        """Decode one item in AttributeValue form into ``T``, as
+        [Table.load][awskit.dynamo.Table.load] (no request: the error names the item's key
+        once the key schema is known, after any call that needed it).
+
+        Raises:
+            InvalidItem: the item does not fit the model (names the table and the key).
+        """
+        return self._core.load(av_item)
 
     async def _write(self, operation: Callable[..., Awaitable[Any]], request: Any) -> Any:
         try:
@@ -518,6 +621,39 @@ class Table(Generic[T]):
 
         return _StoppingAsyncPaged(fetch, limit=limit, scan=scan)
 
+    async def count(
+        self,
+        filter: ConditionBase | None = None,
+        index: str | None = None,
+        consistent: bool = False,
+    ) -> int:
+        """How many items there are (matching ``filter``), counted by a full ``Scan``
+        (``Select=COUNT``, every page), as [Table.count][awskit.dynamo.Table.count].
+
+        Raises:
+            InvalidInput: an index the table does not have, ``consistent`` on a global
+                index, or a wrong ``filter``, before the first ``Scan``.
+        """
+        core = self._core if index is None else await self._ready(index)
+        counting = Counting(core.count_request(filter, index, consistent))
+        calls = await self._calls()
+        while not counting.done:
+            counting.add(await calls.scan(**counting.request()))
+        return counting.total
+
+    async def delete_table(self, *, wait: bool = False) -> None:
+        """Delete the table and every item in it; ``wait`` until it is gone (as
+        [Table.delete_table][awskit.dynamo.Table.delete_table]).
+
+        Raises:
+            NotFound: there is no such table.
+        """
+        with aws_errors():
+            await (await self._calls()).delete_table(TableName=self.name)
+            if wait:
+                waiter = (await self.client()).get_waiter("table_not_exists")
+                await waiter.wait(TableName=self.name, WaiterConfig=TABLE_WAIT)
+
     async def batch_get(self, keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
         """The items with these keys that exist, in the order of ``keys`` (``BatchGetItem``).
 
@@ -697,20 +833,40 @@ class _StoppingAsyncPaged(AsyncPaged[T]):
         self._scan.stop()
 
 
+class _Flight:
+    """One batch in flight: its writes, those not (yet) known written, the last error."""
+
+    __slots__ = ("batch", "error", "left")
+
+    def __init__(self, batch: list[_Write]) -> None:
+        self.batch = batch
+        self.left = batch
+        self.error: BaseException | None = None
+
+
 class BatchWriter(Generic[T]):
     """Buffered, concurrent, lossless batch writes on asyncio (see the blocking writer).
 
     The last write of a key wins; no two writes of one key are in flight at once; batches
-    that DynamoDB leaves unprocessed are retried by the one rule; on exit, what is still
-    not written is raised in [PartialFailure][awskit.PartialFailure] ``.failed``.
+    that DynamoDB leaves unprocessed are retried by the one rule; on exit (or
+    [close][awskit.aio.dynamo.BatchWriter.close]), what is still not written is raised in
+    [PartialFailure][awskit.PartialFailure] ``.failed``.
+
+    ``max_concurrency`` is checked when the writer is made; ``overwrite_by_pkeys``, which
+    must name the table's key, at the first write (the key schema is awaited then).
     """
 
     def __init__(
         self, table: Table[T], overwrite_by_pkeys: Sequence[str] | None, max_concurrency: int | None
     ) -> None:
+        session = table._dynamo.session
         self._table = table
-        self._overwrite = list(overwrite_by_pkeys) if overwrite_by_pkeys else None
-        self._max = max_concurrency or table._dynamo.session.max_concurrency
+        self._overwrite = overwrite_by_pkeys
+        self._keys: tuple[str, ...] | None = None
+        if max_concurrency is None:
+            self._max = session.max_concurrency
+        else:
+            self._max = check_concurrency(max_concurrency)
         self._buffer: dict[KeyId, _Write] = {}
         self._flying: set[KeyId] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -719,9 +875,11 @@ class BatchWriter(Generic[T]):
         self._last_error: BaseException | None = None
         self.written = 0
 
-    async def _names(self) -> list[str]:
-        core = await self._table._ready()
-        return self._overwrite or list(core.key_schema.names)
+    async def _names(self) -> tuple[str, ...]:
+        if self._keys is None:
+            core = await self._table._ready()
+            self._keys = writer_keys(core.key_schema, self._overwrite)
+        return self._keys
 
     async def put(self, item: T | Mapping[str, Any]) -> None:
         """Queue ``item`` to be written whole (checked now: InvalidInput before any request)."""
@@ -743,41 +901,52 @@ class BatchWriter(Generic[T]):
             batch, closed = next_batch(self._buffer.values(), self._flying, BATCH_BYTES)
             if not batch or not (closed or final):
                 return
+            names = await self._names()
             await self._slots.acquire()
             for write in batch:
                 del self._buffer[write.key]
                 self._flying.add(write.key)
-            task = asyncio.create_task(self._send(batch, await self._names()))
+            flight = _Flight(batch)
+            task = asyncio.create_task(self._send(flight, names))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(functools.partial(self._landed, flight))
 
-    async def _send(self, batch: list[_Write], names: list[str]) -> None:
+    async def _send(self, flight: _Flight, names: Sequence[str]) -> None:
         table = self._table
         session = table._dynamo.session
-        client = await table._dynamo.client()
-        current = batch
-        failed: list[_Write] = []
 
         async def attempt(writes: list[_Write]) -> list[_Write]:
-            nonlocal current
-            current = writes
+            flight.left = writes
+            client = await table._dynamo.client()
             response = await client.batch_write_item(
                 RequestItems={table.name: cast(Any, [w.request for w in writes])}
             )
             return unprocessed_writes(cast(Mapping[str, Any], response), table.name, writes, names)
 
         try:
-            await drain_async(session.retry, batch, attempt, what="items", sleep=session.sleep)
+            await drain_async(
+                session.retry, flight.batch, attempt, what="items", sleep=session.sleep
+            )
+            flight.left = []
         except PartialFailure as exc:
-            failed, self._last_error = list(exc.failed), exc.last_error or exc
+            flight.left, flight.error = list(exc.failed), exc.last_error or exc
         except Exception as exc:
-            failed, self._last_error = current, translate_any(exc, "BatchWriteItem")
-        finally:
-            for write in batch:
-                self._flying.discard(write.key)
-            self.written += len(batch) - len(failed)
-            self._failed.extend(failed)
-            self._slots.release()
+            flight.error = translate_any(exc, "BatchWriteItem")
+
+    def _landed(self, flight: _Flight, task: asyncio.Task[None]) -> None:
+        """Account for a batch once its task is done, even one cancelled before it ran."""
+        self._tasks.discard(task)
+        for write in flight.batch:
+            self._flying.discard(write.key)
+        self.written += len(flight.batch) - len(flight.left)
+        if flight.left:
+            self._failed.extend(flight.left)
+            if task.cancelled():
+                # Cancelled by a cancelled close: what was in flight is not known written.
+                self._last_error = asyncio.CancelledError("the batch was cancelled in flight")
+            else:
+                self._last_error = flight.error
+        self._slots.release()
 
     async def flush(self) -> None:
         """Send everything buffered and wait until DynamoDB has taken it (or retries ran out).
@@ -794,6 +963,28 @@ class BatchWriter(Generic[T]):
         if failed:
             raise not_written(self._table.name, failed, last_error)
 
+    async def close(self) -> None:
+        """Flush, as [BatchWriter.close][awskit.dynamo.BatchWriter.close] (``async with``
+        does it on exit). There are no threads to release; if ``close`` is cancelled, the
+        batches still in flight are cancelled with it (what they held may or may not be
+        written), so no task outlives the writer.
+
+        Raises:
+            PartialFailure: writes not done after every retry (since the last report).
+        """
+        try:
+            await self.flush()
+        finally:
+            if self._tasks:
+                for task in self._tasks:
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """The same as [close][awskit.aio.dynamo.BatchWriter.close], by asyncio's name
+        (``contextlib.aclosing``)."""
+        await self.close()
+
     async def __aenter__(self) -> BatchWriter[T]:
         return self
 
@@ -804,7 +995,7 @@ class BatchWriter(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         # Like boto3's writer, what was queued before an exception is still written.
-        await self.flush()
+        await self.close()
 
 
 async def _transact_write(

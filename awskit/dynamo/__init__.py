@@ -31,7 +31,14 @@ from .._errors import aws_errors
 from .._paging import Paged, token_pages
 from .batch import BatchWriter
 from .codec import check_ttl_field
-from .schema import GlobalIndex, KeySchema, LocalIndex, Provisioned, create_table_request
+from .schema import (
+    TABLE_WAIT,
+    GlobalIndex,
+    KeySchema,
+    LocalIndex,
+    Provisioned,
+    create_table_request,
+)
 from .table import InvalidItem, Table
 from .transact import (
     CancellationReason,
@@ -185,9 +192,7 @@ class DynamoDB:
         with aws_errors():
             self._calls.create_table(**request)
             if wait or ttl_attribute is not None:
-                self.client.get_waiter("table_exists").wait(
-                    TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
-                )
+                self.client.get_waiter("table_exists").wait(TableName=name, WaiterConfig=TABLE_WAIT)
             if ttl_attribute is not None:
                 self._calls.update_time_to_live(
                     TableName=name,

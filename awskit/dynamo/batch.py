@@ -37,9 +37,17 @@ from .codec import item_size, key_of
 from .table import BATCH_GET_KEYS, KeyId, key_id
 
 if TYPE_CHECKING:
+    from .schema import KeySchema
     from .table import Table
 
-__all__ = ["BATCH_BYTES", "BATCH_ITEMS", "BatchWriter", "batch_get"]
+__all__ = [
+    "BATCH_BYTES",
+    "BATCH_ITEMS",
+    "BatchWriter",
+    "batch_get",
+    "check_concurrency",
+    "writer_keys",
+]
 
 T = TypeVar("T")
 
@@ -89,17 +97,9 @@ class BatchWriter(Generic[T]):
         max_concurrency: int | None = None,
         batch_bytes: int = BATCH_BYTES,
     ) -> None:
-        schema = table.key_schema
-        if overwrite_by_pkeys is not None and (
-            isinstance(overwrite_by_pkeys, str) or set(overwrite_by_pkeys) != set(schema.names)
-        ):
-            raise InvalidInput(
-                "overwrite_by_pkeys",
-                f"name the table's key attributes {list(schema.names)}, not {overwrite_by_pkeys!r}",
-            )
         session = table._dynamo.session
         self._table = table
-        self._names = schema.names
+        self._names = writer_keys(table.key_schema, overwrite_by_pkeys)
         self._retry = session.retry
         self._flow = flow_for(table, max_concurrency)
         self._max = self._flow.maximum
@@ -407,13 +407,33 @@ def unprocessed_writes(
     return [by_key[key_id(_request_key(r, names), names)] for r in left]
 
 
+def writer_keys(schema: KeySchema, overwrite_by_pkeys: object) -> tuple[str, ...]:
+    """The attributes a writer tells writes apart by: the table's key, which
+    ``overwrite_by_pkeys`` (when given) must name."""
+    if overwrite_by_pkeys is not None and (
+        isinstance(overwrite_by_pkeys, str)
+        or not isinstance(overwrite_by_pkeys, Iterable)
+        or set(overwrite_by_pkeys) != set(schema.names)
+    ):
+        raise InvalidInput(
+            "overwrite_by_pkeys",
+            f"name the table's key attributes {list(schema.names)}, not {overwrite_by_pkeys!r}",
+        )
+    return schema.names
+
+
+def check_concurrency(concurrency: object) -> int:
+    """A pinned ``max_concurrency``, checked: a whole number, at least 1."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidInput("max_concurrency", "must be at least 1")
+    return concurrency
+
+
 def flow_settings(table: Table[Any], concurrency: int | None) -> tuple[int, dict[str, Any]]:
     """The limits of one bulk operation's controller: pinned at ``concurrency``, else
     adaptive from the session's ``max_concurrency`` up to the client's connection pool."""
     if concurrency is not None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidInput("max_concurrency", "must be at least 1")
-        return concurrency, {"pinned": True}
+        return check_concurrency(concurrency), {"pinned": True}
     session = table._dynamo.session
     config: Any = table.client.meta.config
     pool = max(session.max_concurrency, int(config.max_pool_connections or 1))

@@ -8,7 +8,8 @@ iterator dropped), the workers notice and stop at their next page.
 The decisions (how many workers, how deep the queue, which segment comes next, each
 page's request, what a page hands out, what may be resumed) are `SegmentPlan` and the
 checks beside it, shared by the blocking scan here (threads) and the asyncio one
-(``awskit.aio.dynamo``, tasks); only the waiting differs.
+(``awskit.aio.dynamo``, tasks); only the waiting differs. `Counting` is the same for a
+count (a ``Select=COUNT`` scan, page after page).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .._paging import Page, Paged
 
 __all__ = [
     "MAX_SEGMENTS",
+    "Counting",
     "SegmentPlan",
     "check_resume",
     "check_segments",
@@ -112,6 +114,29 @@ class SegmentPlan:
     def end() -> Page[Any]:
         """The page after the last: every segment was read."""
         return Page([], None)
+
+
+class Counting:
+    """What a count sends and adds up, without the IO: send `request` and `add` its
+    answer until `done`; `total` is then the count."""
+
+    def __init__(self, request: Mapping[str, Any]) -> None:
+        self._request = request
+        self._token: Any = None
+        self.total = 0
+        self.done = False
+
+    def request(self) -> dict[str, Any]:
+        """The next page's ``Scan`` request (from the last page's ``LastEvaluatedKey``)."""
+        if self._token is None:
+            return dict(self._request)
+        return {**self._request, "ExclusiveStartKey": self._token}
+
+    def add(self, response: Mapping[str, Any]) -> None:
+        """Count one answer's ``Count``; the count is done when no key is left to go on from."""
+        self.total += int(response.get("Count", 0))
+        self._token = response.get("LastEvaluatedKey")
+        self.done = self._token is None
 
 
 class _Scan:

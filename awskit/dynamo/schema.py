@@ -1,7 +1,9 @@
 """Table definitions: key schema, billing, indexes, and key types read off a model.
 
 Pure logic: `create_table_request` turns awskit's arguments into a ``CreateTable``
-request without a client, so every rule is checked before anything is sent.
+request without a client, so every rule is checked before anything is sent; the
+``described_*`` functions read a ``DescribeTable`` answer, and `TABLE_WAIT` is how long
+a table is waited for (both shared by the blocking and the asyncio tables).
 """
 
 from __future__ import annotations
@@ -14,20 +16,48 @@ import typing
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .._errors import InvalidInput
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import WaiterConfigTypeDef
+
 __all__ = [
+    "TABLE_WAIT",
     "GlobalIndex",
     "KeySchema",
     "LocalIndex",
     "Provisioned",
     "create_table_request",
+    "described_created",
+    "described_item_count",
+    "described_status",
     "key_type_of",
 ]
 
 KeyType = Literal["S", "N", "B"]
+
+#: How a table is waited for (ACTIVE after ``create_table``, gone after ``delete_table``):
+#: ``DescribeTable`` once a second, for at most ten minutes.
+TABLE_WAIT: WaiterConfigTypeDef = {"Delay": 1, "MaxAttempts": 600}
+
+
+def described_item_count(table: Mapping[str, Any]) -> int:
+    """``ItemCount`` of a ``DescribeTable`` answer's ``Table``: items as AWS last counted
+    them (refreshed about every six hours)."""
+    return int(table.get("ItemCount", 0))
+
+
+def described_created(table: Mapping[str, Any]) -> datetime.datetime:
+    """``CreationDateTime`` of a ``DescribeTable`` answer's ``Table``."""
+    return typing.cast(datetime.datetime, table["CreationDateTime"])
+
+
+def described_status(table: Mapping[str, Any]) -> str:
+    """``TableStatus`` of a ``DescribeTable`` answer's ``Table``: ``CREATING``,
+    ``ACTIVE``, ``UPDATING``, ``DELETING``, ..."""
+    return str(table["TableStatus"])
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,15 @@ from .codec import (
     ttl_update,
 )
 from .expressions import Expressions, read_request, start_key_of
-from .schema import KeySchema
+from .schema import (
+    TABLE_WAIT,
+    KeySchema,
+    described_created,
+    described_item_count,
+    described_status,
+)
 from .validate import (
+    check_index_name,
     check_key_condition,
     check_key_values,
     check_update,
@@ -205,8 +212,7 @@ class Table(Generic[T]):
         Raises:
             InvalidInput: the table has no index of that name.
         """
-        if not isinstance(name, str) or not name:
-            raise InvalidInput("index", f"name an index of table {self.name!r}, not {name!r}")
+        check_index_name(self.name, name)
         indexes = self._indexes
         if indexes is None or name not in indexes:
             # Read again: the index may have been added since the table was described.
@@ -229,17 +235,17 @@ class Table(Generic[T]):
     @property
     def item_count(self) -> int:
         """Items in the table as AWS last counted them (refreshed about every six hours)."""
-        return int(self.describe().get("ItemCount", 0))
+        return described_item_count(self.describe())
 
     @property
     def creation_date_time(self) -> datetime:
         """When the table was created."""
-        return cast(datetime, self.describe()["CreationDateTime"])
+        return described_created(self.describe())
 
     @property
     def status(self) -> str:
         """``CREATING``, ``ACTIVE``, ``UPDATING``, ``DELETING``, ..."""
-        return str(self.describe()["TableStatus"])
+        return described_status(self.describe())
 
     # -- keys and items ------------------------------------------------------------------
 
@@ -907,6 +913,17 @@ class Table(Generic[T]):
         Unlike [item_count][awskit.dynamo.Table.item_count] this is exact and current, and costs a
         read of the table.
         """
+        from .scan import Counting
+
+        counting = Counting(self.count_request(filter, index, consistent))
+        while not counting.done:
+            counting.add(self._calls.scan(**counting.request()))
+        return counting.total
+
+    def count_request(
+        self, filter: ConditionBase | None, index: str | None, consistent: bool
+    ) -> dict[str, Any]:
+        """The checked ``Scan`` request (``Select=COUNT``) of [count][awskit.dynamo.Table.count]."""
         self._read_index(index, consistent)
         request = read_request(
             self.name,
@@ -918,16 +935,7 @@ class Table(Generic[T]):
             limit=None,
         )
         request["Select"] = "COUNT"
-        total = 0
-        token = None
-        while True:
-            response = self._calls.scan(
-                **(request if token is None else {**request, "ExclusiveStartKey": token})
-            )
-            total += int(response.get("Count", 0))
-            token = response.get("LastEvaluatedKey")
-            if token is None:
-                return total
+        return request
 
     def batch_get(
         self,
@@ -997,7 +1005,7 @@ class Table(Generic[T]):
             self._calls.delete_table(TableName=self.name)
             if wait:
                 self.client.get_waiter("table_not_exists").wait(
-                    TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
+                    TableName=self.name, WaiterConfig=TABLE_WAIT
                 )
 
 

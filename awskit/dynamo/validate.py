@@ -38,6 +38,7 @@ __all__ = [
     "HASH_KEY_BYTES",
     "RANGE_KEY_BYTES",
     "CheckedUpdate",
+    "check_index_name",
     "check_key_condition",
     "check_key_values",
     "check_update",
@@ -58,6 +59,13 @@ _MAP_ORIGINS: tuple[Any, ...] = (dict, abc.Mapping, abc.MutableMapping)
 _NUMBERS = (int, float, Decimal)
 
 # -- keys ------------------------------------------------------------------------------------
+
+
+def check_index_name(table: str, name: object) -> str:
+    """``name``, checked: an index is named by a non-empty string."""
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("index", f"name an index of table {table!r}, not {name!r}")
+    return name
 
 
 def no_such_index(table: str, name: str, indexes: Iterable[str]) -> InvalidInput:
