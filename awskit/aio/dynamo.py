@@ -250,6 +250,8 @@ class _NoIO:
     model, on a table not yet described, reaches it: the error then names no key."""
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
         raise AwskitError(
             "the key schema of an awskit.aio table is read by an awaited call "
             "(await table.key_schema())",

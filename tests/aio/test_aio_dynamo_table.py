@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,9 +19,10 @@ import awskit.aio
 from awskit.dynamo import Attr, GlobalIndex, InvalidItem, Key, KeySchema, LocalIndex
 from awskit.dynamo.scan import Counting
 from awskit.dynamo.table import IndexInfo
+from tests.aio import test_aio_dynamo_scan as scan_tests
 from tests.aio.conftest import Connect, require_aio
 from tests.aio.test_aio_dynamo import _items, _maybe
-from tests.aio.test_aio_dynamo_scan import _as_is, _client
+from tests.aio.test_aio_dynamo_scan import _client
 
 require_aio()
 
@@ -53,13 +54,8 @@ class Ops:
         self.sent.append(target.rsplit(".", 1)[-1])
 
 
-@pytest.fixture(params=["blocking", "asyncio"])
-def session(
-    request: pytest.FixtureRequest, aws: awskit.Session, aio_connect: Connect
-) -> Callable[[], contextlib.AbstractAsyncContextManager[Any]]:
-    if request.param == "blocking":
-        return lambda: _as_is(aws)
-    return aio_connect
+# A blocking session, then an asyncio one.
+session = scan_tests.session
 
 
 async def _described(table: Any, name: str) -> Any:
@@ -122,14 +118,6 @@ async def description_contract(aws: Any) -> None:
     assert ops.sent == ["DescribeTable"]
 
 
-def test_description_and_indexes(session: Any) -> None:
-    async def main() -> None:
-        async with session() as aws:
-            await description_contract(aws)
-
-    asyncio.run(main())
-
-
 async def count_contract(aws: Any) -> None:
     orders = await create_orders(aws)
     writer = orders.batch_writer()
@@ -167,14 +155,6 @@ async def count_contract(aws: Any) -> None:
     ops.sent.clear()
     assert await _maybe(lazy.count(Attr("status").eq("paid"))) == 20
     assert ops.sent == ["Scan"]
-
-
-def test_count(session: Any) -> None:
-    async def main() -> None:
-        async with session() as aws:
-            await count_contract(aws)
-
-    asyncio.run(main())
 
 
 def test_counting_adds_every_page_and_goes_on_past_an_empty_one() -> None:
@@ -231,14 +211,6 @@ async def load_and_ttl_contract(aws: Any) -> None:
     assert raised.value.field == "ttl_attribute"
 
 
-def test_load_and_ttl_attribute(session: Any) -> None:
-    async def main() -> None:
-        async with session() as aws:
-            await load_and_ttl_contract(aws)
-
-    asyncio.run(main())
-
-
 async def delete_table_contract(aws: Any) -> None:
     orders = await create_orders(aws)
     await _maybe(aws.dynamo.create_table("other", hash_key="id"))
@@ -252,14 +224,6 @@ async def delete_table_contract(aws: Any) -> None:
         await _maybe(orders.delete_table())
     with pytest.raises(awskit.NotFound):
         await _described(aws.dynamo.table("orders"), "status")
-
-
-def test_delete_table(session: Any) -> None:
-    async def main() -> None:
-        async with session() as aws:
-            await delete_table_contract(aws)
-
-    asyncio.run(main())
 
 
 async def writer_checks_contract(aws: Any) -> None:
@@ -289,10 +253,20 @@ async def writer_checks_contract(aws: Any) -> None:
     assert writer.written == 3
 
 
-def test_batch_writer_checks_and_close(session: Any) -> None:
+@pytest.mark.parametrize(
+    "contract",
+    [
+        description_contract,
+        count_contract,
+        load_and_ttl_contract,
+        delete_table_contract,
+        writer_checks_contract,
+    ],
+)
+def test_both_apis(session: Any, contract: Callable[[Any], Awaitable[None]]) -> None:
     async def main() -> None:
         async with session() as aws:
-            await writer_checks_contract(aws)
+            await contract(aws)
 
     asyncio.run(main())
 
@@ -300,95 +274,107 @@ def test_batch_writer_checks_and_close(session: Any) -> None:
 # -- asyncio only ------------------------------------------------------------------------
 
 
+def on_asyncio(aio_connect: Connect, body: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``body`` with an asyncio session on a fresh moto server."""
+
+    async def main() -> None:
+        async with aio_connect() as aws:
+            await body(aws)
+
+    asyncio.run(main())
+
+
+async def lazy_orders(aws: Any) -> tuple[Any, Ops]:
+    """The orders table, made and then opened lazily; and what is sent from then on."""
+    await create_orders(aws)
+    return aws.dynamo.table("orders", Order), Ops(await aws.dynamo.client())
+
+
+async def load_before_describe(aws: Any) -> None:
+    lazy, ops = await lazy_orders(aws)
+    bad = {"customer": {"S": "c"}, "order_id": {"S": "o1"}, "amount": {"S": "x"}}
+    with pytest.raises(InvalidItem) as info:
+        lazy.load(bad)
+    # The blocking table would describe itself here; a property cannot await.
+    assert (info.value.table, info.value.key) == ("orders", {})
+    assert ops.sent == []
+    assert await lazy.key_schema() == KeySchema("customer", "order_id")
+    with pytest.raises(InvalidItem) as info:
+        lazy.load(bad)
+    assert info.value.key == {"customer": "c", "order_id": "o1"}
+
+
 def test_load_before_any_describe_sends_nothing_and_names_the_key_once_known(
     aio_connect: Connect,
 ) -> None:
-    async def main() -> None:
-        async with aio_connect() as aws:
-            await create_orders(aws)
-            lazy = aws.dynamo.table("orders", Order)
-            ops = Ops(await aws.dynamo.client())
-            bad = {"customer": {"S": "c"}, "order_id": {"S": "o1"}, "amount": {"S": "x"}}
-            with pytest.raises(InvalidItem) as info:
-                lazy.load(bad)
-            # The blocking table would describe itself here; a property cannot await.
-            assert (info.value.table, info.value.key) == ("orders", {})
-            assert ops.sent == []
-            assert await lazy.key_schema() == KeySchema("customer", "order_id")
-            with pytest.raises(InvalidItem) as info:
-                lazy.load(bad)
-            assert info.value.key == {"customer": "c", "order_id": "o1"}
-
-    asyncio.run(main())
+    on_asyncio(aio_connect, load_before_describe)
 
 
-def test_cancelling_close_cancels_the_batches_in_flight_and_keeps_them(
+async def cancelled_close(aws: Any) -> None:
+    orders = await create_orders(aws)
+    client = await aws.dynamo.client()
+    entered, gate = asyncio.Event(), asyncio.Event()
+
+    async def hold(**_: Any) -> None:
+        entered.set()
+        await gate.wait()
+
+    client.meta.events.register("before-send.dynamodb.BatchWriteItem", hold)
+    writer = orders.batch_writer()
+    wanted = [order(i) for i in range(30)]
+    for item in wanted:
+        await writer.put(item)
+    closing = asyncio.create_task(writer.close())
+    await entered.wait()
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    # Had a held batch not been cancelled, it would be sent now.
+    gate.set()
+    client.meta.events.unregister("before-send.dynamodb.BatchWriteItem", hold)
+    assert writer.written == 0
+    with pytest.raises(awskit.PartialFailure) as info:
+        await writer.flush()
+    # Both batches (25, then the 5 close sent) were held, cancelled, and are reported.
+    assert sorted(info.value.failed, key=lambda o: o.order_id) == wanted
+    assert isinstance(info.value.last_error, asyncio.CancelledError)
+    assert await orders.count() == 0
+
+
+def test_cancelling_close_cancels_the_batches_in_flight_and_reports_them(
     aio_connect: Connect,
 ) -> None:
-    async def main() -> None:
-        async with aio_connect() as aws:
-            orders = await create_orders(aws)
-            client = await aws.dynamo.client()
-            entered, gate = asyncio.Event(), asyncio.Event()
+    on_asyncio(aio_connect, cancelled_close)
 
-            async def hold(**_: Any) -> None:
-                entered.set()
-                await gate.wait()
 
-            client.meta.events.register("before-send.dynamodb.BatchWriteItem", hold)
-            writer = orders.batch_writer()
-            wanted = [order(i) for i in range(30)]
-            for item in wanted:
-                await writer.put(item)
-            closing = asyncio.create_task(writer.close())
-            await entered.wait()
-            closing.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await closing
-            # Had the held batch not been cancelled, it would be sent now.
-            gate.set()
-            client.meta.events.unregister("before-send.dynamodb.BatchWriteItem", hold)
-            assert writer.written == 0
-            with pytest.raises(awskit.PartialFailure) as info:
-                await writer.flush()
-            # Both batches (25, then the 5 close sent) were held, cancelled and kept.
-            assert sorted(info.value.failed, key=lambda o: o.order_id) == wanted
-            assert isinstance(info.value.last_error, asyncio.CancelledError)
-            assert await orders.count() == 0
-
-    asyncio.run(main())
+async def aclosing_writer(aws: Any) -> None:
+    orders = await create_orders(aws)
+    async with contextlib.aclosing(orders.batch_writer()) as writer:
+        for i in range(3):
+            await writer.put(order(i))
+    assert writer.written == 3
+    assert await orders.count() == 3
 
 
 def test_aclose_is_close_for_contextlib_aclosing(aio_connect: Connect) -> None:
-    async def main() -> None:
-        async with aio_connect() as aws:
-            orders = await create_orders(aws)
-            async with contextlib.aclosing(orders.batch_writer()) as writer:
-                for i in range(3):
-                    await writer.put(order(i))
-            assert writer.written == 3
-            assert await orders.count() == 3
+    on_asyncio(aio_connect, aclosing_writer)
 
-    asyncio.run(main())
+
+async def wrong_index_names(aws: Any) -> None:
+    lazy, ops = await lazy_orders(aws)
+    for call in (
+        lambda: lazy.index(""),
+        lambda: lazy.count(index=""),
+        lambda: _items(lazy.query(Key("status").eq("new"), index=7)),
+        lambda: _items(lazy.scan(index="")),
+    ):
+        with pytest.raises(awskit.InvalidInput) as info:
+            await call()
+        assert info.value.field == "index"
+    assert ops.sent == []
 
 
 def test_a_wrong_index_name_is_refused_before_a_lazy_table_is_described(
     aio_connect: Connect,
 ) -> None:
-    async def main() -> None:
-        async with aio_connect() as aws:
-            await create_orders(aws)
-            lazy = aws.dynamo.table("orders", Order)
-            ops = Ops(await aws.dynamo.client())
-            for call in (
-                lambda: lazy.index(""),
-                lambda: lazy.count(index=""),
-                lambda: _items(lazy.query(Key("status").eq("new"), index=7)),  # type: ignore[arg-type]
-                lambda: _items(lazy.scan(index="")),
-            ):
-                with pytest.raises(awskit.InvalidInput) as info:
-                    await call()
-                assert info.value.field == "index"
-            assert ops.sent == []
-
-    asyncio.run(main())
+    on_asyncio(aio_connect, wrong_index_names)
