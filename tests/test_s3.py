@@ -331,7 +331,7 @@ def test_delete_bucket_only_when_empty_unless_asked_to_empty_it(
     assert bucket.exists("a")  # nothing was deleted
     sent.ops.clear()
     assert aws.s3.delete_bucket(bucket.name, empty=True) == 3
-    assert sent.ops == ["ListObjectsV2", "DeleteObjects", "DeleteBucket"]
+    assert sent.ops == ["ListObjectVersions", "DeleteObjects", "DeleteBucket"]
     assert bucket.name not in {b.name for b in aws.s3.buckets()}
     with pytest.raises(awskit.NotFound) as missing:
         aws.s3.delete_bucket(bucket.name, empty=True)

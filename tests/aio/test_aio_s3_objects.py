@@ -296,7 +296,7 @@ async def delete_bucket_contract(aws: Any) -> None:
     assert await _maybe(bucket.exists("a"))  # nothing was deleted
     ops = Ops(await _client(aws))
     assert await _maybe(aws.s3.delete_bucket("scratch", empty=True)) == 3
-    assert ops.ops == ["ListObjectsV2", "DeleteObjects", "DeleteBucket"]
+    assert ops.ops == ["ListObjectVersions", "DeleteObjects", "DeleteBucket"]
     assert "scratch" not in {b.name for b in await _items(aws.s3.buckets())}
     with pytest.raises(awskit.NotFound) as missing:
         await _maybe(aws.s3.delete_bucket("scratch", empty=True))
