@@ -353,10 +353,11 @@ class VersionSweep:
     the IO.
 
     The caller sends `request` while not `done` and hands each response to `read`, which
-    gives the page's entries (key and version id) and moves to the next page by the
-    response's ``NextKeyMarker`` and ``NextVersionIdMarker``. Deleting a page's entries
-    before the next is listed is safe: the markers name a place in key and version order,
-    not the entries themselves.
+    gives the entries (key and version id) to delete before the next page is listed, and
+    moves on by the response's ``NextKeyMarker`` and ``NextVersionIdMarker``. The entry
+    those markers name is held back and given with the next page: the next request starts
+    after it, so it must still exist when that request is sent (a listing that starts
+    after a version already deleted may find nothing to start after, and end early).
 
     Reading is lenient: an entry without a key is logged and left (the bucket then stays,
     ``BucketNotEmpty``); one without a version id is S3's ``null`` version. A page that
@@ -366,6 +367,7 @@ class VersionSweep:
     def __init__(self, name: str) -> None:
         self.name = name
         self._next: dict[str, str] | None = {}
+        self._held: list[Entry] = []
 
     @property
     def done(self) -> bool:
@@ -377,8 +379,9 @@ class VersionSweep:
         return {"Bucket": self.name, **(self._next or {})}
 
     def read(self, response: Mapping[str, Any]) -> list[Entry]:
-        """The versions and delete markers of one page, as entries to delete."""
-        entries: list[Entry] = []
+        """The entries to delete now: the one held back from the page before, and this
+        page's versions and delete markers but the one the next request starts after."""
+        entries, self._held = self._held, []
         for field in ("Versions", "DeleteMarkers"):
             for raw in response.get(field) or ():
                 key = raw.get("Key") if isinstance(raw, Mapping) else None
@@ -401,7 +404,9 @@ class VersionSweep:
                 operation="ListObjectVersions",
             )
         self._next = following
-        return entries
+        place = (following["KeyMarker"], following.get("VersionIdMarker"))
+        self._held = [entry for entry in entries if entry == place]
+        return [entry for entry in entries if entry != place]
 
 
 def check_presign(key: str, expires_in: int, method: str) -> None:
