@@ -14,12 +14,13 @@ from awskit.s3 import (
     DELETE_BATCH,
     MAX_KEY_BYTES,
     MAX_METADATA_BYTES,
+    MAX_PUT_BYTES,
     check_bucket_name,
     check_key,
     check_metadata,
     chunks,
 )
-from awskit.s3.bucket import DeletePlan, VersionSweep
+from awskit.s3.bucket import DeletePlan, VersionSweep, check_seekable_size
 
 ALLOWED = set(string.ascii_lowercase + string.digits + ".-")
 ALNUM = set(string.ascii_lowercase + string.digits)
@@ -293,3 +294,39 @@ def test_a_sweep_that_cannot_go_on_is_an_awskit_error_not_a_loop(
             sweep.read(page)
     assert not isinstance(info.value, awskit.InvalidInput)
     assert info.value.operation == "ListObjectVersions"
+
+
+class OldStyleFile:
+    """A seekable file-like whose ``seek`` answers nothing, as some wrappers do."""
+
+    def __init__(self, size: int, position: int) -> None:
+        self.size, self.position = size, position
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> None:
+        self.position = self.size + offset if whence == 2 else offset
+
+
+class _Sized(OldStyleFile):
+    """The same file, its ``seek`` answering the new position as ``io`` files do."""
+
+    def seek(self, offset: int, whence: int = 0) -> int:  # type: ignore[override]
+        super().seek(offset, whence)
+        return self.position
+
+
+@pytest.mark.parametrize("kind", ["seek returns the position", "seek returns None"])
+def test_a_seekable_size_is_what_is_left_from_the_position(kind: str) -> None:
+    def stream(size: int, position: int) -> object:
+        if kind == "seek returns None":
+            return OldStyleFile(size, position)
+        return _Sized(size, position)
+
+    big = MAX_PUT_BYTES + 10
+    fits = stream(big, 10)
+    assert check_seekable_size(fits) == 10 and fits.tell() == 10  # type: ignore[attr-defined]
+    with pytest.raises(awskit.InvalidInput, match="5 GiB") as info:
+        check_seekable_size(stream(big, 9))
+    assert info.value.field == "data"

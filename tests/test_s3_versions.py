@@ -99,14 +99,14 @@ async def listed(aws: Any, name: str) -> tuple[list[Version], list[Version]]:
 
 async def versioned_bucket(aws: Any, name: str) -> tuple[list[Version], list[Version]]:
     """A versioned bucket: three versions of ``a``, ``b`` deleted (one old version under a
-    delete marker), one version of ``c d``; returns what it holds."""
+    delete marker), one version of an awkward key; returns what it holds."""
     bucket = await maybe(aws.s3.create_bucket(name))
     await versioning(aws, name, "Enabled")
     for body in (b"1", b"2", b"3"):
         await maybe(bucket.put("a", body))
     await maybe(bucket.put("b", b"old"))
     await maybe(bucket.delete("b"))  # without a version id: only a delete marker
-    await maybe(bucket.put("c d", b"x"))
+    await maybe(bucket.put("c d+100%ü&<>", b"x"))
     versions, markers = await listed(aws, name)
     assert len(versions) == 5 and [k for k, _ in markers] == ["b"]
     return versions, markers
