@@ -24,6 +24,7 @@ from botocore.stub import Stubber
 
 import awskit
 from awskit.s3 import Bucket, BucketInfo, ObjectInfo, ObjectStream, PutResult
+from awskit.s3.bucket import check_seekable_size
 from tests.canned import CannedReply, canned
 from tests.conftest import SleepRecorder, make_session
 
@@ -246,6 +247,47 @@ def test_put_from_a_stream_that_cannot_seek(bucket: Bucket) -> None:
     assert bucket.get("piped") == b"through a pipe"
 
 
+class Huge(io.RawIOBase):
+    """A seekable stream that says it holds 6 GiB and must never be read."""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return 6 * 1024**3 if whence == io.SEEK_END else offset
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise AssertionError("read a stream too large for PutObject")
+
+
+def test_put_refuses_a_seekable_file_over_5_gib_before_sending(
+    bucket: Bucket, sent: Sent, tmp_path: Path
+) -> None:
+    # One PutObject takes at most 5 GiB; S3 would refuse more (EntityTooLarge) only
+    # after the whole body had gone up.
+    sparse = tmp_path / "sparse.bin"
+    with sparse.open("wb") as f:
+        f.truncate(awskit.s3.MAX_PUT_BYTES + 1)  # no data blocks are written
+    sent.ops.clear()
+    try:
+        with sparse.open("rb") as f:
+            for data in (Huge(), f):
+                with pytest.raises(awskit.InvalidInput, match="5 GiB") as exc_info:
+                    bucket.put("huge", data)  # type: ignore[arg-type]
+                assert exc_info.value.field == "data"
+            f.seek(1)  # what is left from the position counts: exactly 5 GiB fits
+            assert check_seekable_size(f) == 1 and f.tell() == 1
+    finally:
+        sparse.unlink()
+    assert sent.ops == []
+
+
 def test_put_from_mid_file_survives_a_retry(faulty_aws: awskit.Session, fault_proxy: Any) -> None:
     # botocore rewinds a retried body to offset 0; what is stored must still be the tail.
     bucket = faulty_aws.s3.create_bucket("retried-put")
@@ -331,7 +373,7 @@ def test_delete_bucket_only_when_empty_unless_asked_to_empty_it(
     assert bucket.exists("a")  # nothing was deleted
     sent.ops.clear()
     assert aws.s3.delete_bucket(bucket.name, empty=True) == 3
-    assert sent.ops == ["ListObjectsV2", "DeleteObjects", "DeleteBucket"]
+    assert sent.ops == ["ListObjectVersions", "DeleteObjects", "DeleteBucket"]
     assert bucket.name not in {b.name for b in aws.s3.buckets()}
     with pytest.raises(awskit.NotFound) as missing:
         aws.s3.delete_bucket(bucket.name, empty=True)

@@ -14,11 +14,13 @@ from awskit.s3 import (
     DELETE_BATCH,
     MAX_KEY_BYTES,
     MAX_METADATA_BYTES,
+    MAX_PUT_BYTES,
     check_bucket_name,
     check_key,
     check_metadata,
     chunks,
 )
+from awskit.s3.bucket import DeletePlan, VersionSweep, check_seekable_size
 
 ALLOWED = set(string.ascii_lowercase + string.digits + ".-")
 ALNUM = set(string.ascii_lowercase + string.digits)
@@ -165,3 +167,166 @@ def test_delete_batches_are_1000_keys() -> None:
     assert [len(p) for p in parts] == [DELETE_BATCH, DELETE_BATCH, 500]
     with pytest.raises(awskit.InvalidInput):
         list(chunks(["a"], 0))
+
+
+# -- emptying a bucket: DeletePlan over versions, VersionSweep over ListObjectVersions ---------
+
+Entry = tuple[str, "str | None"]
+entries_st = st.lists(
+    st.tuples(st.sampled_from("abcde"), st.text("0123456789", min_size=1, max_size=3)),
+    unique=True,
+    max_size=40,
+)
+
+
+def drive(plan: DeletePlan, pages: list[list[Entry]], refuse: set[Entry]) -> int:
+    """Run ``plan`` over ``pages`` as the facades do, S3 refusing ``refuse`` for good."""
+    for page in pages:
+        for batch in plan.batches(page):
+            errors = [
+                {"Key": k, "VersionId": v, "Code": "AccessDenied"}
+                for k, v in batch
+                if (k, v) in refuse
+            ]
+            assert plan.answered(batch, {"Errors": errors}) == []
+    return plan.result()
+
+
+@given(entries_st, st.data())
+def test_every_version_is_deleted_or_its_key_reported_once_in_order(
+    entries: list[Entry], data: st.DataObject
+) -> None:
+    refuse = set(data.draw(st.lists(st.sampled_from(entries)) if entries else st.just([])))
+    cut = sorted(data.draw(st.lists(st.integers(0, len(entries)), max_size=3)))
+    pages = [entries[a:b] for a, b in zip([0, *cut], [*cut, len(entries)], strict=True)]
+    plan = DeletePlan("b", versions=True)
+    if not refuse:
+        assert drive(plan, pages, refuse) == len(entries)
+        return
+    with pytest.raises(awskit.PartialFailure) as info:
+        drive(plan, pages, refuse)
+    assert info.value.failed == list(dict.fromkeys(k for k, v in entries if (k, v) in refuse))
+    assert f"{len(refuse)} of {len(entries)} object versions and delete markers" in str(info.value)
+    assert plan.deleted == len(entries) - len(refuse)
+
+
+def test_delete_requests_name_each_version() -> None:
+    plan = DeletePlan("b", versions=True)
+    request = plan.request([("a", "v1"), ("a", "null"), ("b", None)])
+    assert request == {
+        "Bucket": "b",
+        "Delete": {
+            "Objects": [
+                {"Key": "a", "VersionId": "v1"},
+                {"Key": "a", "VersionId": "null"},
+                {"Key": "b"},
+            ],
+            "Quiet": True,
+        },
+    }
+    assert [len(b) for b in plan.batches([("k", str(i)) for i in range(2500)])] == [1000, 1000, 500]
+
+
+def test_delete_answers_are_matched_by_key_and_version() -> None:
+    plan = DeletePlan("b", versions=True)
+    sent: list[Entry] = [("a", "1"), ("a", "2"), ("b", "1"), ("c", "1")]
+    answer = {
+        "Errors": [
+            {"Key": "a", "VersionId": "2", "Code": "SlowDown"},  # that version only
+            {"Key": "b", "Code": "InternalError"},  # no version: every version of b sent
+            {"Key": "zz", "VersionId": "9", "Code": "InternalError"},  # never sent
+            {"Key": "c", "VersionId": "1"},  # no code: refused, not retried
+        ]
+    }
+    batches = plan.batches(sent)
+    assert next(batches) == sent
+    assert plan.answered(sent, answer) == [("a", "2"), ("b", "1")]
+    assert plan.answered([("a", "2"), ("b", "1")], {}) == []
+    assert next(batches, None) is None  # the batch is settled when the next is asked for
+    with pytest.raises(awskit.PartialFailure) as info:
+        plan.result()
+    # Nothing S3 named is lost: the unknown entry is reported, never sent again.
+    assert info.value.failed == ["c", "zz"]
+    assert "2 of 4 object versions" in str(info.value)
+    assert "InternalError (1), Unknown (1)" in str(info.value)
+
+
+def test_the_sweep_reads_pages_leniently_and_follows_their_markers() -> None:
+    sweep = VersionSweep("b")
+    assert sweep.request() == {"Bucket": "b"} and not sweep.done
+    page = {
+        "Versions": [
+            {"Key": "a", "VersionId": "3", "IsLatest": True, "NewField": {"x": 1}},
+            {"Key": "a", "VersionId": "2", "StorageClass": "FUTURE_CLASS"},
+            {"Key": "u"},  # no version id: S3's null version
+            {"VersionId": "7"},  # no key: left, logged
+            "not a mapping",
+        ],
+        "DeleteMarkers": [{"Key": "m", "VersionId": "9"}, {"Key": "z", "VersionId": "1"}],
+        "IsTruncated": True,
+        "NextKeyMarker": "z",
+        "NextVersionIdMarker": "1",
+    }
+    # The entry the next page starts after waits for that page: it must still exist.
+    assert sweep.read(page) == [("a", "3"), ("a", "2"), ("u", "null"), ("m", "9")]
+    assert sweep.request() == {"Bucket": "b", "KeyMarker": "z", "VersionIdMarker": "1"}
+    assert sweep.read({"Versions": [{"Key": "zz", "VersionId": "1"}]}) == [("z", "1"), ("zz", "1")]
+    assert sweep.done
+    assert VersionSweep("b").read({}) == []
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [
+        [{"IsTruncated": True}],  # more, but from where?
+        [
+            {"IsTruncated": True, "NextKeyMarker": "k", "NextVersionIdMarker": "1"},
+            {"IsTruncated": True, "NextKeyMarker": "k", "NextVersionIdMarker": "1"},  # again
+        ],
+    ],
+)
+def test_a_sweep_that_cannot_go_on_is_an_awskit_error_not_a_loop(
+    pages: list[dict[str, object]],
+) -> None:
+    sweep = VersionSweep("b")
+    with pytest.raises(awskit.AwskitError) as info:
+        for page in pages:
+            sweep.read(page)
+    assert not isinstance(info.value, awskit.InvalidInput)
+    assert info.value.operation == "ListObjectVersions"
+
+
+class OldStyleFile:
+    """A seekable file-like whose ``seek`` answers nothing, as some wrappers do."""
+
+    def __init__(self, size: int, position: int) -> None:
+        self.size, self.position = size, position
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> None:
+        self.position = self.size + offset if whence == 2 else offset
+
+
+class _Sized(OldStyleFile):
+    """The same file, its ``seek`` answering the new position as ``io`` files do."""
+
+    def seek(self, offset: int, whence: int = 0) -> int:  # type: ignore[override]
+        super().seek(offset, whence)
+        return self.position
+
+
+@pytest.mark.parametrize("kind", ["seek returns the position", "seek returns None"])
+def test_a_seekable_size_is_what_is_left_from_the_position(kind: str) -> None:
+    def stream(size: int, position: int) -> object:
+        if kind == "seek returns None":
+            return OldStyleFile(size, position)
+        return _Sized(size, position)
+
+    big = MAX_PUT_BYTES + 10
+    fits = stream(big, 10)
+    assert check_seekable_size(fits) == 10 and fits.tell() == 10  # type: ignore[attr-defined]
+    with pytest.raises(awskit.InvalidInput, match="5 GiB") as info:
+        check_seekable_size(stream(big, 9))
+    assert info.value.field == "data"

@@ -2,7 +2,8 @@
 
 Every check and request shape is the blocking API's own (``awskit.s3.rules`` and the pure
 functions of ``awskit.s3.bucket``: ``put_request``, ``check_stream``, ``stream_bytes``,
-``objects_request``, ``object_info``, ``DeletePlan``, ``check_presign``, ``upload_plan``,
+``objects_request``, ``object_info``, ``DeletePlan``, ``VersionSweep``,
+``check_seekable_size``, ``check_presign``, ``upload_plan``,
 ``download_target``, ``region_from_head``; the facade's ``create_bucket_request``; the
 stream's ``StreamHead``). Transfers differ in how they wait: the blocking API
 hands files to s3transfer's threads; here parts of ``part_ranges`` go up and down as
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
@@ -44,8 +44,11 @@ from .._retry import call_async, drain_async
 from ..s3 import already_owned, create_bucket_request
 from ..s3.bucket import (
     DeletePlan,
+    Entry,
+    VersionSweep,
     check_path_body,
     check_presign,
+    check_seekable_size,
     check_stream,
     download_target,
     inline_body,
@@ -61,7 +64,7 @@ from ..s3.bucket import (
     upload_plan,
 )
 from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult, StreamHead
-from ..s3.rules import PART_BYTES, check_bucket_name, check_key, check_put_size, part_ranges
+from ..s3.rules import PART_BYTES, check_bucket_name, check_key, part_ranges
 from ..s3.rules import unquote_etag as _unquote
 
 if TYPE_CHECKING:
@@ -134,25 +137,23 @@ class S3:
 
     @translates_errors
     async def delete_bucket(self, name: str, *, empty: bool = False) -> int:
-        """Delete bucket ``name``; with ``empty=True``, every object in it first, as
-        [S3.delete_bucket][awskit.s3.S3.delete_bucket]: the bucket is listed, its keys
-        deleted 1,000 per DeleteObjects request
-        ([Bucket.delete_many][awskit.aio.s3.Bucket.delete_many]),
-        then the bucket. Old versions and delete markers of a versioned bucket are not
-        touched (S3 then answers ``BucketNotEmpty``). Returns how many objects were deleted
-        (0 without ``empty``).
+        """Delete bucket ``name``; with ``empty=True``, everything in it first, as
+        [S3.delete_bucket][awskit.s3.S3.delete_bucket]: every object version and delete
+        marker is listed (ListObjectVersions) and deleted by version id, 1,000 per
+        DeleteObjects request, then the bucket, whether it is unversioned, versioned or
+        versioning-suspended. Returns how many object versions and delete markers were
+        deleted (for an unversioned bucket, its objects); 0 without ``empty``.
 
         Raises:
             InvalidInput: ``name`` is not a bucket name.
             NotFound: there is no such bucket (``NoSuchBucket``).
-            PartialFailure: ``empty=True`` and some objects could not be deleted
-                (``failed`` lists their keys); the bucket is left in place.
-            AwskitError: code ``BucketNotEmpty`` when objects remain.
+            PartialFailure: ``empty=True`` and some versions or delete markers could not
+                be deleted (``failed`` lists their keys, each once); DeleteBucket is not
+                sent: the bucket is left in place.
+            AwskitError: code ``BucketNotEmpty`` when something remains.
         """
         bucket = self.bucket(name)
-        deleted = 0
-        if empty:
-            deleted = await bucket.delete_many([obj.key async for obj in bucket.objects()])
+        deleted = await bucket._empty() if empty else 0
         await (await self._calls()).delete_bucket(Bucket=bucket.name)
         return deleted
 
@@ -379,18 +380,34 @@ class Bucket:
                 keys in input order. Everything else was deleted.
         """
         plan = DeletePlan(self.name, keys)
+        for batch in plan.batches():
+            await self._delete_batch(plan, batch)
+        return plan.result()
+
+    async def _delete_batch(self, plan: DeletePlan, batch: list[Entry]) -> None:
+        """One DeleteObjects batch of ``plan``, drained under the session's retry rule."""
         client = await self._s3.client()
         session = self._s3._session
 
-        async def attempt(pending: list[str]) -> list[str]:
+        async def attempt(pending: list[Entry]) -> list[Entry]:
             response = await client.delete_objects(**plan.request(pending))
-            return plan.answered(cast(Mapping[str, Any], response))
+            return plan.answered(pending, cast(Mapping[str, Any], response))
 
-        for batch in plan.batches():
-            try:
-                await drain_async(session.retry, batch, attempt, what="keys", sleep=session.sleep)
-            except PartialFailure as exc:
-                plan.gave_up(exc)
+        try:
+            await drain_async(session.retry, batch, attempt, what=plan.noun, sleep=session.sleep)
+        except PartialFailure as exc:
+            plan.gave_up(exc)
+
+    async def _empty(self) -> int:
+        """Delete every object version and delete marker, as the blocking
+        ``Bucket._empty``; returns how many."""
+        sweep = VersionSweep(self.name)
+        plan = DeletePlan(self.name, versions=True)
+        calls = await self._s3._calls()
+        while not sweep.done:
+            page = await calls.list_object_versions(**sweep.request())
+            for batch in plan.batches(sweep.read(cast(Mapping[str, Any], page))):
+                await self._delete_batch(plan, batch)
         return plan.result()
 
     # -- transfers -----------------------------------------------------------------------------
@@ -653,11 +670,8 @@ _LINE_CHUNK = 64 * 1024
 def _read_stream(data: IO[bytes]) -> bytes:
     """A file object's bytes from its current position (run in a thread), checked."""
     if seekable(data):
-        start = data.tell()
-        end = data.seek(0, io.SEEK_END)
-        data.seek(start)
         # Checked before anything is read: 5 GiB would not fit one PutObject anyway.
-        check_put_size(end - start)
+        check_seekable_size(data)
     return stream_bytes(data.read())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from awskit import AwskitError, InvalidInput
 from ._app import Options, command, confirm, fail, group
 from ._files import replace_atomically
 from ._parse import parse_s3_url
+
+if TYPE_CHECKING:
+    from awskit.s3 import S3
 
 __all__ = ["cp", "ls", "mb", "presign", "rb", "rm"]
 
@@ -147,12 +150,24 @@ def mb(opts: Options, bucket: BucketArg) -> None:
         opts.out.print(f"made bucket s3://{name}", markup=False)
 
 
+def _holds_anything(s3: S3, name: str) -> bool:
+    """Whether bucket ``name`` holds an object version or a delete marker: what --force
+    deletes, so what it asks about (a bucket of old versions only has no objects)."""
+    page = s3.session.calls("s3").list_object_versions(Bucket=name, MaxKeys=1)
+    return bool(page.get("Versions") or page.get("DeleteMarkers"))
+
+
 @command(s3_app, "rb")
 def rb(
     opts: Options,
     bucket: BucketArg,
     force: Annotated[
-        bool, typer.Option("--force", help="Delete the objects in it first (S3 keeps none).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Delete everything in it first, old versions and delete markers too "
+            "(S3 keeps none).",
+        ),
     ] = False,
     yes: Annotated[
         bool,
@@ -163,14 +178,14 @@ def rb(
 ) -> None:
     """Remove a bucket; S3 removes only empty ones, --force empties it first.
 
-    Objects deleted by --force are gone (old versions in a versioned bucket stay, and
-    then S3 refuses to remove the bucket).
+    --force deletes every object in it, with a versioned bucket's old versions and
+    delete markers (counted among the objects deleted): they are gone.
 
     Example: awskit s3 rb s3://my-bucket --force --yes
     """
     name = _bucket_name(bucket)
     s3 = opts.session().s3
-    if force and next(iter(s3.bucket(name).objects(limit=1)), None) is not None:
+    if force and _holds_anything(s3, name):
         confirm(
             opts,
             yes,

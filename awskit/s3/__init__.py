@@ -217,21 +217,31 @@ class S3:
 
     @translates_errors
     def delete_bucket(self, name: str, *, empty: bool = False) -> int:
-        """Delete bucket ``name``; with ``empty=True``, every object in it first.
+        """Delete bucket ``name``; with ``empty=True``, everything in it first.
 
-        S3 deletes only empty buckets. ``empty=True`` lists the bucket and deletes what
-        it holds, 1,000 keys per DeleteObjects request (see
-        [Bucket.delete_many][awskit.s3.Bucket.delete_many]), then the bucket. Old versions and
-        delete markers of a versioned bucket are not
-        touched: S3 then still answers ``BucketNotEmpty``. Returns how many objects were
-        deleted (0 without ``empty``).
+        S3 deletes only empty buckets, and a versioned (or versioning-suspended) bucket
+        is empty only when its old versions and delete markers are gone too: deleting a
+        key there without a version id just adds a delete marker. ``empty=True`` lists
+        every object version and delete marker (ListObjectVersions, a page of up to
+        1,000 at a time) and deletes each page by version id (DeleteObjects; a delete
+        marker is deleted by its own version id), then the bucket. An unversioned bucket's
+        objects are listed the same way, each with the version id ``null``. Entries
+        DeleteObjects reports with a retryable code are sent again under the session's
+        retry policy, as in [Bucket.delete_many][awskit.s3.Bucket.delete_many]. This
+        needs the ``s3:ListBucketVersions`` and ``s3:DeleteObjectVersion`` permissions.
+
+        Returns how many object versions and delete markers were deleted (for an
+        unversioned bucket, its objects); 0 without ``empty``.
 
         Raises:
             InvalidInput: ``name`` is not a bucket name.
             NotFound: there is no such bucket (``NoSuchBucket``).
-            PartialFailure: ``empty=True`` and some objects could not be deleted
-                (``failed`` lists their keys); the bucket is left in place.
-            AwskitError: code ``BucketNotEmpty`` when objects remain.
+            PartialFailure: ``empty=True`` and some versions or delete markers could not
+                be deleted: ``failed`` lists their keys (str, each once, in listing
+                order), the message counts them by error code; everything else was
+                deleted, and DeleteBucket is not sent: the bucket is left in place.
+            AwskitError: code ``BucketNotEmpty`` when something remains (without
+                ``empty``, or written while the bucket was being emptied).
 
         Example:
             ```python
@@ -239,7 +249,7 @@ class S3:
             ```
         """
         bucket = self.bucket(name)
-        deleted = bucket.delete_many(obj.key for obj in bucket.objects()) if empty else 0
+        deleted = bucket._empty() if empty else 0
         self._calls.delete_bucket(Bucket=bucket.name)
         return deleted
 

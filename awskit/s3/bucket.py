@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .._errors import (
+    AwskitError,
     InvalidInput,
     NotFound,
     PartialFailure,
@@ -51,8 +52,11 @@ if TYPE_CHECKING:
 __all__ = [
     "Bucket",
     "DeletePlan",
+    "Entry",
+    "VersionSweep",
     "check_path_body",
     "check_presign",
+    "check_seekable_size",
     "check_stream",
     "download_target",
     "find_bucket_region",
@@ -184,6 +188,19 @@ def check_stream(data: object) -> None:
         )
 
 
+def check_seekable_size(stream: Any) -> int:
+    """Check that what is left of a seekable file object, from its position to its end,
+    fits one PutObject (5 GiB), before anything is read; returns the position, where
+    the stream is left."""
+    start = int(stream.tell())
+    end = stream.seek(0, io.SEEK_END)
+    if not isinstance(end, int):
+        end = stream.tell()  # some file-likes' seek answers None
+    stream.seek(start)
+    check_put_size(end - start)
+    return start
+
+
 def stream_bytes(body: object) -> bytes:
     """What a file object's ``read()`` gave, checked: bytes, within PutObject's size."""
     if not isinstance(body, (bytes, bytearray)):
@@ -203,74 +220,193 @@ def seekable(stream: Any) -> bool:
     return callable(getattr(stream, "seek", None)) and callable(getattr(stream, "tell", None))
 
 
-class DeletePlan:
-    """The keys of a [Bucket.delete_many][awskit.s3.Bucket.delete_many], its DeleteObjects
-    requests, what each answer means and the result: the decisions, without the IO.
+Entry = tuple[str, str | None]
+"""One thing a DeleteObjects request deletes: a key, and the version to delete (``None``
+deletes the current object, as S3 does without a ``VersionId``)."""
 
-    The caller sends each of `batches` under the retry rule's draining (`request` for the
-    keys still pending; `answered`, given the response, names those to send again), hands
-    a batch's [PartialFailure][awskit.PartialFailure] to `gave_up`, and ends with `result`.
+
+class DeletePlan:
+    """What a [Bucket.delete_many][awskit.s3.Bucket.delete_many] (its keys) or an emptied
+    bucket (every object version and delete marker, see `VersionSweep`) deletes, its
+    DeleteObjects requests, what each answer means and the result: the decisions, without
+    the IO.
+
+    The caller sends each batch of `batches` under the retry rule's draining (`request`
+    for the entries still pending; `answered`, given them and the response, names those to
+    send again), hands a batch's [PartialFailure][awskit.PartialFailure] to `gave_up`, and
+    ends with `result`. A batch is settled (counted deleted or failed) when the caller asks
+    `batches` for the next one, so nothing but the failures is kept: emptying a bucket of
+    millions of versions holds one page at a time.
     """
 
-    def __init__(self, name: str, keys: Iterable[str]) -> None:
+    def __init__(self, name: str, keys: Iterable[str] = (), *, versions: bool = False) -> None:
         if isinstance(keys, (str, bytes)):
             raise InvalidInput("keys", "an iterable of keys, not a single str")
         self.name = name
         # A key given twice is deleted once: DeleteObjects has no use for duplicates.
         self.wanted = list(dict.fromkeys(check_key(k, "keys") for k in keys))
-        self._refused: dict[str, str] = {}
-        self._left: list[str] = []
+        #: What the entries are, for messages.
+        self.noun = "object versions and delete markers" if versions else "keys"
+        #: How many entries were deleted so far.
+        self.deleted = 0
+        self._settled = 0
+        self._failed_keys: dict[str, None] = {}
+        self._failures = 0
+        self._codes: dict[str, int] = {}
+        self._refused: dict[Entry, str] = {}
+        self._left: set[Entry] = set()
         self._last_error: BaseException | None = None
 
-    def batches(self) -> Iterator[list[str]]:
-        """The keys, 1,000 (``DELETE_BATCH``) a request, in input order."""
-        return chunks(self.wanted)
+    def batches(self, entries: Iterable[Entry] | None = None) -> Iterator[list[Entry]]:
+        """``entries`` (the plan's keys when ``None``), 1,000 (``DELETE_BATCH``) a
+        request, in order; each batch is settled when the next is asked for."""
+        source = ((key, None) for key in self.wanted) if entries is None else entries
+        for batch in chunks(source):
+            yield batch
+            self._settle(batch)
 
-    def request(self, keys: list[str]) -> dict[str, Any]:
-        """The DeleteObjects parameters for ``keys``."""
-        # Quiet mode: the response lists only the keys that failed.
-        return {
-            "Bucket": self.name,
-            "Delete": {"Objects": [{"Key": k} for k in keys], "Quiet": True},
-        }
+    def request(self, entries: list[Entry]) -> dict[str, Any]:
+        """The DeleteObjects parameters for ``entries``."""
+        objects = [
+            {"Key": key} if version is None else {"Key": key, "VersionId": version}
+            for key, version in entries
+        ]
+        # Quiet mode: the response lists only the entries that failed.
+        return {"Bucket": self.name, "Delete": {"Objects": objects, "Quiet": True}}
 
-    def answered(self, response: Mapping[str, Any]) -> list[str]:
-        """The keys of a DeleteObjects answer to send again (a retryable error code); those
-        refused for good are kept for `result`."""
-        retry: list[str] = []
-        for error in response.get("Errors", ()):
-            key, code = error.get("Key", ""), str(error.get("Code", "Unknown"))
-            if code in RETRYABLE_CODES:
-                retry.append(key)
-            else:
-                self._refused[key] = code
-        return retry
+    def answered(self, pending: list[Entry], response: Mapping[str, Any]) -> list[Entry]:
+        """The entries of a DeleteObjects answer to send again (a retryable error code);
+        those refused for good are kept for `result`.
+
+        An error names a key and, for a versioned delete, the version; one that names
+        an entry of ``pending`` only by its key stands for each version of it sent, and
+        one that names nothing sent is reported as failed, never sent again.
+        """
+        sent: dict[str, list[Entry]] = {}
+        for entry in pending:
+            sent.setdefault(entry[0], []).append(entry)
+        retry: dict[Entry, None] = {}
+        for error in response.get("Errors") or ():
+            key = str(error.get("Key", ""))
+            version = error.get("VersionId")
+            code = str(error.get("Code") or "Unknown")
+            meant = [
+                entry
+                for entry in sent.get(key, ())
+                if version is None or entry[1] is None or entry[1] == str(version)
+            ]
+            if meant and code in RETRYABLE_CODES:
+                retry.update(dict.fromkeys(meant))
+                continue
+            for entry in meant or [(key, None if version is None else str(version))]:
+                self._refused[entry] = code
+        return list(retry)
 
     def gave_up(self, exc: PartialFailure) -> None:
-        """A batch whose keys stayed retryable until the retry rule gave up."""
-        self._left.extend(exc.failed)
+        """A batch whose entries stayed retryable until the retry rule gave up."""
+        self._left.update(exc.failed)
         self._last_error = exc.last_error or self._last_error
 
+    def _settle(self, batch: list[Entry]) -> None:
+        for entry in batch:
+            code = self._refused.pop(entry, None)
+            if code is None and entry in self._left:
+                code = "still retryable"
+            if code is None:
+                self.deleted += 1
+            else:
+                self._failed(entry, code)
+        for entry, code in self._refused.items():
+            self._failed(entry, code)  # an error for something not sent: still not lost
+        self._settled += len(batch)
+        self._refused.clear()
+        self._left.clear()
+
+    def _failed(self, entry: Entry, code: str) -> None:
+        self._failures += 1
+        self._failed_keys[entry[0]] = None
+        self._codes[code] = self._codes.get(code, 0) + 1
+
     def result(self) -> int:
-        """How many keys were deleted: all of them.
+        """How many entries were deleted: all of them.
 
         Raises:
-            PartialFailure: some were not; ``failed`` lists them in input order.
+            PartialFailure: some were not; ``failed`` lists their keys (str), each once,
+                in input (or listing) order, and the message counts the error codes.
         """
-        failed = set(self._left) | set(self._refused)
-        if failed:
-            codes: dict[str, int] = {"still retryable": len(self._left)} if self._left else {}
-            for code in self._refused.values():
-                codes[code] = codes.get(code, 0) + 1
-            summary = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items()))
+        if self._failures:
+            summary = ", ".join(f"{code} ({n})" for code, n in sorted(self._codes.items()))
             raise PartialFailure(
-                f"{len(failed)} of {len(self.wanted)} keys not deleted from {self.name}: {summary}",
-                failed=[k for k in self.wanted if k in failed],
+                f"{self._failures} of {self._settled} {self.noun} not deleted from "
+                f"{self.name}: {summary}",
+                failed=list(self._failed_keys),
                 last_error=self._last_error,
                 code="PartialFailure",
                 operation="DeleteObjects",
             )
-        return len(self.wanted)
+        return self.deleted
+
+
+class VersionSweep:
+    """Every object version and delete marker of a bucket, page by page of
+    ListObjectVersions, to empty it: the requests and the reading of each page, without
+    the IO.
+
+    The caller sends `request` while not `done` and hands each response to `read`, which
+    gives the entries (key and version id) to delete before the next page is listed, and
+    moves on by the response's ``NextKeyMarker`` and ``NextVersionIdMarker``. The entry
+    those markers name is held back and given with the next page: the next request starts
+    after it, so it must still exist when that request is sent (a listing that starts
+    after a version already deleted may find nothing to start after, and end early).
+
+    Reading is lenient: an entry without a key is logged and left (the bucket then stays,
+    ``BucketNotEmpty``); one without a version id is S3's ``null`` version. A page that
+    says more follow but not where is an [AwskitError][awskit.AwskitError], not a loop.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._next: dict[str, str] | None = {}
+        self._held: list[Entry] = []
+
+    @property
+    def done(self) -> bool:
+        """Whether the last page was read."""
+        return self._next is None
+
+    def request(self) -> dict[str, Any]:
+        """The ListObjectVersions parameters of the next page."""
+        return {"Bucket": self.name, **(self._next or {})}
+
+    def read(self, response: Mapping[str, Any]) -> list[Entry]:
+        """The entries to delete now: the one held back from the page before, and this
+        page's versions and delete markers but the one the next request starts after."""
+        entries, self._held = self._held, []
+        for field in ("Versions", "DeleteMarkers"):
+            for raw in response.get(field) or ():
+                key = raw.get("Key") if isinstance(raw, Mapping) else None
+                if not isinstance(key, str) or not key:
+                    log.warning("ListObjectVersions of %s: an entry without a key", self.name)
+                    continue
+                version = raw.get("VersionId")
+                entries.append((key, str(version) if version else "null"))
+        if not response.get("IsTruncated"):
+            self._next = None
+            return entries
+        marker = response.get("NextKeyMarker")
+        following = {"KeyMarker": str(marker)} if marker else {}
+        if response.get("NextVersionIdMarker"):
+            following["VersionIdMarker"] = str(response["NextVersionIdMarker"])
+        if not marker or following == self._next:
+            raise AwskitError(
+                f"ListObjectVersions of {self.name} says more versions follow but not where",
+                code="IncompleteListing",
+                operation="ListObjectVersions",
+            )
+        self._next = following
+        place = (following["KeyMarker"], following.get("VersionIdMarker"))
+        self._held = [entry for entry in entries if entry == place]
+        return [entry for entry in entries if entry != place]
 
 
 def check_presign(key: str, expires_in: int, method: str) -> None:
@@ -435,7 +571,7 @@ class Bucket:
             # PutObject needs the length up front and botocore rewinds to retry: a pipe
             # or socket is read into memory first (upload_file streams large files).
             return self._put(kwargs, stream_bytes(data.read()))
-        start = data.tell()
+        start = check_seekable_size(data)
         # botocore rewinds a body to offset 0 before a retry, which for a file read from
         # the middle would silently store different bytes: present it from here on.
         return self._put(kwargs, _FromHere(data, start) if start else data)
@@ -588,16 +724,32 @@ class Bucket:
                 Everything else was deleted.
         """
         plan = DeletePlan(self.name, keys)
-        client = self.client
         for batch in plan.batches():
-            try:
-                self._s3.session.retry.drain(
-                    batch,
-                    lambda pending: plan.answered(client.delete_objects(**plan.request(pending))),
-                    what="keys",
-                )
-            except PartialFailure as exc:
-                plan.gave_up(exc)
+            self._delete_batch(plan, batch)
+        return plan.result()
+
+    def _delete_batch(self, plan: DeletePlan, batch: list[Entry]) -> None:
+        """One DeleteObjects batch of ``plan``, drained under the session's retry rule."""
+        client = self.client
+
+        def attempt(pending: list[Entry]) -> list[Entry]:
+            return plan.answered(pending, client.delete_objects(**plan.request(pending)))
+
+        try:
+            self._s3.session.retry.drain(batch, attempt, what=plan.noun)
+        except PartialFailure as exc:
+            plan.gave_up(exc)
+
+    def _empty(self) -> int:
+        """Delete every object version and delete marker (see
+        [S3.delete_bucket][awskit.s3.S3.delete_bucket]); returns how many."""
+        sweep = VersionSweep(self.name)
+        plan = DeletePlan(self.name, versions=True)
+        calls = self._s3._calls
+        while not sweep.done:
+            entries = sweep.read(calls.list_object_versions(**sweep.request()))
+            for batch in plan.batches(entries):
+                self._delete_batch(plan, batch)
         return plan.result()
 
     # -- transfers -----------------------------------------------------------------------------

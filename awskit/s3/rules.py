@@ -11,8 +11,11 @@ import ipaddress
 import mimetypes
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TypeVar
 
 from .._errors import InvalidInput
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DELETE_BATCH",
@@ -154,11 +157,11 @@ def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return dict(metadata)
 
 
-def chunks(items: Iterable[str], size: int = DELETE_BATCH) -> Iterator[list[str]]:
+def chunks(items: Iterable[_T], size: int = DELETE_BATCH) -> Iterator[list[_T]]:
     """Split ``items`` into lists of at most ``size`` (order kept)."""
     if size < 1:
         raise InvalidInput("size", "must be at least 1")
-    batch: list[str] = []
+    batch: list[_T] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

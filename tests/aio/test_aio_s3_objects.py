@@ -27,8 +27,8 @@ from tests.aio.test_aio_dynamo import _items, _maybe
 from tests.canned import _RawBody
 from tests.conftest import SleepRecorder
 from tests.faults import FaultProxy
+from tests.test_s3 import Huge, TextPipe, _delete_objects_reply
 from tests.test_s3 import Pipe as BlockingPipe
-from tests.test_s3 import TextPipe, _delete_objects_reply
 
 require_aio()
 
@@ -296,7 +296,7 @@ async def delete_bucket_contract(aws: Any) -> None:
     assert await _maybe(bucket.exists("a"))  # nothing was deleted
     ops = Ops(await _client(aws))
     assert await _maybe(aws.s3.delete_bucket("scratch", empty=True)) == 3
-    assert ops.ops == ["ListObjectsV2", "DeleteObjects", "DeleteBucket"]
+    assert ops.ops == ["ListObjectVersions", "DeleteObjects", "DeleteBucket"]
     assert "scratch" not in {b.name for b in await _items(aws.s3.buckets())}
     with pytest.raises(awskit.NotFound) as missing:
         await _maybe(aws.s3.delete_bucket("scratch", empty=True))
@@ -364,25 +364,6 @@ async def put_file_objects_contract(aws: Any, tmp_path: Path) -> None:
 
 def test_put_accepts_binary_file_objects(api: Api, tmp_path: Path) -> None:
     run(lambda aws: put_file_objects_contract(aws, tmp_path), api)
-
-
-class Huge(io.RawIOBase):
-    """A seekable stream that says it holds 6 GiB and must never be read."""
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return 0
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return 6 * 1024**3 if whence == io.SEEK_END else offset
-
-    def read(self, size: int | None = -1) -> bytes:
-        raise AssertionError("read a stream too large for PutObject")
 
 
 def test_put_reads_file_objects_in_a_thread_and_checks_their_size_first(
