@@ -129,6 +129,24 @@ def test_bucket_round_trip(cli: Cli, aws: awskit.Session, tmp_path: Path) -> Non
     assert cli("s3", "rb", "s3://empty-bucket").stdout == "removed bucket s3://empty-bucket\n"
 
 
+def test_rb_force_asks_before_wiping_only_old_versions(cli: Cli, aws: awskit.Session) -> None:
+    # No current object, but an old version and a delete marker: --force still deletes
+    # data, so it still needs --yes off a terminal.
+    bucket = aws.s3.create_bucket("versioned")
+    aws.s3.client.put_bucket_versioning(
+        Bucket="versioned", VersioningConfiguration={"Status": "Enabled"}
+    )
+    bucket.put("k", b"old")
+    bucket.delete("k")
+    assert list(bucket.objects()) == []
+    assert "--yes" in one_error_line(cli("s3", "rb", "s3://versioned", "--force"), 2)
+    listed = aws.s3.client.list_object_versions(Bucket="versioned")
+    assert len(listed.get("Versions", [])) == 1 and len(listed.get("DeleteMarkers", [])) == 1
+    gone = cli.json("s3", "rb", "s3://versioned", "--force", "--yes")
+    assert gone == {"bucket": "versioned", "deleted": True, "objects_deleted": 2}
+    assert cli.json("s3", "ls") == []
+
+
 def test_a_newcomer_goes_from_local_to_nothing_with_the_cli_alone(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [PYTHON, "-m", "awskit", "local", "--port", "0"],
