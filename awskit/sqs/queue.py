@@ -43,6 +43,7 @@ from .sending import (
     finish_batches,
     payloads_to_drop,
     prepare,
+    prepare_body,
     receive_request,
     split_intact,
     unique_messages,
@@ -93,6 +94,9 @@ class Queue(Generic[T]):
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
+        # Set once a send to this queue was seen waiting on the network: its batch senders
+        # then start their threads at once (see BatchSender._run_here).
+        self._sends_wait = False
 
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else "str"
@@ -145,14 +149,19 @@ class Queue(Generic[T]):
             self._content_dedup = self.attributes.content_based_deduplication
         return self._content_dedup
 
-    def _encode_body(self, body: object) -> str:
-        return encode_body(body, self.model)
-
-    def _prepare(self, out: OutgoingMessage[Any], index: int) -> _Entry:
+    def _prepare(self, message: object, index: int) -> _Entry:
+        """Check and encode ``message`` (a body or an ``OutgoingMessage``) as entry ``index``."""
+        if not isinstance(message, OutgoingMessage):
+            body = encode_body(message, self.model)
+            if self.offload is None and not self.fifo:
+                return prepare_body(message, index, body=body)
+            message = OutgoingMessage(message)
+        else:
+            body = encode_body(message.body, self.model)
         return prepare(
-            out,
+            message,
             index,
-            body=self._encode_body(out.body),
+            body=body,
             fifo=self.fifo,
             content_dedup=self._content_based_dedup,
             offload=self.offload,
@@ -250,17 +259,9 @@ class Queue(Generic[T]):
         )
         try:
             if whole:
-                sender.send_entries(
-                    [
-                        self._prepare(
-                            b if isinstance(b, OutgoingMessage) else OutgoingMessage(b), i
-                        )
-                        for i, b in enumerate(bodies)
-                    ]
-                )
+                sender.send_entries([self._prepare(b, i) for i, b in enumerate(bodies)])
             else:
-                for body in bodies:
-                    sender.send(body)
+                sender.send_all(bodies)
             result = sender.result()
         except InvalidInput as exc:
             # A stream is read as it is sent: what went out before the wrong message is not
@@ -338,10 +339,10 @@ class Queue(Generic[T]):
 
     def _send_stored(self, batch: Sequence[_Entry]) -> Outcome:
         plan = SendBatch(batch, self.name)
+        client = self.client
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
-            entries = plan.entries(left)
-            answer = self.client.send_message_batch(**fast_batch(self.client, self.url, entries))
+            answer = client.send_message_batch(**fast_batch(client, self.url, left))
             return plan.answered(cast(Mapping[str, Any], answer), left)
 
         try:
