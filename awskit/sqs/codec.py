@@ -5,7 +5,9 @@ Nothing here talks to AWS, so all of it is property-tested without an endpoint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import re
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -75,11 +77,9 @@ T = TypeVar("T")
 #: mostly setting up; on longer input OpenSSL's is faster.
 _SMALL_BODY = 512
 try:
-    from _md5 import md5 as _small_md5
+    _small_md5: Callable[[bytes], Any] = importlib.import_module("_md5").md5
 except ImportError:  # pragma: no cover - a CPython built without it
-
-    def _small_md5(data: bytes) -> Any:
-        return hashlib.md5(data, usedforsecurity=False)
+    _small_md5 = functools.partial(hashlib.md5, usedforsecurity=False)
 
 
 def check_queue_name(name: str, *, fifo: bool | None = None) -> bool:

@@ -149,7 +149,7 @@ class Queue(Generic[T]):
             self._content_dedup = self.attributes.content_based_deduplication
         return self._content_dedup
 
-    def _prepare(self, message: object, index: int) -> _Entry:
+    def _prepare(self, message: Any, index: int) -> _Entry:
         """Check and encode ``message`` (a body or an ``OutgoingMessage``) as entry ``index``."""
         if not isinstance(message, OutgoingMessage):
             body = encode_body(message, self.model)
