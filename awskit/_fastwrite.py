@@ -54,10 +54,8 @@ _PLACEHOLDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "BatchWriteItem": lambda p: {
         "RequestItems": {t: [{"DeleteRequest": {"Key": {}}}] for t in p["RequestItems"]}
     },
-    "SendMessageBatch": lambda p: {
-        "QueueUrl": p["QueueUrl"],
-        "Entries": [{"Id": "0", "MessageBody": "-"}],
-    },
+    # SQS's model sets no minimum on Entries: botocore validates an empty list at once.
+    "SendMessageBatch": lambda p: {"QueueUrl": p["QueueUrl"], "Entries": []},
 }
 _SERVICES = {"PutItem": "dynamodb", "BatchWriteItem": "dynamodb", "SendMessageBatch": "sqs"}
 _enabled: weakref.WeakSet[Any] = weakref.WeakSet()

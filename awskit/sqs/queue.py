@@ -317,13 +317,14 @@ class Queue(Generic[T]):
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
         """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        if self.offload is None:
+            return self._send_stored(batch)
         plan = StoreFirst(batch)
-        if self.offload is not None:
-            for entry, payload in plan.to_store():
-                try:
-                    self._payloads.put(payload, self.offload)
-                except Exception as exc:
-                    plan.not_stored(entry, exc)
+        for entry, payload in plan.to_store():
+            try:
+                self._payloads.put(payload, self.offload)
+            except Exception as exc:
+                plan.not_stored(entry, exc)
         ready = plan.ready()
         if not ready:
             return plan.outcome()
