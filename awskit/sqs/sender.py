@@ -136,8 +136,8 @@ class BatchSender(Generic[T]):
         self._lock = threading.Lock()
         self._next = 0
         # Standard queues: the batch being filled, the batches handed over and not yet
-        # taken, and the worker threads (started only once a request waited on the
-        # network: see _run_here).
+        # taken, and the worker threads (started only once a request to the queue waited
+        # on the network: see _run_here).
         self._batch: list[_Entry] = []
         self._batch_bytes = 0
         self._queued: deque[list[_Entry]] = deque()
@@ -145,6 +145,7 @@ class BatchSender(Generic[T]):
         self._idle = 0
         self._stopping = False
         self._wake = threading.Condition(self._lock)
+        self._room = threading.Condition(self._lock)
         # FIFO queues: the window being filled, and the groups that may not go on.
         self._window: list[_Entry] = []
         self._window_bytes = 0
@@ -227,45 +228,39 @@ class BatchSender(Generic[T]):
             return
         with self._lock:
             self._busy += 1
-            # At most `concurrency` batches queued for the workers: with the workers'
-            # (concurrency - 1) and the one the producer sends itself, never more than
-            # 2 x concurrency batches are waiting or in flight, whatever it produces.
-            handed = bool(self._threads) and len(self._queued) < self._workers
-            if handed:
+            threaded = bool(self._threads) or (self._workers > 1 and self._queue._sends_wait)
+            if threaded:
+                # Waits while `concurrency` batches wait for a worker: with the workers'
+                # own, never more than 2 x concurrency batches are waiting or in flight,
+                # however fast the producer is.
+                while len(self._queued) >= self._workers:
+                    self._room.wait()
                 self._queued.append(batch)
                 if self._idle:
                     self._wake.notify()
-                elif len(self._threads) < self._workers - 1:
+                elif len(self._threads) < self._workers:
                     self._start_worker()
-        if not handed:
+        if not threaded:
             self._run_here(batch)
 
     def _run_here(self, batch: list[_Entry]) -> None:
-        """Send ``batch`` on the producer's thread; start the workers once a request is
-        seen waiting on the network.
+        """Send ``batch`` on the producer's thread, and note whether it waited.
 
         Python threads overlap waiting, not work: while requests cost only CPU (canned
         answers, an endpoint answering at once), more threads would only fight over the
-        GIL. A request during which the thread blocked (`_blocked`) and that
-        took longer than twice its CPU time was waiting on the network; the queue
-        remembers it, so that its next senders start their workers at once.
+        GIL. A request during which the thread blocked (`_blocked`) and that took longer
+        than twice its CPU time was waiting on the network: the queue remembers it, and
+        from the next batch on its senders hand batches to worker threads.
         """
-        queue = self._queue
-        if self._workers == 1 or self._threads:
+        if self._workers == 1:
             self._run(batch)
             return
-        if not queue._sends_wait:
-            switches, wall, cpu = _blocked(), time.perf_counter(), time.thread_time()
-            self._run(batch)
-            cpu = time.thread_time() - cpu
-            waited = time.perf_counter() - wall - cpu
-            queue._sends_wait = waited > cpu and _blocked() != switches
-        else:
-            self._run(batch)
-        if queue._sends_wait:
-            with self._lock:
-                if not self._threads:
-                    self._start_worker()
+        switches, wall, cpu = _blocked(), time.perf_counter(), time.thread_time()
+        self._run(batch)
+        cpu = time.thread_time() - cpu
+        waited = time.perf_counter() - wall - cpu
+        if waited > cpu and _blocked() != switches:
+            self._queue._sends_wait = True
 
     def _start_worker(self) -> None:
         # Daemon threads, as an unclosed sender's leftovers never were sent anyway: they
@@ -286,6 +281,7 @@ class BatchSender(Generic[T]):
                 if not self._queued:
                     return
                 batch = self._queued.popleft()
+                self._room.notify()
             self._run(batch)
 
     def _run(self, batch: list[_Entry]) -> None:
