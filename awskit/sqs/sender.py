@@ -61,6 +61,9 @@ except (ImportError, AttributeError):  # pragma: no cover - Linux keeps it, othe
     _RUSAGE_THREAD = None
 _UNKNOWN = itertools.count()
 _INDEX = operator.attrgetter("index")
+#: Of the batches a sender sends on its own thread, the first and every this many after
+#: it are watched for waiting (two clock readings and two rusage calls each).
+_PROBE_EVERY = 8
 
 
 def _blocked() -> int:
@@ -146,6 +149,7 @@ class BatchSender(Generic[T]):
         self._stopping = False
         self._wake = threading.Condition(self._lock)
         self._room = threading.Condition(self._lock)
+        self._inline = 0
         # FIFO queues: the window being filled, and the groups that may not go on.
         self._window: list[_Entry] = []
         self._window_bytes = 0
@@ -252,7 +256,8 @@ class BatchSender(Generic[T]):
         than twice its CPU time was waiting on the network: the queue remembers it, and
         from the next batch on its senders hand batches to worker threads.
         """
-        if self._workers == 1:
+        self._inline += 1
+        if self._workers == 1 or self._inline % _PROBE_EVERY != 1:
             self._run(batch)
             return
         switches, wall, cpu = _blocked(), time.perf_counter(), time.thread_time()

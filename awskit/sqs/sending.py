@@ -96,7 +96,6 @@ class Entry:
         "index",
         "payload",
         "plain",
-        "request",
         "size",
         "wire",
     )
@@ -112,7 +111,6 @@ class Entry:
         self.payload = payload
         self.id = str(index)
         self.given = given
-        self.request = request
         self.size, self.body_md5 = measure_body(request["MessageBody"])
         attributes = request.get("MessageAttributes")
         if attributes:
@@ -134,13 +132,17 @@ class Entry:
         entry.payload = None
         entry.id = key = str(index)
         entry.given = given
-        entry.request = {"MessageBody": body}
         entry.size, entry.body_md5 = measure_body(body)
         entry.attrs_md5 = None
         entry.plain = True
         entry.group = ""
         entry.wire = {"Id": key, "MessageBody": body}
         return entry
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The parameters of a ``SendMessage`` sending this message alone."""
+        return {key: value for key, value in self.wire.items() if key != "Id"}
 
     @property
     def out(self) -> OutgoingMessage[Any]:
