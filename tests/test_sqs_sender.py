@@ -373,3 +373,37 @@ def test_an_answer_naming_a_message_twice_gives_one_result_per_message(
     finally:
         undo()
     assert [(r.index, r.message_id) for r in result.sent] == [(0, "id-0"), (1, "id-1"), (2, "id-2")]
+
+
+@pytest.mark.parametrize(("url", "unsent"), [(URL, 20), (FIFO_URL, 50)])
+def test_ctrl_c_while_a_batch_is_sent_stops_the_sender_and_loses_nothing(
+    aws: awskit.Session, url: str, unsent: int
+) -> None:
+    # The batch being sent when Ctrl-C arrives is reported failed, later ones are neither
+    # sent nor forgotten; the interrupt is not swallowed into a failure and sending on.
+    # (A standard queue sends while the loop produces: Ctrl-C stops the loop at message
+    # 20; a FIFO queue's window of all 50 is sent on exit.)
+    queue: Queue[str] = Queue(aws, url)
+    fifo = url == FIFO_URL
+    requests: list[int] = []
+
+    def reply(request: AWSPreparedRequest) -> CannedReply:
+        requests.append(1)
+        if len(requests) == 2:
+            raise KeyboardInterrupt
+        return accept(entries_of(request))
+
+    undo = canned(queue.client, {"SendMessageBatch": reply})
+    try:
+        with pytest.raises(KeyboardInterrupt), queue.batch_sender(concurrency=1) as sender:
+            for n in range(50):
+                sender.send(
+                    OutgoingMessage(f"m{n}", group_id=f"g{n % 10}", dedup_id=f"d{n}")
+                    if fifo
+                    else f"m{n}"
+                )
+    finally:
+        undo()
+    assert len(requests) == 2
+    assert sender.sent == 10
+    assert sorted(f.index for f in sender.failed) == list(range(10, unsent))

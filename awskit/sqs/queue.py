@@ -223,8 +223,10 @@ class Queue(Generic[T]):
         Batches hold <= 10 messages and <= 1 MiB. Entries SQS fails with
         ``SenderFault: false`` (and entries whose MD5s disagree) are retried with the
         session's RetryPolicy; ``SenderFault: true`` entries are reported in ``failed``
-        with their original body. Standard queues send ``concurrency`` batches at once
-        (default: the session's ``max_concurrency``).
+        with their original body. Standard queues send up to ``concurrency`` batches at
+        once (default: the session's ``max_concurrency``) once a request to the queue was
+        seen waiting on the network; until then the calling thread sends them, as threads
+        only add work while requests are answered at once.
 
         A list or tuple is checked whole before the first request. Any other iterable (a
         generator, say) is read as it is sent, through the engine of
@@ -290,8 +292,9 @@ class Queue(Generic[T]):
 
         ``sender.send(body_or_outgoing)`` checks the message at once
         ([InvalidInput][awskit.InvalidInput] before any request) and queues it; batches
-        of up to 10 messages and 1 MiB go out while you produce, ``concurrency`` at once
-        (default: the session's ``max_concurrency``) on a standard queue, one after
+        of up to 10 messages and 1 MiB go out while you produce, up to ``concurrency`` at
+        once (default: the session's ``max_concurrency``; as in ``send_many``, threads
+        start once requests are seen waiting on the network) on a standard queue, one after
         another on a FIFO queue (order within a group kept as in
         [send_many][awskit.sqs.Queue.send_many]). Retries follow the session's
         [RetryPolicy][awskit.RetryPolicy]. Only failures are kept, so memory does not

@@ -12,8 +12,11 @@ session's [RetryPolicy][awskit.RetryPolicy], what counts as failed) are the queu
 (``Queue._prepare`` and ``Queue._send_batch``): this module only decides when a batch is
 full and who sends it.
 
-* Standard queues: up to ``concurrency`` batches at once on a thread pool; the producer
-  waits when ``2 x concurrency`` batches are waiting or in flight.
+* Standard queues: batches are sent on the producer's own thread until a request is seen
+  waiting on the network (see ``BatchSender._run_here``); from then on (and for the
+  queue's later senders) up to ``concurrency`` worker threads take batches from a deque,
+  and the producer waits while ``concurrency`` batches wait for them, so at most
+  ``2 x concurrency`` batches are waiting or in flight.
 * FIFO queues: messages gather in a window (at most ``fifo_window`` messages and
   ``FIFO_WINDOW_BYTES``); a full window is cut by
   [fifo_batches][awskit.sqs.codec.fifo_batches] (at most one message of a group per batch)
@@ -24,6 +27,7 @@ full and who sends it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 import threading
@@ -96,8 +100,8 @@ class BatchSender(Generic[T]):
     checks a message at once (a wrong one raises
     [InvalidInput][awskit.InvalidInput] and nothing of it is sent) and returns as soon as
     the message is queued; batches of up to 10 messages and 1 MiB go out concurrently
-    (standard queues) or one after another (FIFO). On exit everything queued is sent and
-    waited for.
+    (standard queues, once requests are seen waiting on the network) or one after another
+    (FIFO). On exit everything queued is sent and waited for.
 
     Attributes:
         sent: messages SQS has accepted so far.
@@ -107,7 +111,8 @@ class BatchSender(Generic[T]):
     Raises (on exit, or from [flush][awskit.sqs.sender.BatchSender.flush]):
         PartialFailure: ``.failed`` lists exactly the messages not sent, as
             [BatchFailure][awskit.sqs.BatchFailure] records like ``send_many``'s;
-            ``.last_error`` is the last error seen.
+            ``.last_error`` is the last error seen. A Ctrl-C is not replaced by it: the
+            batch it interrupted (and a FIFO window's later batches) are in ``failed``.
 
     ```python
     with queue.batch_sender() as sender:
@@ -258,10 +263,10 @@ class BatchSender(Generic[T]):
         """
         self._inline += 1
         if self._workers == 1 or self._inline % _PROBE_EVERY != 1:
-            self._run(batch)
+            self._run(batch, here=True)
             return
         switches, wall, cpu = _blocked(), time.perf_counter(), time.thread_time()
-        self._run(batch)
+        self._run(batch, here=True)
         cpu = time.thread_time() - cpu
         waited = time.perf_counter() - wall - cpu
         if waited > cpu and _blocked() != switches:
@@ -289,16 +294,21 @@ class BatchSender(Generic[T]):
                 self._room.notify()
             self._run(batch)
 
-    def _run(self, batch: list[_Entry]) -> None:
+    def _run(self, batch: list[_Entry], *, here: bool = False) -> list[BatchFailure]:
+        """Send ``batch`` and record how it went; return what failed of it."""
         try:
             sent, failed, error = self._queue._send_batch(batch)
         except BaseException as exc:
             # _send_batch reports every error with the entries; this is a last resort so
-            # that nothing given is ever lost on a worker thread.
+            # that nothing given is ever lost, nor a batch left counted as in flight.
             code = type(exc).__name__
-            sent, error = [], exc
             failed = [e.failure(code, str(exc), False) for e in batch]
+            self._record([], failed, exc)
+            if here and not isinstance(exc, Exception):
+                raise  # Ctrl-C on the producer's thread stops the producer
+            return failed
         self._record(sent, failed, error)
+        return failed
 
     def _record(
         self, sent: list[SendResult], failed: list[BatchFailure], error: BaseException | None
@@ -319,7 +329,8 @@ class BatchSender(Generic[T]):
     def _send_window(self) -> None:
         window, self._window, self._window_bytes = self._window, [], 0
         groups = self._groups
-        for batch in groups.batches(window):
+        batches = groups.batches(window)
+        for position, batch in enumerate(batches):
             skipped: list[BatchFailure] = []
             todo = groups.todo(batch, skipped)
             with self._lock:
@@ -328,9 +339,19 @@ class BatchSender(Generic[T]):
                 continue
             with self._lock:
                 self._busy += 1
-            sent, failed, error = self._queue._send_batch(todo)
-            self._record(sent, failed, error)
-            groups.record(failed)
+            try:
+                groups.record(self._run(todo, here=True))
+            except BaseException as exc:
+                # Interrupted: the window's later batches are reported, not dropped.
+                code = type(exc).__name__
+                rest = [
+                    e.failure(code, "not sent: the sender was interrupted", False)
+                    for later in batches[position + 1 :]
+                    for e in later
+                ]
+                with self._lock:
+                    self.failed.extend(rest)
+                raise
 
     # -- finishing -----------------------------------------------------------------------
 
@@ -402,4 +423,9 @@ class BatchSender(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         # As batch_writer(): what was queued before an exception is still sent.
-        self.close()
+        if exc is None or isinstance(exc, Exception):
+            self.close()
+            return
+        # Ctrl-C goes on up; what failed stays in `failed`.
+        with contextlib.suppress(PartialFailure):
+            self.close()
