@@ -201,10 +201,24 @@ class BatchSender(Generic[T]):
             if self._closed:
                 raise InvalidInput("sender", "this batch sender is closed")
             prepare, add = self._queue._prepare, self._add
+            if self._fifo:
+                for message in messages:
+                    entry = prepare(message, self._next)
+                    self._next += 1
+                    add(entry)
+                return
+            # _add for a standard queue, written out: this loop runs once per message.
             for message in messages:
                 entry = prepare(message, self._next)
                 self._next += 1
-                add(entry)
+                batch = self._batch
+                if batch and self._batch_bytes + entry.size > MAX_BATCH_BYTES:
+                    self._submit()
+                    batch = self._batch
+                batch.append(entry)
+                self._batch_bytes += entry.size
+                if len(batch) >= MAX_BATCH_ENTRIES:
+                    self._submit()
 
     def send_entries(self, entries: Iterable[_Entry]) -> None:
         """Queue entries already checked by ``Queue._prepare`` (``send_many``'s way in)."""

@@ -123,22 +123,6 @@ class Entry:
         self.group = str(request.get("MessageGroupId", ""))
         self.wire = {"Id": self.id, **request}
 
-    @classmethod
-    def bare(cls, index: int, given: object, body: str) -> Entry:
-        """The entry of a bare body with no options: what ``__init__`` builds for
-        ``{"MessageBody": body}``, without looking for what it cannot hold."""
-        entry = cls.__new__(cls)
-        entry.index = index
-        entry.payload = None
-        entry.id = key = str(index)
-        entry.given = given
-        entry.size, entry.body_md5 = measure_body(body)
-        entry.attrs_md5 = None
-        entry.plain = True
-        entry.group = ""
-        entry.wire = {"Id": key, "MessageBody": body}
-        return entry
-
     @property
     def request(self) -> dict[str, Any]:
         """The parameters of a ``SendMessage`` sending this message alone."""
@@ -244,7 +228,18 @@ def prepare_body(given: object, index: int, *, body: str) -> Entry:
     so nothing else is built: the [OutgoingMessage][awskit.sqs.OutgoingMessage] a failure
     reports is made only if one is reported.
     """
-    entry = Entry.bare(index, given, body)
+    # What Entry(index, given, {"MessageBody": body}) builds, without looking for the
+    # options a bare body cannot have: the most common entry, built once per message.
+    entry = Entry.__new__(Entry)
+    entry.index = index
+    entry.payload = None
+    entry.id = key = str(index)
+    entry.given = given
+    entry.size, entry.body_md5 = measure_body(body)
+    entry.attrs_md5 = None
+    entry.plain = True
+    entry.group = ""
+    entry.wire = {"Id": key, "MessageBody": body}
     return entry if entry.size <= MAX_MESSAGE_BYTES else _fitting(entry, None)
 
 
