@@ -302,8 +302,9 @@ class SendBatch:
 
     def answered(self, answer: Mapping[str, Any], left: Sequence[Entry]) -> list[Entry]:
         """Take in SQS's answer to sending ``left``; return what should be sent again."""
-        retry: dict[str, Entry] = {entry.id: entry for entry in left}
         by_id, sent = self.by_id, self.sent
+        # left is part of the batch, in its order: as long, it is the whole batch.
+        retry = by_id.copy() if len(left) == len(by_id) else {entry.id: entry for entry in left}
         for ok in answer.get("Successful", ()):
             entry = by_id[ok["Id"]]
             md5 = ok.get("MD5OfMessageBody")
