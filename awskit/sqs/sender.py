@@ -65,6 +65,8 @@ except (ImportError, AttributeError):  # pragma: no cover - Linux keeps it, othe
     _RUSAGE_THREAD = None
 _UNKNOWN = itertools.count()
 _INDEX = operator.attrgetter("index")
+#: Seconds a sender's worker thread waits for a batch before it ends.
+IDLE_SECONDS = 1.0
 #: Of the batches a sender sends on its own thread, the first and every this many after
 #: it are watched for waiting (two clock readings and two rusage calls each).
 _PROBE_EVERY = 8
@@ -251,7 +253,7 @@ class BatchSender(Generic[T]):
             return
         with self._lock:
             self._busy += 1
-            threaded = bool(self._threads) or (self._workers > 1 and self._queue._sends_wait)
+            threaded = self._workers > 1 and self._queue._sends_wait
             if threaded:
                 # Waits while `concurrency` batches wait for a worker: with the workers'
                 # own, never more than 2 x concurrency batches are waiting or in flight,
@@ -287,11 +289,7 @@ class BatchSender(Generic[T]):
             self._queue._sends_wait = True
 
     def _start_worker(self) -> None:
-        # Daemon threads, as an unclosed sender's leftovers never were sent anyway: they
-        # must not keep the interpreter from exiting.
-        thread = threading.Thread(
-            target=self._work, name=f"awskit-sqs-send-{len(self._threads)}", daemon=True
-        )
+        thread = threading.Thread(target=self._work, name="awskit-sqs-send")
         self._threads.append(thread)
         thread.start()
 
@@ -300,8 +298,15 @@ class BatchSender(Generic[T]):
             with self._lock:
                 while not self._queued and not self._stopping:
                     self._idle += 1
-                    self._wake.wait()
+                    woken = self._wake.wait(IDLE_SECONDS)
                     self._idle -= 1
+                    if not woken and not self._queued:
+                        # Nothing to do for a while: a sender never closed does not keep
+                        # its threads (nor the interpreter from exiting) once all it was
+                        # given is sent. Another starts if more comes.
+                        if not self._stopping:  # else _shutdown holds the list, and joins
+                            self._threads.remove(threading.current_thread())
+                        return
                 if not self._queued:
                     return
                 batch = self._queued.popleft()
