@@ -263,7 +263,7 @@ class Queue(Generic[T]):
             if whole:
                 sender.send_entries([self._prepare(b, i) for i, b in enumerate(bodies)])
             else:
-                sender.send_all(bodies)
+                sender._send_all(bodies)
             result = sender.result()
         except InvalidInput as exc:
             # A stream is read as it is sent: what went out before the wrong message is not

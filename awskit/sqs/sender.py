@@ -193,7 +193,7 @@ class BatchSender(Generic[T]):
             self._next += 1
             self._add(entry)
 
-    def send_all(self, messages: Iterable[T | OutgoingMessage[T]]) -> None:
+    def _send_all(self, messages: Iterable[T | OutgoingMessage[T]]) -> None:
         """`send` each of ``messages`` in turn (``send_many``'s way in for a stream).
 
         Raises:
