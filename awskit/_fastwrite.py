@@ -54,10 +54,8 @@ _PLACEHOLDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "BatchWriteItem": lambda p: {
         "RequestItems": {t: [{"DeleteRequest": {"Key": {}}}] for t in p["RequestItems"]}
     },
-    "SendMessageBatch": lambda p: {
-        "QueueUrl": p["QueueUrl"],
-        "Entries": [{"Id": "0", "MessageBody": "-"}],
-    },
+    # SQS's model sets no minimum on Entries: botocore validates an empty list at once.
+    "SendMessageBatch": lambda p: {"QueueUrl": p["QueueUrl"], "Entries": []},
 }
 _SERVICES = {"PutItem": "dynamodb", "BatchWriteItem": "dynamodb", "SendMessageBatch": "sqs"}
 _enabled: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -112,14 +110,15 @@ def _put(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
 
 
 def _well_formed(entries: object) -> bool:
-    return isinstance(entries, list) and all(
-        isinstance(entry, dict)
-        and all(
-            isinstance(value, bool) if key == "SenderFault" else isinstance(value, str)
-            for key, value in entry.items()
-        )
-        for entry in entries
-    )
+    if not isinstance(entries, list):
+        return False
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return False
+        for key, value in entry.items():
+            if type(value) is not str and (key != "SenderFault" or type(value) is not bool):
+                return False
+    return True
 
 
 def _parse_batch_result(
@@ -139,9 +138,10 @@ def _parse_batch_result(
     if not isinstance(parsed, dict):
         return
     taken = {k: parsed.pop(k) for k in ("Successful", "Failed") if k in parsed}
-    if not all(_well_formed(v) for v in taken.values()):
-        return
-    response_dict["body"] = json.dumps(parsed).encode()
+    for entries in taken.values():
+        if not _well_formed(entries):
+            return
+    response_dict["body"] = json.dumps(parsed).encode() if parsed else b"{}"
     customized_response_dict.update(taken)
 
 

@@ -268,3 +268,142 @@ def test_send_many_stream_stops_at_a_wrong_message_after_sending_those_before(
     # What went out before the wrong message travels on the error: nothing is lost silently.
     assert sorted(r.index for r in info.value.result.sent) == list(range(25))
     assert info.value.result.failed == []
+
+
+# -- who sends: the calling thread until requests wait, then the workers ---------------------
+
+
+class _Watch:
+    """Per request: the thread that sent it, and how many requests were in flight at once."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self.threads: list[threading.Thread] = []
+        self.in_flight = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: AWSPreparedRequest) -> CannedReply:
+        with self.lock:
+            self.threads.append(threading.current_thread())
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            if self.wait:
+                # Blocks as a network round trip does (the thread sleeps, off the GIL).
+                threading.Event().wait(self.wait)
+            return accept(entries_of(request))
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_requests_that_never_wait_are_sent_on_the_calling_thread(aws: awskit.Session) -> None:
+    # Threads overlap waiting, not work: with answers that cost only CPU, handing batches
+    # to 4 threads would only add the hand-over and the GIL's switching.
+    queue: Queue[str] = Queue(aws, URL)
+    watch = _Watch(wait=0)
+    undo = canned(queue.client, {"SendMessageBatch": watch})
+    try:
+        result = queue.send_many((f"m{n}" for n in range(200)), concurrency=4)
+        with queue.batch_sender(concurrency=4) as sender:
+            for n in range(200):
+                sender.send(f"s{n}")
+    finally:
+        undo()
+    assert len(result.sent) == 200 and sender.sent == 200
+    assert set(watch.threads) == {threading.current_thread()}
+    assert watch.most == 1
+
+
+def test_requests_that_wait_go_out_concurrently_and_the_queue_remembers(
+    aws: awskit.Session,
+) -> None:
+    queue: Queue[str] = Queue(aws, URL)
+    watch = _Watch(wait=0.05)
+    undo = canned(queue.client, {"SendMessageBatch": watch})
+    try:
+        result = queue.send_many((f"m{n}" for n in range(200)), concurrency=4)
+        assert [r.index for r in result.sent] == list(range(200))
+        assert 1 < watch.most <= 4
+        assert len(set(watch.threads)) > 1
+        # A later send to the same queue does not wait for a first answer to go concurrent:
+        # its two batches are in flight together.
+        watch.most = 0
+        again = queue.send_many([f"again{n}" for n in range(20)], concurrency=4)
+    finally:
+        undo()
+    assert len(again.sent) == 20
+    assert watch.most == 2
+
+
+def test_a_bare_body_that_failed_is_reported_as_the_outgoing_message_it_was(
+    aws: awskit.Session,
+) -> None:
+    queue: Queue[Greeting] = Queue(aws, URL, Greeting)
+    undo = canned(
+        queue.client,
+        {"SendMessageBatch": lambda r: accept(entries_of(r), {'{"name":"b"}'})},
+    )
+    try:
+        result = queue.send_many([Greeting(name="a"), Greeting(name="b")])
+    finally:
+        undo()
+    (failure,) = result.failed
+    assert failure.entry == OutgoingMessage(Greeting(name="b"))
+    assert failure.body == Greeting(name="b") and failure.index == 1
+
+
+def test_an_answer_naming_a_message_twice_gives_one_result_per_message(
+    aws: awskit.Session,
+) -> None:
+    queue: Queue[str] = Queue(aws, URL)
+
+    def twice(request: AWSPreparedRequest) -> CannedReply:
+        ok = [
+            {"Id": e["Id"], "MessageId": f"id-{e['Id']}", "MD5OfMessageBody": md5_of_body(b)}
+            for e in entries_of(request)
+            for b in (e["MessageBody"],) * 2
+        ]
+        return sqs_json({"Successful": ok, "Failed": []})
+
+    undo = canned(queue.client, {"SendMessageBatch": twice})
+    try:
+        result = queue.send_many(["a", "b", "c"])
+    finally:
+        undo()
+    assert [(r.index, r.message_id) for r in result.sent] == [(0, "id-0"), (1, "id-1"), (2, "id-2")]
+
+
+@pytest.mark.parametrize(("url", "unsent"), [(URL, 20), (FIFO_URL, 50)])
+def test_ctrl_c_while_a_batch_is_sent_stops_the_sender_and_loses_nothing(
+    aws: awskit.Session, url: str, unsent: int
+) -> None:
+    # The batch being sent when Ctrl-C arrives is reported failed, later ones are neither
+    # sent nor forgotten; the interrupt is not swallowed into a failure and sending on.
+    # (A standard queue sends while the loop produces: Ctrl-C stops the loop at message
+    # 20; a FIFO queue's window of all 50 is sent on exit.)
+    queue: Queue[str] = Queue(aws, url)
+    fifo = url == FIFO_URL
+    requests: list[int] = []
+
+    def reply(request: AWSPreparedRequest) -> CannedReply:
+        requests.append(1)
+        if len(requests) == 2:
+            raise KeyboardInterrupt
+        return accept(entries_of(request))
+
+    undo = canned(queue.client, {"SendMessageBatch": reply})
+    try:
+        with pytest.raises(KeyboardInterrupt), queue.batch_sender(concurrency=1) as sender:
+            for n in range(50):
+                sender.send(
+                    OutgoingMessage(f"m{n}", group_id=f"g{n % 10}", dedup_id=f"d{n}")
+                    if fifo
+                    else f"m{n}"
+                )
+    finally:
+        undo()
+    assert len(requests) == 2
+    assert sender.sent == 10
+    assert sorted(f.index for f in sender.failed) == list(range(10, unsent))

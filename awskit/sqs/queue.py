@@ -43,6 +43,7 @@ from .sending import (
     finish_batches,
     payloads_to_drop,
     prepare,
+    prepare_body,
     receive_request,
     split_intact,
     unique_messages,
@@ -93,6 +94,9 @@ class Queue(Generic[T]):
         self.name = url.rstrip("/").rsplit("/", 1)[-1]
         self._arn: str | None = None
         self._content_dedup: bool | None = None
+        # Set once a send to this queue was seen waiting on the network: its batch senders
+        # then start their threads at once (see BatchSender._run_here).
+        self._sends_wait = False
 
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else "str"
@@ -145,14 +149,19 @@ class Queue(Generic[T]):
             self._content_dedup = self.attributes.content_based_deduplication
         return self._content_dedup
 
-    def _encode_body(self, body: object) -> str:
-        return encode_body(body, self.model)
-
-    def _prepare(self, out: OutgoingMessage[Any], index: int) -> _Entry:
+    def _prepare(self, message: Any, index: int) -> _Entry:
+        """Check and encode ``message`` (a body or an ``OutgoingMessage``) as entry ``index``."""
+        if not isinstance(message, OutgoingMessage):
+            body = encode_body(message, self.model)
+            if self.offload is None and not self.fifo:
+                return prepare_body(message, index, body=body)
+            message = OutgoingMessage(message)
+        else:
+            body = encode_body(message.body, self.model)
         return prepare(
-            out,
+            message,
             index,
-            body=self._encode_body(out.body),
+            body=body,
             fifo=self.fifo,
             content_dedup=self._content_based_dedup,
             offload=self.offload,
@@ -214,8 +223,10 @@ class Queue(Generic[T]):
         Batches hold <= 10 messages and <= 1 MiB. Entries SQS fails with
         ``SenderFault: false`` (and entries whose MD5s disagree) are retried with the
         session's RetryPolicy; ``SenderFault: true`` entries are reported in ``failed``
-        with their original body. Standard queues send ``concurrency`` batches at once
-        (default: the session's ``max_concurrency``).
+        with their original body. Standard queues send up to ``concurrency`` batches at
+        once (default: the session's ``max_concurrency``) once a request to the queue was
+        seen waiting on the network; until then the calling thread sends them, as threads
+        only add work while requests are answered at once.
 
         A list or tuple is checked whole before the first request. Any other iterable (a
         generator, say) is read as it is sent, through the engine of
@@ -250,17 +261,9 @@ class Queue(Generic[T]):
         )
         try:
             if whole:
-                sender.send_entries(
-                    [
-                        self._prepare(
-                            b if isinstance(b, OutgoingMessage) else OutgoingMessage(b), i
-                        )
-                        for i, b in enumerate(bodies)
-                    ]
-                )
+                sender.send_entries([self._prepare(b, i) for i, b in enumerate(bodies)])
             else:
-                for body in bodies:
-                    sender.send(body)
+                sender._send_all(bodies)
             result = sender.result()
         except InvalidInput as exc:
             # A stream is read as it is sent: what went out before the wrong message is not
@@ -289,8 +292,9 @@ class Queue(Generic[T]):
 
         ``sender.send(body_or_outgoing)`` checks the message at once
         ([InvalidInput][awskit.InvalidInput] before any request) and queues it; batches
-        of up to 10 messages and 1 MiB go out while you produce, ``concurrency`` at once
-        (default: the session's ``max_concurrency``) on a standard queue, one after
+        of up to 10 messages and 1 MiB go out while you produce, up to ``concurrency`` at
+        once (default: the session's ``max_concurrency``; as in ``send_many``, threads
+        start once requests are seen waiting on the network) on a standard queue, one after
         another on a FIFO queue (order within a group kept as in
         [send_many][awskit.sqs.Queue.send_many]). Retries follow the session's
         [RetryPolicy][awskit.RetryPolicy]. Only failures are kept, so memory does not
@@ -316,13 +320,14 @@ class Queue(Generic[T]):
         self, batch: Sequence[_Entry]
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
         """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        if self.offload is None:
+            return self._send_stored(batch)
         plan = StoreFirst(batch)
-        if self.offload is not None:
-            for entry, payload in plan.to_store():
-                try:
-                    self._payloads.put(payload, self.offload)
-                except Exception as exc:
-                    plan.not_stored(entry, exc)
+        for entry, payload in plan.to_store():
+            try:
+                self._payloads.put(payload, self.offload)
+            except Exception as exc:
+                plan.not_stored(entry, exc)
         ready = plan.ready()
         if not ready:
             return plan.outcome()
@@ -338,10 +343,10 @@ class Queue(Generic[T]):
 
     def _send_stored(self, batch: Sequence[_Entry]) -> Outcome:
         plan = SendBatch(batch, self.name)
+        client = self.client
 
         def attempt(left: list[_Entry]) -> list[_Entry]:
-            entries = plan.entries(left)
-            answer = self.client.send_message_batch(**fast_batch(self.client, self.url, entries))
+            answer = client.send_message_batch(**fast_batch(client, self.url, left))
             return plan.answered(cast(Mapping[str, Any], answer), left)
 
         try:

@@ -12,8 +12,11 @@ session's [RetryPolicy][awskit.RetryPolicy], what counts as failed) are the queu
 (``Queue._prepare`` and ``Queue._send_batch``): this module only decides when a batch is
 full and who sends it.
 
-* Standard queues: up to ``concurrency`` batches at once on a thread pool; the producer
-  waits when ``2 x concurrency`` batches are waiting or in flight.
+* Standard queues: batches are sent on the producer's own thread until a request is seen
+  waiting on the network (see ``BatchSender._run_here``); from then on (and for the
+  queue's later senders) up to ``concurrency`` worker threads take batches from a deque,
+  and the producer waits while ``concurrency`` batches wait for them, so at most
+  ``2 x concurrency`` batches are waiting or in flight.
 * FIFO queues: messages gather in a window (at most ``fifo_window`` messages and
   ``FIFO_WINDOW_BYTES``); a full window is cut by
   [fifo_batches][awskit.sqs.codec.fifo_batches] (at most one message of a group per batch)
@@ -24,9 +27,13 @@ full and who sends it.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import operator
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
@@ -50,24 +57,39 @@ FIFO_WINDOW = 1000
 #: ... and at most this many bytes of them.
 FIFO_WINDOW_BYTES = 8 * MAX_BATCH_BYTES
 
+try:
+    import resource
 
-#: Members of an attribute awskit's codec writes; a caller's own mapping may hold more.
-_PLAIN_ATTRIBUTE = frozenset({"DataType", "StringValue", "BinaryValue"})
+    _RUSAGE_THREAD: int | None = resource.RUSAGE_THREAD
+except (ImportError, AttributeError):  # pragma: no cover - Linux keeps it, others may not
+    _RUSAGE_THREAD = None
+_UNKNOWN = itertools.count()
+_INDEX = operator.attrgetter("index")
+#: Seconds a sender's worker thread waits for a batch before it ends.
+IDLE_SECONDS = 1.0
+#: Of the batches a sender sends on its own thread, the first and every this many after
+#: it are watched for waiting (two clock readings and two rusage calls each).
+_PROBE_EVERY = 8
 
 
-def _plain(entry: Mapping[str, Any]) -> bool:
-    """True when every attribute is as awskit's codec writes it (blobs as bytes)."""
-    for attribute in (entry.get("MessageAttributes") or {}).values():
-        if attribute.keys() - _PLAIN_ATTRIBUTE or isinstance(attribute.get("BinaryValue"), str):
-            return False
-    return True
+def _blocked() -> int:
+    """How often this thread blocked so far (voluntary context switches).
+
+    Being preempted by another process is no such switch, so a busy machine is not
+    mistaken for a network. Where the count is not kept per thread, every call looks
+    blocked: senders start their workers as soon as a request took longer than twice its
+    CPU time.
+    """
+    if _RUSAGE_THREAD is None:
+        return next(_UNKNOWN)
+    return resource.getrusage(_RUSAGE_THREAD).ru_nvcsw
 
 
-def fast_batch(client: Any, url: str, entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``SendMessageBatch`` parameters, marked for the fast write path when every
-    entry is as awskit's codec built it (see `awskit._fastwrite`)."""
-    params: dict[str, Any] = {"QueueUrl": url, "Entries": entries}
-    if all(_plain(entry) for entry in entries):
+def fast_batch(client: Any, url: str, entries: Sequence[_Entry]) -> dict[str, Any]:
+    """The ``SendMessageBatch`` parameters sending ``entries``, marked for the fast write
+    path when every entry is as awskit's codec built it (see `awskit._fastwrite`)."""
+    params: dict[str, Any] = {"QueueUrl": url, "Entries": [entry.wire for entry in entries]}
+    if all(entry.plain for entry in entries):
         _fastwrite.enable(client)
         _fastwrite.marked(params)
     return params
@@ -80,8 +102,8 @@ class BatchSender(Generic[T]):
     checks a message at once (a wrong one raises
     [InvalidInput][awskit.InvalidInput] and nothing of it is sent) and returns as soon as
     the message is queued; batches of up to 10 messages and 1 MiB go out concurrently
-    (standard queues) or one after another (FIFO). On exit everything queued is sent and
-    waited for.
+    (standard queues, once requests are seen waiting on the network) or one after another
+    (FIFO). On exit everything queued is sent and waited for.
 
     Attributes:
         sent: messages SQS has accepted so far.
@@ -91,7 +113,8 @@ class BatchSender(Generic[T]):
     Raises (on exit, or from [flush][awskit.sqs.sender.BatchSender.flush]):
         PartialFailure: ``.failed`` lists exactly the messages not sent, as
             [BatchFailure][awskit.sqs.BatchFailure] records like ``send_many``'s;
-            ``.last_error`` is the last error seen.
+            ``.last_error`` is the last error seen. A Ctrl-C is not replaced by it: the
+            batch it interrupted (and a FIFO window's later batches) are in ``failed``.
 
     ```python
     with queue.batch_sender() as sender:
@@ -117,16 +140,23 @@ class BatchSender(Generic[T]):
         self._fifo = queue.fifo
         self._fifo_window = fifo_window
         self._keep = keep_results
-        # _producer keeps send() calls whole (index, checks, packing); _lock guards what
-        # the pool threads report.
+        # _producer keeps send() calls whole (index, checks, packing); _lock guards the
+        # hand-over to the worker threads and what every thread reports.
         self._producer = threading.Lock()
         self._lock = threading.Lock()
         self._next = 0
-        # Standard queues: the batch being filled, and the bound on batches not yet done.
+        # Standard queues: the batch being filled, the batches handed over and not yet
+        # taken, and the worker threads (started only once a request to the queue waited
+        # on the network: see _run_here).
         self._batch: list[_Entry] = []
         self._batch_bytes = 0
-        self._slots = threading.BoundedSemaphore(2 * workers)
-        self._pool: ThreadPoolExecutor | None = None
+        self._queued: deque[list[_Entry]] = deque()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._stopping = False
+        self._wake = threading.Condition(self._lock)
+        self._room = threading.Condition(self._lock)
+        self._inline = 0
         # FIFO queues: the window being filled, and the groups that may not go on.
         self._window: list[_Entry] = []
         self._window_bytes = 0
@@ -156,13 +186,41 @@ class BatchSender(Generic[T]):
             InvalidInput: the message breaks a limit (body type or size, attributes, delay,
                 group or deduplication id); nothing of it is queued or sent.
         """
-        out = message if isinstance(message, OutgoingMessage) else OutgoingMessage(message)
         with self._producer:
             if self._closed:
                 raise InvalidInput("sender", "this batch sender is closed")
-            entry = self._queue._prepare(out, self._next)
+            entry = self._queue._prepare(message, self._next)
             self._next += 1
             self._add(entry)
+
+    def _send_all(self, messages: Iterable[T | OutgoingMessage[T]]) -> None:
+        """`send` each of ``messages`` in turn (``send_many``'s way in for a stream).
+
+        Raises:
+            InvalidInput: as `send`; the messages before the wrong one are queued.
+        """
+        with self._producer:
+            if self._closed:
+                raise InvalidInput("sender", "this batch sender is closed")
+            prepare, add = self._queue._prepare, self._add
+            if self._fifo:
+                for message in messages:
+                    entry = prepare(message, self._next)
+                    self._next += 1
+                    add(entry)
+                return
+            # _add for a standard queue, written out: this loop runs once per message.
+            for message in messages:
+                entry = prepare(message, self._next)
+                self._next += 1
+                batch = self._batch
+                if batch and self._batch_bytes + entry.size > MAX_BATCH_BYTES:
+                    self._submit()
+                    batch = self._batch
+                batch.append(entry)
+                self._batch_bytes += entry.size
+                if len(batch) >= MAX_BATCH_ENTRIES:
+                    self._submit()
 
     def send_entries(self, entries: Iterable[_Entry]) -> None:
         """Queue entries already checked by ``Queue._prepare`` (``send_many``'s way in)."""
@@ -180,63 +238,118 @@ class BatchSender(Generic[T]):
             ):
                 self._send_window()
             return
-        if self._batch and (
-            len(self._batch) >= MAX_BATCH_ENTRIES
-            or self._batch_bytes + entry.size > MAX_BATCH_BYTES
-        ):
+        batch = self._batch
+        if batch and self._batch_bytes + entry.size > MAX_BATCH_BYTES:
             self._submit()
-        self._batch.append(entry)
+            batch = self._batch
+        batch.append(entry)
         self._batch_bytes += entry.size
-        if len(self._batch) >= MAX_BATCH_ENTRIES:
+        if len(batch) >= MAX_BATCH_ENTRIES:
             self._submit()
 
     def _submit(self) -> None:
         batch, self._batch, self._batch_bytes = self._batch, [], 0
         if not batch:
             return
-        # Waits while 2 x concurrency batches are queued or in flight: the producer never
-        # runs ahead of the network by more than that, whatever it produces.
-        self._slots.acquire()
         with self._lock:
             self._busy += 1
-        if self._workers == 1:
-            self._run(batch)
-            return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="awskit-sqs-send")
-        self._pool.submit(self._run, batch)
+            threaded = self._workers > 1 and self._queue._sends_wait
+            if threaded:
+                # Waits while `concurrency` batches wait for a worker: with the workers'
+                # own, never more than 2 x concurrency batches are waiting or in flight,
+                # however fast the producer is.
+                while len(self._queued) >= self._workers:
+                    self._room.wait()
+                self._queued.append(batch)
+                if self._idle:
+                    self._wake.notify()
+                elif len(self._threads) < self._workers:
+                    self._start_worker()
+        if not threaded:
+            self._run_here(batch)
 
-    def _run(self, batch: list[_Entry]) -> None:
+    def _run_here(self, batch: list[_Entry]) -> None:
+        """Send ``batch`` on the producer's thread, and note whether it waited.
+
+        Python threads overlap waiting, not work: while requests cost only CPU (canned
+        answers, an endpoint answering at once), more threads would only fight over the
+        GIL. A request during which the thread blocked (`_blocked`) and that took longer
+        than twice its CPU time was waiting on the network: the queue remembers it, and
+        from the next batch on its senders hand batches to worker threads.
+        """
+        self._inline += 1
+        if self._workers == 1 or self._inline % _PROBE_EVERY != 1:
+            self._run(batch, here=True)
+            return
+        switches, wall, cpu = _blocked(), time.perf_counter(), time.thread_time()
+        self._run(batch, here=True)
+        cpu = time.thread_time() - cpu
+        waited = time.perf_counter() - wall - cpu
+        if waited > cpu and _blocked() != switches:
+            self._queue._sends_wait = True
+
+    def _start_worker(self) -> None:
+        thread = threading.Thread(target=self._work, name="awskit-sqs-send")
+        self._threads.append(thread)
+        thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queued and not self._stopping:
+                    self._idle += 1
+                    woken = self._wake.wait(IDLE_SECONDS)
+                    self._idle -= 1
+                    if not woken and not self._queued:
+                        # Nothing to do for a while: a sender never closed does not keep
+                        # its threads (nor the interpreter from exiting) once all it was
+                        # given is sent. Another starts if more comes.
+                        if not self._stopping:  # else _shutdown holds the list, and joins
+                            self._threads.remove(threading.current_thread())
+                        return
+                if not self._queued:
+                    return
+                batch = self._queued.popleft()
+                self._room.notify()
+            self._run(batch)
+
+    def _run(self, batch: list[_Entry], *, here: bool = False) -> list[BatchFailure]:
+        """Send ``batch`` and record how it went; return what failed of it."""
         try:
             sent, failed, error = self._queue._send_batch(batch)
         except BaseException as exc:
             # _send_batch reports every error with the entries; this is a last resort so
-            # that nothing given is ever lost on a pool thread.
+            # that nothing given is ever lost, nor a batch left counted as in flight.
             code = type(exc).__name__
-            sent, error = [], exc
             failed = [e.failure(code, str(exc), False) for e in batch]
-        finally:
-            self._slots.release()
+            self._record([], failed, exc)
+            if here and not isinstance(exc, Exception):
+                raise  # Ctrl-C on the producer's thread stops the producer
+            return failed
         self._record(sent, failed, error)
+        return failed
 
     def _record(
         self, sent: list[SendResult], failed: list[BatchFailure], error: BaseException | None
     ) -> None:
-        with self._done:
+        with self._lock:
             self.sent += len(sent)
             if self._keep:
                 self._results.extend(sent)
-            self.failed.extend(failed)
+            if failed:
+                self.failed.extend(failed)
             if error is not None:
                 self._first_error = self._first_error or error
                 self._last_error = error
             self._busy -= 1
-            self._done.notify_all()
+            if not self._busy:
+                self._done.notify_all()
 
     def _send_window(self) -> None:
         window, self._window, self._window_bytes = self._window, [], 0
         groups = self._groups
-        for batch in groups.batches(window):
+        batches = groups.batches(window)
+        for position, batch in enumerate(batches):
             skipped: list[BatchFailure] = []
             todo = groups.todo(batch, skipped)
             with self._lock:
@@ -245,9 +358,19 @@ class BatchSender(Generic[T]):
                 continue
             with self._lock:
                 self._busy += 1
-            sent, failed, error = self._queue._send_batch(todo)
-            self._record(sent, failed, error)
-            groups.record(failed)
+            try:
+                groups.record(self._run(todo, here=True))
+            except BaseException as exc:
+                # Interrupted: the window's later batches are reported, not dropped.
+                code = type(exc).__name__
+                rest = [
+                    e.failure(code, "not sent: the sender was interrupted", False)
+                    for later in batches[position + 1 :]
+                    for e in later
+                ]
+                with self._lock:
+                    self.failed.extend(rest)
+                raise
 
     # -- finishing -----------------------------------------------------------------------
 
@@ -285,10 +408,7 @@ class BatchSender(Generic[T]):
         """Everything sent and failed, in input order (``send_many``: kept results only)."""
         self._drain()
         with self._lock:
-            return BatchResult(
-                sorted(self._results, key=lambda r: r.index),
-                sorted(self.failed, key=lambda f: f.index),
-            )
+            return BatchResult(sorted(self._results, key=_INDEX), sorted(self.failed, key=_INDEX))
 
     def first_error(self) -> BaseException | None:
         """The first error of a request that failed as a whole, if any."""
@@ -305,9 +425,12 @@ class BatchSender(Generic[T]):
     def _shutdown(self) -> None:
         with self._producer:
             self._closed = True
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        with self._lock:
+            self._stopping = True
+            self._wake.notify_all()
+            threads, self._threads = self._threads, []
+        for thread in threads:
+            thread.join()
 
     def __enter__(self) -> BatchSender[T]:
         return self
@@ -319,4 +442,9 @@ class BatchSender(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         # As batch_writer(): what was queued before an exception is still sent.
-        self.close()
+        if exc is None or isinstance(exc, Exception):
+            self.close()
+            return
+        # Ctrl-C goes on up; what failed stays in `failed`.
+        with contextlib.suppress(PartialFailure):
+            self.close()

@@ -36,6 +36,7 @@ from .codec import (
     fifo_batches,
     md5_of_attributes,
     md5_of_body,
+    measure_body,
     message_size,
 )
 from .models import BatchFailure, BatchResult, MessageBase, OutgoingMessage, SendResult
@@ -53,6 +54,7 @@ __all__ = [
     "finish_batches",
     "payloads_to_drop",
     "prepare",
+    "prepare_body",
     "receive_request",
     "split_intact",
     "unique_messages",
@@ -64,38 +66,73 @@ log = logger("awskit.sqs")
 _TOKEN = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 
 
+#: Members of an attribute awskit's codec writes; a caller's own mapping may hold more.
+_PLAIN_ATTRIBUTE = frozenset({"DataType", "StringValue", "BinaryValue"})
+
+
+def _plain(attributes: Mapping[str, Mapping[str, Any]]) -> bool:
+    """True when every attribute is as awskit's codec writes it (blobs as bytes)."""
+    for attribute in attributes.values():
+        if attribute.keys() - _PLAIN_ATTRIBUTE or isinstance(attribute.get("BinaryValue"), str):
+            return False
+    return True
+
+
 class Entry:
-    """A checked, encoded outgoing message and what SQS must answer for it."""
+    """A checked, encoded outgoing message and what SQS must answer for it.
+
+    ``given`` is what the caller gave (an [OutgoingMessage][awskit.sqs.OutgoingMessage] or a
+    bare body); ``wire`` is the ``SendMessageBatch`` entry, built once and sent as is by
+    every attempt; ``plain`` says the fast write path may serialise it (see
+    `awskit._fastwrite`).
+    """
 
     __slots__ = (
         "attrs_md5",
         "body_md5",
+        "given",
         "group",
         "id",
         "index",
-        "out",
         "payload",
-        "request",
+        "plain",
         "size",
+        "wire",
     )
 
     def __init__(
         self,
         index: int,
-        out: OutgoingMessage[Any],
+        given: object,
         request: dict[str, Any],
         payload: Payload | None = None,
     ) -> None:
         self.index = index
         self.payload = payload
         self.id = str(index)
-        self.out = out
-        self.request = request
-        attributes = request.get("MessageAttributes") or {}
-        self.size = message_size(request["MessageBody"], attributes)
-        self.body_md5 = md5_of_body(request["MessageBody"])
-        self.attrs_md5 = md5_of_attributes(attributes) if attributes else None
+        self.given = given
+        self.size, self.body_md5 = measure_body(request["MessageBody"])
+        attributes = request.get("MessageAttributes")
+        if attributes:
+            self.size += message_size("", attributes)
+            self.attrs_md5: str | None = md5_of_attributes(attributes)
+            self.plain = _plain(attributes)
+        else:
+            self.attrs_md5 = None
+            self.plain = True
         self.group = str(request.get("MessageGroupId", ""))
+        self.wire = {"Id": self.id, **request}
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The parameters of a ``SendMessage`` sending this message alone."""
+        return {key: value for key, value in self.wire.items() if key != "Id"}
+
+    @property
+    def out(self) -> OutgoingMessage[Any]:
+        """What was given, as an [OutgoingMessage][awskit.sqs.OutgoingMessage]."""
+        given = self.given
+        return given if isinstance(given, OutgoingMessage) else OutgoingMessage(given)
 
     def problem(self, answer: Mapping[str, Any]) -> str | None:
         """Why SQS's answer does not vouch for what was sent, or None if it does."""
@@ -117,6 +154,10 @@ def encode_body(body: object, model: type[BaseModel] | None) -> str:
                 "body", f"{type(body).__name__} given; this queue holds {model.__name__}"
             )
         text = body.model_dump_json()
+        if text.isascii():
+            # JSON escapes every character below U+0020, and ASCII holds no other
+            # character SQS refuses: nothing to search for.
+            return text
     elif isinstance(body, str):
         if model is not None:
             raise InvalidInput("body", f"give a {model.__name__}, not a str")
@@ -177,12 +218,37 @@ def prepare(
         if out.dedup_id is not None:
             raise InvalidInput("dedup_id", "only FIFO queues take a deduplication id")
     payload = divert(offload, request) if offload is not None else None
-    entry = Entry(index, out, request, payload)
+    return _fitting(Entry(index, out, request, payload), offload)
+
+
+def prepare_body(given: object, index: int, *, body: str) -> Entry:
+    """`prepare` for a bare body (no options) on a standard queue without offload.
+
+    Such a message has nothing to check but its body (encoded as ``body``) and its size,
+    so nothing else is built: the [OutgoingMessage][awskit.sqs.OutgoingMessage] a failure
+    reports is made only if one is reported.
+    """
+    # What Entry(index, given, {"MessageBody": body}) builds, without looking for the
+    # options a bare body cannot have: the most common entry, built once per message.
+    entry = Entry.__new__(Entry)
+    entry.index = index
+    entry.payload = None
+    entry.id = key = str(index)
+    entry.given = given
+    entry.size, entry.body_md5 = measure_body(body)
+    entry.attrs_md5 = None
+    entry.plain = True
+    entry.group = ""
+    entry.wire = {"Id": key, "MessageBody": body}
+    return entry if entry.size <= MAX_MESSAGE_BYTES else _fitting(entry, None)
+
+
+def _fitting(entry: Entry, offload: S3Offload | None) -> Entry:
     if entry.size > MAX_MESSAGE_BYTES:
         hint = "" if offload is not None else " (offload=S3Offload(...) sends more)"
         raise InvalidInput(
             "body",
-            f"message {index} is {entry.size} bytes with its attributes; "
+            f"message {entry.index} is {entry.size} bytes with its attributes; "
             f"SQS takes at most {MAX_MESSAGE_BYTES}{hint}",
         )
     return entry
@@ -232,32 +298,34 @@ class SendBatch:
     @staticmethod
     def entries(left: Sequence[Entry]) -> list[Any]:
         """The ``Entries`` of a request sending ``left``."""
-        return [{"Id": entry.id, **entry.request} for entry in left]
+        return [entry.wire for entry in left]
 
     def answered(self, answer: Mapping[str, Any], left: Sequence[Entry]) -> list[Entry]:
         """Take in SQS's answer to sending ``left``; return what should be sent again."""
-        retry: dict[str, Entry] = {entry.id: entry for entry in left}
-        for ok in answer.get("Successful", []):
-            entry = self.by_id[ok["Id"]]
-            problem = entry.problem(cast(Mapping[str, Any], ok))
-            if problem is not None:
-                log.warning("SendMessageBatch to %s: %s", self.queue_name, problem)
-                self._last[entry.id] = ("MD5Mismatch", problem)
-                continue
-            retry.pop(entry.id, None)
-            self.sent.append(
-                SendResult(
-                    ok["MessageId"], ok["MD5OfMessageBody"], ok.get("SequenceNumber"), entry.index
-                )
-            )
-        for bad in answer.get("Failed", []):
-            entry = self.by_id[bad["Id"]]
+        by_id, sent = self.by_id, self.sent
+        # left is part of the batch, in its order: as long, it is the whole batch.
+        retry = by_id.copy() if len(left) == len(by_id) else {entry.id: entry for entry in left}
+        for ok in answer.get("Successful", ()):
+            entry = by_id[ok["Id"]]
+            md5 = ok.get("MD5OfMessageBody")
+            if md5 != entry.body_md5 or entry.attrs_md5 is not None:
+                problem = entry.problem(cast(Mapping[str, Any], ok))
+                if problem is not None:
+                    log.warning("SendMessageBatch to %s: %s", self.queue_name, problem)
+                    self._last[entry.id] = ("MD5Mismatch", problem)
+                    continue
+            if retry.pop(entry.id, None) is not None:
+                sent.append(SendResult(ok["MessageId"], md5, ok.get("SequenceNumber"), entry.index))
+        for bad in answer.get("Failed", ()):
+            entry = by_id[bad["Id"]]
             code, reason = bad.get("Code", "Unknown"), bad.get("Message", "")
             if bad.get("SenderFault"):
                 retry.pop(entry.id, None)
                 self.failed.append(entry.failure(code, reason, True))
             else:
                 self._last[entry.id] = (code, reason)
+        if not retry:
+            return []
         for entry_id in retry:
             self._last.setdefault(
                 entry_id, ("Unanswered", "SQS reported neither success nor failure")
