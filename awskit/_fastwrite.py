@@ -71,15 +71,37 @@ def _blob(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-#: ``json.dumps``'s output settings (botocore's), made once: ``json.dumps`` with a ``default``
-#: builds a new encoder on every call. No check for circular values, which awskit's codecs
+#: ``json.dumps`` with botocore's (the default) output settings, made once. ``json.dumps``
+#: with a ``default`` makes a ``JSONEncoder`` on every call, whose ``encode`` makes CPython's
+#: C encoder (``json.encoder.c_make_encoder``) on every call too: on a warm put path those
+#: steps cost as much as the encoding. No check for circular values, which awskit's codecs
 #: never build (they refuse nesting deeper than DynamoDB's 32 levels): a cycle from
 #: elsewhere is a ``RecursionError``, and `_take` leaves the call to botocore.
 _ENCODER = json.JSONEncoder(default=_blob, check_circular=False)
+_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+#: The C encoder with exactly the arguments ``JSONEncoder.encode`` would give it (``None``
+#: where there is none: `_ENCODER` does the same, a little slower).
+_C_ENCODE = (
+    None
+    if _make_c_encoder is None
+    else _make_c_encoder(
+        None,  # markers: no cycle check
+        _ENCODER.default,
+        json.encoder.encode_basestring_ascii,  # ensure_ascii, as botocore's json.dumps
+        _ENCODER.indent,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+)
 
 
 def dumps(params: Mapping[str, Any]) -> bytes:
     """``params`` as botocore's JSON serialiser writes them (``TypeError`` if it cannot)."""
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(params, 0)).encode("utf-8")
     return _ENCODER.encode(params).encode("utf-8")
 
 

@@ -157,6 +157,39 @@ def json_copy(params: dict[str, Any]) -> dict[str, Any]:
     return copy(params)  # type: ignore[no-any-return]
 
 
+# -- the encoder ------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),  # NaN and the infinities too: json.dumps writes them, so must dumps
+        st.text(),
+        st.binary(max_size=8),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _base64(value: object) -> str:
+    import base64
+
+    assert isinstance(value, bytes)
+    return base64.b64encode(value).decode()
+
+
+@SETTINGS
+@given(params=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
+def test_dumps_writes_what_json_dumps_writes(params: dict[str, Any]) -> None:
+    # The encoder is made once, outside json.dumps: its output settings must be json.dumps's
+    # own (which botocore's JSON serialiser uses), escapes and number forms included.
+    assert _fastwrite.dumps(params) == json.dumps(params, default=_base64).encode("utf-8")
+
+
 # -- DynamoDB ---------------------------------------------------------------------------------
 
 

@@ -418,17 +418,28 @@ def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
 
     Gives what ``_encode`` gives (a test holds them equal), plus the size of the value.
     """
+    # Each put runs this per value, and on a warm path every Python call counts: the
+    # commonest values (ASCII text, non-negative ints, floats, lists of text) are sized here
+    # without the helpers' calls, to the same bytes and size (tests hold both to item_size).
     kind = type(v)
     if kind is str:
         if v.isascii():
             return {"S": v}, len(v)
         return _enc_str(v), _utf8_len(v)
     if kind is int:
+        if 0 <= v < _SMALL_INT:
+            text = str(v)
+            return {"N": text}, ((len(text.rstrip("0")) or 1) + 3) // 2
         text = _number_text_of_int(v)
         return {"N": text}, _number_size(text)
     if kind is float:
         text = _number_text_of_float(v)
-        return {"N": text}, _number_size(text)
+        if "E" in text:
+            return {"N": text}, _number_size(text)
+        # "[-]digits[.digits]": the significant digits run from the first non-zero digit
+        # to the last; the point counts when it lies between them.
+        digits = text.strip("-0.")
+        return {"N": text}, (((len(digits) - ("." in digits)) or 1) + 3) // 2
     if kind is bool:
         return {"BOOL": v}, 1
     if kind is list or kind is tuple:
@@ -438,6 +449,10 @@ def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
         # A list costs 3 bytes plus 1 per element.
         size = 3
         for i, x in enumerate(v):
+            if type(x) is str and x.isascii():
+                values.append({"S": x})
+                size += len(x) + 1
+                continue
             try:
                 av, value_size = _sized(x, depth + 1)
             except _Unstorable as exc:

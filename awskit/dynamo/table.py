@@ -153,6 +153,7 @@ class Table(Generic[T]):
         self._key_types: dict[str, str] = dict(key_types or {})
         self._indexes: dict[str, IndexInfo] | None = None
         self._lock = threading.Lock()
+        self._calls_made: DynamoDBClient | None = None
 
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else None
@@ -166,7 +167,11 @@ class Table(Generic[T]):
     @property
     def _calls(self) -> DynamoDBClient:
         """The client under the session's retry rule: every single call goes through it."""
-        return self._dynamo._calls
+        # The session keeps one for good: asked once, not through four calls on every put.
+        calls = self._calls_made
+        if calls is None:
+            calls = self._calls_made = self._dynamo._calls
+        return calls
 
     # -- description ---------------------------------------------------------------------
 
@@ -295,14 +300,18 @@ class Table(Generic[T]):
         if not isinstance(item, (BaseModel, Mapping)):
             raise InvalidInput("item", f"expected a model or a mapping, not {item!r}")
         av_item = dump_item(item, ttl_attribute=self.ttl_attribute)
-        schema = self.key_schema
+        schema = self._key_schema
+        key_types = self._key_types
+        if schema is None or not key_types:
+            schema = self.key_schema
+            key_types = self._key_types
         for name in schema.names:
             if name not in av_item:
                 raise InvalidInput("item", f"missing key attribute {name!r}")
         # Index key attributes too: DynamoDB refuses an item whose index key is empty or of
         # the wrong type.
-        keys = {n: av_item[n] for n in self._key_types if n in av_item}
-        check_key_values(keys, schema, self._key_types, "item")
+        keys = {n: av_item[n] for n in key_types if n in av_item}
+        check_key_values(keys, schema, key_types, "item")
         return av_item
 
     def load(self, av_item: Mapping[str, Any]) -> T:
@@ -402,7 +411,7 @@ class Table(Generic[T]):
         """
         request = self.put_request(item, condition)
         self._write(self._calls.put_item, marked(_on_failure(request)))
-        return self.written(item, request)
+        return item if self.version_field is None else self.written(item, request)
 
     def written(self, item: T, request: Mapping[str, Any]) -> T:
         """``item`` as ``request`` wrote it: with a ``version_field``, a copy with the new one."""
