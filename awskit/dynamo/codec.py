@@ -433,13 +433,15 @@ def _sized(v: Any, depth: int) -> tuple[AttributeValue, int]:
         text = _number_text_of_int(v)
         return {"N": text}, _number_size(text)
     if kind is float:
+        if _FLOAT_MIN <= v < _FLOAT_LIMIT or -_FLOAT_LIMIT < v <= -_FLOAT_MIN:
+            text = repr(v)  # what _number_text_of_float gives in this range, bar exponents
+            if "e" not in text:
+                # "[-]digits.digits": the significant digits run from the first non-zero
+                # digit to the last; the point counts when it lies between them.
+                digits = text.strip("-0.")
+                return {"N": text}, (((len(digits) - ("." in digits)) or 1) + 3) // 2
         text = _number_text_of_float(v)
-        if "E" in text:
-            return {"N": text}, _number_size(text)
-        # "[-]digits[.digits]": the significant digits run from the first non-zero digit
-        # to the last; the point counts when it lies between them.
-        digits = text.strip("-0.")
-        return {"N": text}, (((len(digits) - ("." in digits)) or 1) + 3) // 2
+        return {"N": text}, _number_size(text)
     if kind is bool:
         return {"BOOL": v}, 1
     if kind is list or kind is tuple:
