@@ -108,6 +108,10 @@ def _plain(av: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_attribute_value(value) for name, value in av.items()}
 
 
+#: The keyword asking for the write fast path (`awskit._fastwrite.marked`).
+_FAST: dict[str, Any] = {MARK: True}
+
+
 def _on_failure(request: dict[str, Any]) -> dict[str, Any]:
     """Ask for the current item when a condition fails (only if there is a condition)."""
     if "ConditionExpression" in request:
@@ -410,9 +414,9 @@ class Table(Generic[T]):
             ```
         """
         if condition is None and self.version_field is None:
-            # The commonest case: put_request's request, without the three calls around it.
-            request = {"TableName": self.name, "Item": self._item(item), MARK: True}
-            self._write(self._calls.put_item, request)
+            # The commonest case: put_request's request, without the calls around it (and
+            # without _write: with no condition, no condition can fail).
+            self._calls.put_item(TableName=self.name, Item=self._item(item), **_FAST)
             return item
         request = self.put_request(item, condition)
         self._write(self._calls.put_item, marked(_on_failure(request)))
