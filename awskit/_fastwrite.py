@@ -14,11 +14,12 @@ How the body gets in, through botocore's documented events only:
 1. awskit calls the client with its parameters and one more keyword, `MARK`,
    which the first ``provide-client-params`` handler removes (noting it in the request
    ``context``);
-2. a ``before-parameter-build`` handler (registered last, so that every other handler,
-   botocore's Stubber included, sees the real parameters) serialises the parameters,
-   keeps the body in the request ``context``, and leaves botocore a minimal placeholder
-   of the same operation and endpoint parameters (table names, queue URL) to validate
-   and serialise;
+2. a ``before-parameter-build`` handler, called after every other one (botocore's
+   Stubber and any handler of the client's included: they see, and may change, the real
+   parameters), serialises the parameters, keeps the body in the request ``context``,
+   and leaves botocore a minimal placeholder of the same operation and endpoint
+   parameters (table names, queue URL) to validate and serialise; a parameter the
+   operation does not have (added by a handler) leaves the call to botocore's validator;
 3. a ``before-call`` handler puts the kept body into the request before it is signed.
 
 The answer to ``SendMessageBatch`` (strings and booleans only) is read with
@@ -68,9 +69,38 @@ def _blob(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+#: ``json.dumps`` with botocore's (the default) output settings, made once. ``json.dumps``
+#: with a ``default`` makes a ``JSONEncoder`` on every call, whose ``encode`` makes CPython's
+#: C encoder (``json.encoder.c_make_encoder``) on every call too: on a warm put path those
+#: steps cost as much as the encoding. No check for circular values, which awskit's codecs
+#: never build (they refuse nesting deeper than DynamoDB's 32 levels): a cycle from
+#: elsewhere is a ``RecursionError``, and `_take` leaves the call to botocore.
+_ENCODER = json.JSONEncoder(default=_blob, check_circular=False)
+_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+#: The C encoder with exactly the arguments ``JSONEncoder.encode`` would give it (``None``
+#: where there is none: `_ENCODER` does the same, a little slower).
+_C_ENCODE = (
+    None
+    if _make_c_encoder is None
+    else _make_c_encoder(
+        None,  # markers: no cycle check
+        _ENCODER.default,
+        json.encoder.encode_basestring_ascii,  # ensure_ascii, as botocore's json.dumps
+        _ENCODER.indent,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+)
+
+
 def dumps(params: Mapping[str, Any]) -> bytes:
     """``params`` as botocore's JSON serialiser writes them (``TypeError`` if it cannot)."""
-    return json.dumps(params, default=_blob).encode("utf-8")
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(params, 0)).encode("utf-8")
+    return _ENCODER.encode(params).encode("utf-8")
 
 
 def marked(params: dict[str, Any]) -> dict[str, Any]:
@@ -92,10 +122,12 @@ def _take(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any)
     placeholder = _PLACEHOLDERS.get(model.name)
     if placeholder is None:
         return
+    if not model.input_shape.members.keys() >= params.keys():
+        return  # a handler added a parameter the operation lacks: botocore's validator says so
     try:
         body = dumps(params)
         stand_in = placeholder(params)
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, RecursionError):
         return  # botocore converts, or refuses, in its own words
     context[_BODY] = body
     params.clear()
@@ -163,16 +195,17 @@ def enable(client: Any) -> None:
             _wanted,
             unique_id=f"awskit-fastwrite-wanted-{operation}",
         )
-        events.register_last(
-            f"before-parameter-build.{service}.{operation}",
-            _take,
-            unique_id=f"awskit-fastwrite-take-{operation}",
-        )
         events.register(
             f"before-call.{service}.{operation}",
             _put,
             unique_id=f"awskit-fastwrite-put-{operation}",
         )
+    # Last of all: botocore calls the handlers of a more specific event name first, so on
+    # "before-parameter-build.<service>.<Operation>" a handler registered on
+    # "before-parameter-build.<service>" (or on the bare name) would run after this one and
+    # change a stand-in, silently lost. On the bare name, registered last, every other
+    # handler has run.
+    events.register_last("before-parameter-build", _take, unique_id="awskit-fastwrite-take")
     if service == "sqs":
         events.register(
             "before-parse.sqs.SendMessageBatch",

@@ -180,11 +180,14 @@ class RetryPolicy:
         translated into the awskit tree (``Throttled``, ``Timeout``, ``TransportError``,
         ...), ``operation`` naming the call where botocore does not.
         """
-        attempts = Attempts(self, operation)
+        # Most calls succeed at once: the state machine is made only when one fails.
+        attempts: Attempts | None = None
         while True:
             try:
                 return func()
             except Exception as exc:
+                if attempts is None:
+                    attempts = Attempts(self, operation)
                 delay = attempts.failed(exc)
             self.sleep(delay)
 

@@ -157,6 +157,39 @@ def json_copy(params: dict[str, Any]) -> dict[str, Any]:
     return copy(params)  # type: ignore[no-any-return]
 
 
+# -- the encoder ------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),  # NaN and the infinities too: json.dumps writes them, so must dumps
+        st.text(),
+        st.binary(max_size=8),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _base64(value: object) -> str:
+    import base64
+
+    assert isinstance(value, bytes)
+    return base64.b64encode(value).decode()
+
+
+@SETTINGS
+@given(params=st.dictionaries(st.text(max_size=6), json_values, max_size=5))
+def test_dumps_writes_what_json_dumps_writes(params: dict[str, Any]) -> None:
+    # The encoder is made once, outside json.dumps: its output settings must be json.dumps's
+    # own (which botocore's JSON serialiser uses), escapes and number forms included.
+    assert _fastwrite.dumps(params) == json.dumps(params, default=_base64).encode("utf-8")
+
+
 # -- DynamoDB ---------------------------------------------------------------------------------
 
 
@@ -297,6 +330,162 @@ def test_unmarked_calls_are_botocore_s(dynamo: tuple[Any, Bodies]) -> None:
     bodies.seen.clear()
     client.put_item(**_fastwrite.marked({"TableName": "t1", "Item": {"n": {"N": 1}}}))
     assert json.loads(bodies.seen[0]) == {"TableName": "t1", "Item": {"n": {"N": 1}}}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "before-parameter-build",
+        "before-parameter-build.dynamodb",
+        "before-parameter-build.dynamodb.PutItem",
+        "before-parameter-build.*.*",
+    ],
+)
+def test_a_handler_of_the_client_sees_and_changes_the_real_parameters(
+    dynamo: tuple[Any, Bodies], event: str
+) -> None:
+    # botocore calls the handlers of "before-parameter-build.dynamodb" and of the bare name
+    # after those of the full name: the fast path must still come last, or those handlers
+    # see its stand-in and what they change is silently lost.
+    client, bodies = dynamo
+    item = {"pk": {"S": "a"}, "n": {"N": "1.5"}, "blob": {"B": b"\x00\xff"}}
+    seen: list[dict[str, Any]] = []
+
+    def add_capacity(params: dict[str, Any], **_: Any) -> None:
+        seen.append(json_copy(params))
+        params["ReturnConsumedCapacity"] = "TOTAL"
+
+    client.meta.events.register(event, add_capacity)
+    try:
+        slow_and_fast(client, bodies, "put_item", {"TableName": "t1", "Item": item})
+    finally:
+        client.meta.events.unregister(event, add_capacity)
+    assert seen == [{"TableName": "t1", "Item": item}] * 2
+    assert json.loads(bodies.seen[1])["ReturnConsumedCapacity"] == "TOTAL"
+
+
+def test_a_parameter_a_handler_adds_that_the_operation_lacks_is_refused_by_botocore(
+    dynamo: tuple[Any, Bodies],
+) -> None:
+    client, bodies = dynamo
+
+    def add_unknown(params: dict[str, Any], **_: Any) -> None:
+        params["NoSuchMember"] = "x"
+
+    client.meta.events.register("before-parameter-build.dynamodb", add_unknown)
+    bodies.seen.clear()
+    try:
+        with pytest.raises(ParamValidationError, match="NoSuchMember"):
+            client.put_item(**_fastwrite.marked({"TableName": "t1", "Item": {"k": {"S": "v"}}}))
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb", add_unknown)
+    assert bodies.seen == []  # nothing was sent
+
+
+def test_a_cyclic_value_fails_as_botocore_fails(dynamo: tuple[Any, Bodies]) -> None:
+    # The fast path's encoder does not look for cycles (awskit's codecs never build one):
+    # a cycle must still reach botocore, which fails on it in its own way, not be sent.
+    client, bodies = dynamo
+    cyclic: dict[str, Any] = {"L": []}
+    cyclic["L"].append(cyclic)
+    bodies.seen.clear()
+    with pytest.raises(RecursionError):
+        client.put_item(TableName="t1", Item={"k": cyclic})
+    with pytest.raises(RecursionError):
+        client.put_item(**_fastwrite.marked({"TableName": "t1", "Item": {"k": cyclic}}))
+    assert bodies.seen == []
+
+
+def test_table_put_fires_every_handler_the_user_registered(
+    readings: tuple[Table[Reading], Bodies],
+) -> None:
+    table, sent = readings
+    events = [
+        "provide-client-params.dynamodb.PutItem",
+        "before-parameter-build.dynamodb",
+        "before-call.dynamodb.PutItem",
+        "request-created.dynamodb.PutItem",
+        "before-sign.dynamodb.PutItem",
+        "before-send.dynamodb.PutItem",
+        "needs-retry.dynamodb.PutItem",
+        "after-call.dynamodb.PutItem",
+    ]
+    fired: list[str] = []
+    params_seen: list[dict[str, Any]] = []
+
+    def record(event_name: str, **kwargs: Any) -> None:
+        fired.append(event_name)
+        if event_name.startswith(("provide-client-params", "before-parameter-build")):
+            params_seen.append(json_copy(kwargs["params"]))
+
+    for event in events:
+        table.client.meta.events.register(event, record)
+    reading = Reading(sensor="s1", seq=1, value=0.5, raw=b"\x01", tags={"a"})
+    sent.seen.clear()
+    try:
+        table.put(reading)
+    finally:
+        for event in events:
+            table.client.meta.events.unregister(event, record)
+    assert fired == [e if e.endswith("PutItem") else f"{e}.PutItem" for e in events]
+    expected = {"TableName": "readings", "Item": table.put_request(reading)["Item"]}
+    assert params_seen == [expected, expected]  # the mark never shows; the item does
+    assert json.loads(sent.seen[0], object_hook=_blobs) == expected
+
+
+def test_a_fast_path_put_is_signed_over_the_body_it_sends(aws: awskit.Session) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    table = aws.dynamo.create_table(
+        "signed", Reading, hash_key="sensor", range_key="seq", wait=True
+    )
+    sent: list[AWSPreparedRequest] = []
+    used: list[bool] = []
+
+    def keep(request: AWSPreparedRequest, **_: Any) -> None:
+        sent.append(request)
+
+    def fast(context: dict[str, Any], **_: Any) -> None:
+        used.append(bool(context.get(_fastwrite.USED)))
+
+    table.client.meta.events.register("before-send.dynamodb.PutItem", keep)
+    table.client.meta.events.register("before-call.dynamodb.PutItem", fast)
+    reading = Reading(sensor="s1", seq=7, value=2.5, raw=b"\x00\x01", tags={"x", "y"})
+    try:
+        table.put(reading)
+    finally:
+        table.client.meta.events.unregister("before-send.dynamodb.PutItem", keep)
+        table.client.meta.events.unregister("before-call.dynamodb.PutItem", fast)
+    assert used == [True]
+    assert table.get(sensor="s1", seq=7) == reading  # the server took it
+    [request] = sent
+    credentials = aws.session.get_credentials()
+    assert credentials is not None
+    signer = SigV4Auth(credentials.get_frozen_credentials(), "dynamodb", "us-east-1")
+
+    authorization = request.headers["Authorization"]
+    authorization = authorization.decode() if isinstance(authorization, bytes) else authorization
+    signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert {"host", "x-amz-date", "x-amz-target"} <= set(signed)
+    # The headers signed (botocore adds others after signing), values decoded as they were.
+    headers = {
+        k: v.decode() if isinstance(v, bytes) else v
+        for k, v in request.headers.items()
+        if k.lower() in signed
+    }
+
+    def signature(body: bytes) -> str:
+        again = AWSRequest(method=request.method, url=request.url, headers=headers, data=body)
+        again.context["timestamp"] = headers["X-Amz-Date"]
+        canonical = signer.canonical_request(again)
+        return signer.signature(signer.string_to_sign(again, canonical), again)
+
+    body = request.body
+    assert isinstance(body, bytes)
+    assert json.loads(body)["Item"]["sensor"] == {"S": "s1"}
+    assert authorization.endswith(f"Signature={signature(body)}")
+    assert not authorization.endswith(f"Signature={signature(body.replace(b's1', b's2'))}")
 
 
 # -- SQS --------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from .._errors import (
     NotFound,
     aws_errors,
 )
-from .._fastwrite import marked
+from .._fastwrite import MARK, marked
 from .._paging import Page, Paged
 from .codec import (
     dump_item,
@@ -116,6 +116,10 @@ def _plain(av: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_attribute_value(value) for name, value in av.items()}
 
 
+#: The keyword asking for the write fast path (`awskit._fastwrite.marked`).
+_FAST: dict[str, Any] = {MARK: True}
+
+
 def _on_failure(request: dict[str, Any]) -> dict[str, Any]:
     """Ask for the current item when a condition fails (only if there is a condition)."""
     if "ConditionExpression" in request:
@@ -161,6 +165,7 @@ class Table(Generic[T]):
         self._key_types: dict[str, str] = dict(key_types or {})
         self._indexes: dict[str, IndexInfo] | None = None
         self._lock = threading.Lock()
+        self._calls_made: DynamoDBClient | None = None
 
     def __repr__(self) -> str:
         model = self.model.__name__ if self.model is not None else None
@@ -174,7 +179,11 @@ class Table(Generic[T]):
     @property
     def _calls(self) -> DynamoDBClient:
         """The client under the session's retry rule: every single call goes through it."""
-        return self._dynamo._calls
+        # The session keeps one for good: asked once, not through four calls on every put.
+        calls = self._calls_made
+        if calls is None:
+            calls = self._calls_made = self._dynamo._calls
+        return calls
 
     # -- description ---------------------------------------------------------------------
 
@@ -300,14 +309,18 @@ class Table(Generic[T]):
         if not isinstance(item, (BaseModel, Mapping)):
             raise InvalidInput("item", f"expected a model or a mapping, not {item!r}")
         av_item = dump_item(item, ttl_attribute=self.ttl_attribute)
-        schema = self.key_schema
+        schema = self._key_schema
+        key_types = self._key_types
+        if schema is None or not key_types:
+            schema = self.key_schema
+            key_types = self._key_types
         for name in schema.names:
             if name not in av_item:
                 raise InvalidInput("item", f"missing key attribute {name!r}")
         # Index key attributes too: DynamoDB refuses an item whose index key is empty or of
         # the wrong type.
-        keys = {n: av_item[n] for n in self._key_types if n in av_item}
-        check_key_values(keys, schema, self._key_types, "item")
+        keys = {n: av_item[n] for n in key_types if n in av_item}
+        check_key_values(keys, schema, key_types, "item")
         return av_item
 
     def load(self, av_item: Mapping[str, Any]) -> T:
@@ -405,6 +418,11 @@ class Table(Generic[T]):
                       condition=Attr("username").not_exists())
             ```
         """
+        if condition is None and self.version_field is None:
+            # The commonest case: put_request's request, without the calls around it (and
+            # without _write: with no condition, no condition can fail).
+            self._calls.put_item(TableName=self.name, Item=self._item(item), **_FAST)
+            return item
         request = self.put_request(item, condition)
         self._write(self._calls.put_item, marked(_on_failure(request)))
         return self.written(item, request)
