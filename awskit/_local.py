@@ -132,7 +132,8 @@ def local(
     """Run an embedded AWS endpoint (moto) and yield a [Session][awskit.Session] connected to it.
 
     Needs the ``local`` extra (``pip install 'awskit[local]'``). The server stops when the
-    block ends.
+    block ends. moto keeps resources per process, not per server: what one ``local()``
+    block created is still there in the next one in the same process.
 
     Example:
         ```python
