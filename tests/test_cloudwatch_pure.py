@@ -28,6 +28,7 @@ from awskit.cloudwatch.metrics import (
     MAX_METRICS_PER_REQUEST,
     MAX_REQUEST_BYTES,
     MAX_VALUES_PER_DATUM,
+    check_namespace,
     check_timestamps,
     entry_size,
 )
@@ -357,3 +358,20 @@ def test_metric_datum_rules() -> None:
     check_timestamps([naive], WHEN + dt.timedelta(days=13))
     with pytest.raises(awskit.InvalidInput, match=r"data\[0\]"):
         check_timestamps([naive], WHEN + dt.timedelta(days=15))
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_a_namespace_is_printable_ascii_as_put_metric_data_says(namespace: str) -> None:
+    # PutMetricData: "ASCII characters ... except for control characters"; AWS/ and a
+    # leading colon are reserved.
+    accepted = (
+        namespace.isascii()
+        and all(32 <= ord(c) < 127 for c in namespace)
+        and not namespace.startswith((":", "AWS/"))
+    )
+    if accepted:
+        assert check_namespace(namespace) == namespace
+    else:
+        with pytest.raises(awskit.InvalidInput) as info:
+            check_namespace(namespace)
+        assert info.value.field == "namespace"

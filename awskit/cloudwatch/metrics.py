@@ -188,13 +188,16 @@ class MetricDatum(_Model):
 
 
 def check_namespace(namespace: str) -> str:
-    """A custom namespace: 1-255 characters, not starting with ``:`` or ``AWS/``."""
+    """A custom namespace: 1-255 printable ASCII characters (PutMetricData's rule), not
+    starting with ``:`` or ``AWS/``."""
     if not isinstance(namespace, str) or not 1 <= len(namespace) <= 255:
         raise InvalidInput("namespace", "must be 1 to 255 characters")
     if namespace.startswith((":", "AWS/")):
         raise InvalidInput("namespace", "must not start with ':' or 'AWS/' (reserved by AWS)")
     if any(ord(c) < 32 or ord(c) == 127 for c in namespace):
         raise InvalidInput("namespace", "must not contain control characters")
+    if not namespace.isascii():
+        raise InvalidInput("namespace", "must be ASCII (CloudWatch refuses other characters)")
     return namespace
 
 

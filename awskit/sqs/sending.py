@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 
 from .._errors import (
     ChecksumMismatch,
@@ -153,7 +154,11 @@ def encode_body(body: object, model: type[BaseModel] | None) -> str:
             raise InvalidInput(
                 "body", f"{type(body).__name__} given; this queue holds {model.__name__}"
             )
-        text = body.model_dump_json()
+        try:
+            text = body.model_dump_json()
+        except PydanticSerializationError as exc:
+            # A lone surrogate in a str field, say: no UTF-8 text, so no SQS body.
+            raise InvalidInput("body", f"cannot be written as JSON: {exc}") from None
         if text.isascii():
             # JSON escapes every character below U+0020, and ASCII holds no other
             # character SQS refuses: nothing to search for.
