@@ -107,6 +107,27 @@ def test_sends_everything_and_counts_it(session: Any, aws: awskit.Session) -> No
     assert [m.attributes for m in got if m.body.name == "last"] == [{"Author": "me"}]
 
 
+def test_an_error_in_the_body_still_sends_what_was_queued(
+    session: Any, aws: awskit.Session
+) -> None:
+    async def main() -> Any:
+        async with session() as api:
+            queue = await _maybe(api.sqs.create_queue("interrupted"))
+            sender = queue.batch_sender()
+            with pytest.raises(LookupError):
+                async with opened(sender):
+                    for n in range(15):
+                        await _maybe(sender.send(f"m{n}"))
+                    raise LookupError("the producer failed")
+            return sender
+
+    sender = asyncio.run(main())
+    assert (sender.sent, sender.failed) == (15, [])
+    assert sorted(m.body for m in read_all(aws, "interrupted")) == sorted(
+        f"m{n}" for n in range(15)
+    )
+
+
 def test_packs_at_most_one_mib_a_request(session: Any) -> None:
     big = "x" * 300_000  # 4 of them are more than 1 MiB: 3 a request
 
@@ -359,7 +380,7 @@ async def settle(until: Callable[[], bool]) -> None:
 
 
 def others() -> set[asyncio.Task[Any]]:
-    return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+    return asyncio.all_tasks() - {asyncio.current_task()}
 
 
 async def produce(sender: Any, count: int, produced: list[int]) -> None:
