@@ -50,6 +50,7 @@ from ..sqs.sending import (
     DeleteBatch,
     Entry,
     FifoGroups,
+    Flight,
     Outcome,
     SendBatch,
     SendOne,
@@ -59,6 +60,7 @@ from ..sqs.sending import (
     finish_batches,
     payloads_to_drop,
     prepare,
+    prepare_message,
     receive_request,
     split_intact,
     unique_messages,
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
 
     from ._session import Session
+    from .sender import BatchSender
 
 __all__ = ["SQS", "Message", "Queue"]
 
@@ -335,6 +338,31 @@ class Queue(Generic[T]):
             for index, out in enumerate(outs)
         ]
 
+    async def _entry(self, message: Any, index: int) -> Entry:
+        """Check and encode one message, as the blocking ``Queue._prepare``.
+
+        A FIFO message without a ``dedup_id`` needs to know whether the queue deduplicates
+        by content: it is asked (once) only after the message passed every check.
+        """
+
+        def entry(content_dedup: Callable[[], bool]) -> Entry:
+            return prepare_message(
+                message, index, self.model, self.fifo, self.offload, content_dedup
+            )
+
+        if self.fifo and self._content_dedup is None:
+            asked: list[bool] = []
+
+            def unknown() -> bool:
+                asked.append(True)
+                return True
+
+            checked = entry(unknown)
+            if not asked:
+                return checked
+            await self.attributes()
+        return entry(lambda: bool(self._content_dedup))
+
     @translates_errors
     async def send(
         self,
@@ -420,10 +448,36 @@ class Queue(Generic[T]):
         finish_batches(result, errors, "SendMessageBatch")
         return result
 
-    async def _send_batch(self, batch: Sequence[Entry]) -> Outcome:
-        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+    def batch_sender(self, *, concurrency: int | None = None) -> BatchSender[T]:
+        """An async context manager streaming messages in batches, as the blocking
+        [batch_sender][awskit.sqs.Queue.batch_sender] (`awskit.aio.sender`).
+
+        ``await sender.send(body_or_outgoing)`` checks the message at once and queues it;
+        up to ``concurrency`` batches (default: the session's ``max_concurrency``) are in
+        flight as tasks on a standard queue, one after another on a FIFO queue, and
+        ``send`` waits while that many are. On exit, what was not sent after every retry is
+        raised in [PartialFailure][awskit.PartialFailure].
+
+        ```python
+        async with queue.batch_sender() as sender:
+            async for job in jobs:
+                await sender.send(job)
+        print(sender.sent)
+        ```
+        """
+        from .sender import BatchSender
+
+        return BatchSender(self, concurrency=concurrency)
+
+    async def _send_batch(self, batch: Sequence[Entry], flight: Flight | None = None) -> Outcome:
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused.
+
+        ``flight`` follows the send, for a sender whose task may be cancelled mid-way.
+        """
         plan = StoreFirst(batch)
         offload = self.offload
+        if flight is not None:
+            flight.store = plan if offload is not None else None
         if offload is not None:
 
             async def store(entry: Entry, payload: Payload) -> None:
@@ -436,7 +490,7 @@ class Queue(Generic[T]):
         ready = plan.ready()
         if not ready:
             return plan.outcome()
-        outcome = await self._send_stored(ready)
+        outcome = await self._send_stored(ready, flight)
         await self._discard_payloads(plan.refused(outcome))
         return plan.outcome(outcome)
 
@@ -452,8 +506,10 @@ class Queue(Generic[T]):
         if pointers:
             report_leftovers(self.name, await self._payloads.delete(pointers))
 
-    async def _send_stored(self, batch: Sequence[Entry]) -> Outcome:
+    async def _send_stored(self, batch: Sequence[Entry], flight: Flight | None = None) -> Outcome:
         plan = SendBatch(batch, self.name)
+        if flight is not None:
+            flight.plan = plan
         client = await self._client()
 
         async def attempt(left: list[Entry]) -> list[Entry]:

@@ -39,11 +39,9 @@ from .sending import (
     SendOne,
     StoreFirst,
     VisibilityBatch,
-    encode_body,
     finish_batches,
     payloads_to_drop,
-    prepare,
-    prepare_body,
+    prepare_message,
     receive_request,
     split_intact,
     unique_messages,
@@ -151,20 +149,8 @@ class Queue(Generic[T]):
 
     def _prepare(self, message: Any, index: int) -> _Entry:
         """Check and encode ``message`` (a body or an ``OutgoingMessage``) as entry ``index``."""
-        if not isinstance(message, OutgoingMessage):
-            body = encode_body(message, self.model)
-            if self.offload is None and not self.fifo:
-                return prepare_body(message, index, body=body)
-            message = OutgoingMessage(message)
-        else:
-            body = encode_body(message.body, self.model)
-        return prepare(
-            message,
-            index,
-            body=body,
-            fifo=self.fifo,
-            content_dedup=self._content_based_dedup,
-            offload=self.offload,
+        return prepare_message(
+            message, index, self.model, self.fifo, self.offload, self._content_based_dedup
         )
 
     @translates_errors

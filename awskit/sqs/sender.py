@@ -7,10 +7,11 @@ number of batches is ever waiting or in flight, and only what failed is kept, so
 does not grow with the number of messages (``send_many`` additionally keeps one
 [SendResult][awskit.sqs.SendResult] per message, since it returns them).
 
-The packing, the checks and the sending of one batch (MD5 checks, retries by the
-session's [RetryPolicy][awskit.RetryPolicy], what counts as failed) are the queue's own
-(``Queue._prepare`` and ``Queue._send_batch``): this module only decides when a batch is
-full and who sends it.
+The checks, the packing and the sending of one batch (MD5 checks, retries by the
+session's [RetryPolicy][awskit.RetryPolicy], what counts as failed) are shared with the
+asyncio sender (``awskit.aio.sender``): ``prepare_message``, ``BatchFill``, ``FifoWindow``,
+``FifoGroups``, ``SendBatch`` and the failure records of `awskit.sqs.sending`, and the
+queue's ``_send_batch``. This module only decides who sends a batch, and when.
 
 * Standard queues: batches are sent on the producer's own thread until a request is seen
   waiting on the network (see ``BatchSender._run_here``); from then on (and for the
@@ -38,10 +39,18 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic
 
 from .. import _fastwrite
-from .._errors import InvalidInput, PartialFailure, logger, translate_any
-from .codec import MAX_BATCH_BYTES, MAX_BATCH_ENTRIES
+from .._errors import InvalidInput, PartialFailure, logger
 from .models import BatchFailure, BatchResult, OutgoingMessage, SendResult, T
-from .sending import FifoGroups
+from .sending import (
+    FIFO_WINDOW,
+    FIFO_WINDOW_BYTES,
+    BatchFill,
+    FifoGroups,
+    FifoWindow,
+    not_sent,
+    sender_concurrency,
+    unsent,
+)
 
 if TYPE_CHECKING:
     from .queue import Queue
@@ -50,12 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["FIFO_WINDOW", "FIFO_WINDOW_BYTES", "BatchSender", "fast_batch"]
 
 log = logger("awskit.sqs")
-
-#: Messages a FIFO sender gathers before cutting them into batches: enough for many
-#: groups to share batches, few enough to keep memory flat.
-FIFO_WINDOW = 1000
-#: ... and at most this many bytes of them.
-FIFO_WINDOW_BYTES = 8 * MAX_BATCH_BYTES
 
 try:
     import resource
@@ -132,13 +135,10 @@ class BatchSender(Generic[T]):
         fifo_window: int | None = FIFO_WINDOW,
         keep_results: bool = False,
     ) -> None:
-        workers = concurrency if concurrency is not None else queue._session.max_concurrency
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise InvalidInput("concurrency", "must be a positive int")
+        workers = sender_concurrency(concurrency, queue._session.max_concurrency)
         self._queue = queue
         self._workers = workers
         self._fifo = queue.fifo
-        self._fifo_window = fifo_window
         self._keep = keep_results
         # _producer keeps send() calls whole (index, checks, packing); _lock guards the
         # hand-over to the worker threads and what every thread reports.
@@ -148,8 +148,7 @@ class BatchSender(Generic[T]):
         # Standard queues: the batch being filled, the batches handed over and not yet
         # taken, and the worker threads (started only once a request to the queue waited
         # on the network: see _run_here).
-        self._batch: list[_Entry] = []
-        self._batch_bytes = 0
+        self._fill = BatchFill()
         self._queued: deque[list[_Entry]] = deque()
         self._threads: list[threading.Thread] = []
         self._idle = 0
@@ -158,8 +157,7 @@ class BatchSender(Generic[T]):
         self._room = threading.Condition(self._lock)
         self._inline = 0
         # FIFO queues: the window being filled, and the groups that may not go on.
-        self._window: list[_Entry] = []
-        self._window_bytes = 0
+        self._window = FifoWindow(fifo_window)
         self._groups = FifoGroups()
         self._done = threading.Condition(self._lock)
         self._busy = 0
@@ -210,17 +208,13 @@ class BatchSender(Generic[T]):
                     add(entry)
                 return
             # _add for a standard queue, written out: this loop runs once per message.
+            fill = self._fill.add
             for message in messages:
                 entry = prepare(message, self._next)
                 self._next += 1
-                batch = self._batch
-                if batch and self._batch_bytes + entry.size > MAX_BATCH_BYTES:
-                    self._submit()
-                    batch = self._batch
-                batch.append(entry)
-                self._batch_bytes += entry.size
-                if len(batch) >= MAX_BATCH_ENTRIES:
-                    self._submit()
+                full = fill(entry)
+                if full is not None:
+                    self._submit(full)
 
     def send_entries(self, entries: Iterable[_Entry]) -> None:
         """Queue entries already checked by ``Queue._prepare`` (``send_many``'s way in)."""
@@ -231,24 +225,15 @@ class BatchSender(Generic[T]):
 
     def _add(self, entry: _Entry) -> None:
         if self._fifo:
-            self._window.append(entry)
-            self._window_bytes += entry.size
-            if self._fifo_window is not None and (
-                len(self._window) >= self._fifo_window or self._window_bytes >= FIFO_WINDOW_BYTES
-            ):
-                self._send_window()
+            window = self._window.add(entry)
+            if window is not None:
+                self._send_window(window)
             return
-        batch = self._batch
-        if batch and self._batch_bytes + entry.size > MAX_BATCH_BYTES:
-            self._submit()
-            batch = self._batch
-        batch.append(entry)
-        self._batch_bytes += entry.size
-        if len(batch) >= MAX_BATCH_ENTRIES:
-            self._submit()
+        full = self._fill.add(entry)
+        if full is not None:
+            self._submit(full)
 
-    def _submit(self) -> None:
-        batch, self._batch, self._batch_bytes = self._batch, [], 0
+    def _submit(self, batch: list[_Entry]) -> None:
         if not batch:
             return
         with self._lock:
@@ -320,8 +305,7 @@ class BatchSender(Generic[T]):
         except BaseException as exc:
             # _send_batch reports every error with the entries; this is a last resort so
             # that nothing given is ever lost, nor a batch left counted as in flight.
-            code = type(exc).__name__
-            failed = [e.failure(code, str(exc), False) for e in batch]
+            failed = unsent(batch, exc, str(exc))
             self._record([], failed, exc)
             if here and not isinstance(exc, Exception):
                 raise  # Ctrl-C on the producer's thread stops the producer
@@ -345,8 +329,7 @@ class BatchSender(Generic[T]):
             if not self._busy:
                 self._done.notify_all()
 
-    def _send_window(self) -> None:
-        window, self._window, self._window_bytes = self._window, [], 0
+    def _send_window(self, window: list[_Entry]) -> None:
         groups = self._groups
         batches = groups.batches(window)
         for position, batch in enumerate(batches):
@@ -362,12 +345,8 @@ class BatchSender(Generic[T]):
                 groups.record(self._run(todo, here=True))
             except BaseException as exc:
                 # Interrupted: the window's later batches are reported, not dropped.
-                code = type(exc).__name__
-                rest = [
-                    e.failure(code, "not sent: the sender was interrupted", False)
-                    for later in batches[position + 1 :]
-                    for e in later
-                ]
+                later = [e for batch in batches[position + 1 :] for e in batch]
+                rest = unsent(later, exc, "not sent: the sender was interrupted")
                 with self._lock:
                     self.failed.extend(rest)
                 raise
@@ -378,9 +357,9 @@ class BatchSender(Generic[T]):
         """Send what is queued and wait until every batch is done."""
         with self._producer:
             if self._fifo:
-                self._send_window()
+                self._send_window(self._window.take())
             else:
-                self._submit()
+                self._submit(self._fill.take())
         with self._done:
             while self._busy:
                 self._done.wait()
@@ -397,12 +376,7 @@ class BatchSender(Generic[T]):
             self._reported = len(self.failed)
             last_error = self._last_error
         if failed:
-            raise PartialFailure(
-                f"{len(failed)} messages to queue {self._queue.name!r} not sent after every retry",
-                failed=failed,
-                last_error=None if last_error is None else translate_any(last_error),
-                code="PartialFailure",
-            )
+            raise not_sent(self._queue.name, failed, last_error)
 
     def result(self) -> BatchResult:
         """Everything sent and failed, in input order (``send_many``: kept results only)."""

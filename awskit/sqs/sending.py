@@ -28,6 +28,7 @@ from .._errors import (
 )
 from .._retry import outlasted
 from .codec import (
+    MAX_BATCH_BYTES,
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
     REFUSED_CHARACTERS,
@@ -44,21 +45,30 @@ from .models import BatchFailure, BatchResult, MessageBase, OutgoingMessage, Sen
 from .offload import Payload, S3Offload, S3Pointer, check_reserved, divert, with_reserved_names
 
 __all__ = [
+    "FIFO_WINDOW",
+    "FIFO_WINDOW_BYTES",
+    "BatchFill",
     "DeleteBatch",
     "Entry",
     "FifoGroups",
+    "FifoWindow",
+    "Flight",
     "SendBatch",
     "SendOne",
     "StoreFirst",
     "VisibilityBatch",
     "encode_body",
     "finish_batches",
+    "not_sent",
     "payloads_to_drop",
     "prepare",
     "prepare_body",
+    "prepare_message",
     "receive_request",
+    "sender_concurrency",
     "split_intact",
     "unique_messages",
+    "unsent",
 ]
 
 log = logger("awskit.sqs")
@@ -246,6 +256,31 @@ def prepare_body(given: object, index: int, *, body: str) -> Entry:
     entry.group = ""
     entry.wire = {"Id": key, "MessageBody": body}
     return entry if entry.size <= MAX_MESSAGE_BYTES else _fitting(entry, None)
+
+
+def prepare_message(
+    message: Any,
+    index: int,
+    model: type[BaseModel] | None,
+    fifo: bool,
+    offload: S3Offload | None,
+    content_dedup: Callable[[], bool],
+) -> Entry:
+    """Check and encode ``message`` (a body or an ``OutgoingMessage``) as entry ``index``.
+
+    The way in of every send, blocking or awaited: a bare body on a standard queue without
+    offload takes `prepare_body`, anything else `prepare`.
+    """
+    if not isinstance(message, OutgoingMessage):
+        body = encode_body(message, model)
+        if offload is None and not fifo:
+            return prepare_body(message, index, body=body)
+        message = OutgoingMessage(message)
+    else:
+        body = encode_body(message.body, model)
+    return prepare(
+        message, index, body=body, fifo=fifo, content_dedup=content_dedup, offload=offload
+    )
 
 
 def _fitting(entry: Entry, offload: S3Offload | None) -> Entry:
@@ -606,3 +641,125 @@ def receive_request(
     if visibility_timeout is not None:
         request["VisibilityTimeout"] = check_visibility(visibility_timeout)
     return request
+
+
+# -- streaming sends: the decisions of both batch senders ---------------------------------
+
+#: Messages a FIFO sender gathers before cutting them into batches: enough for many
+#: groups to share batches, few enough to keep memory flat.
+FIFO_WINDOW = 1000
+#: ... and at most this many bytes of them.
+FIFO_WINDOW_BYTES = 8 * MAX_BATCH_BYTES
+
+
+def sender_concurrency(concurrency: object, default: int) -> int:
+    """The number of batches a sender may have in flight (``concurrency``, else ``default``)."""
+    value = concurrency if concurrency is not None else default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput("concurrency", "must be a positive int")
+    return value
+
+
+class BatchFill:
+    """The batch a standard queue's sender is filling: at most 10 entries and 1 MiB."""
+
+    __slots__ = ("batch", "size")
+
+    def __init__(self) -> None:
+        self.batch: list[Entry] = []
+        self.size = 0
+
+    def add(self, entry: Entry) -> list[Entry] | None:
+        """Add ``entry``; return the batch to send now that it closed, if one did."""
+        batch = self.batch
+        if batch and self.size + entry.size > MAX_BATCH_BYTES:
+            self.batch, self.size = [entry], entry.size
+            return batch
+        batch.append(entry)
+        self.size += entry.size
+        if len(batch) >= MAX_BATCH_ENTRIES:
+            self.batch, self.size = [], 0
+            return batch
+        return None
+
+    def take(self) -> list[Entry]:
+        """The batch so far (maybe empty), to send as it is; filling starts again."""
+        batch, self.batch, self.size = self.batch, [], 0
+        return batch
+
+
+class FifoWindow:
+    """The window a FIFO queue's sender gathers before `FifoGroups` cuts it into batches:
+    at most ``limit`` messages (``None``: no limit) and `FIFO_WINDOW_BYTES`."""
+
+    __slots__ = ("entries", "limit", "size")
+
+    def __init__(self, limit: int | None = FIFO_WINDOW) -> None:
+        self.limit = limit
+        self.entries: list[Entry] = []
+        self.size = 0
+
+    def add(self, entry: Entry) -> list[Entry] | None:
+        """Add ``entry``; return the window to send now that it is full, if it is."""
+        self.entries.append(entry)
+        self.size += entry.size
+        if self.limit is not None and (
+            len(self.entries) >= self.limit or self.size >= FIFO_WINDOW_BYTES
+        ):
+            return self.take()
+        return None
+
+    def take(self) -> list[Entry]:
+        """The window so far (maybe empty); gathering starts again."""
+        entries, self.entries, self.size = self.entries, [], 0
+        return entries
+
+
+def unsent(entries: Iterable[Entry], exc: BaseException, reason: str) -> list[BatchFailure]:
+    """The failure records of ``entries``, which ``exc`` (an interrupt, a cancellation, an
+    error no request answered) kept from being sent."""
+    return [entry.failure(type(exc).__name__, reason, False) for entry in entries]
+
+
+def not_sent(
+    queue_name: str, failed: Sequence[BatchFailure], last_error: BaseException | None
+) -> PartialFailure:
+    """The error a sender's flush raises for ``failed`` (sorted by index by the caller)."""
+    return PartialFailure(
+        f"{len(failed)} messages to queue {queue_name!r} not sent after every retry",
+        failed=failed,
+        last_error=None if last_error is None else translate_any(last_error),
+        code="PartialFailure",
+    )
+
+
+class Flight:
+    """One batch on its way, as its send goes: what a send cut short still knows of it.
+
+    The asyncio sender runs each batch as a task; a task cancelled with it (or one that
+    failed in a way no answer explains) is accounted for by `cut_short`: entries SQS
+    already answered keep their answer, every other one is reported not sent.
+    """
+
+    __slots__ = ("batch", "outcome", "plan", "store")
+
+    def __init__(self, batch: Sequence[Entry]) -> None:
+        self.batch = batch
+        self.store: StoreFirst | None = None
+        self.plan: SendBatch | None = None
+        self.outcome: Outcome | None = None
+
+    def cut_short(self, exc: BaseException) -> Outcome:
+        """``(sent, failed, error)`` of the batch, whose send ``exc`` stopped."""
+        if self.outcome is not None:
+            return self.outcome
+        if self.plan is not None:
+            # SendBatch.outcome reports each entry not answered yet with exc, once.
+            outcome = self.plan.outcome(exc)
+        else:
+            todo = self.store.ready() if self.store is not None else self.batch
+            code, reason = failure_reason(exc)
+            outcome = ([], [entry.failure(code, reason, False) for entry in todo], exc)
+        if self.store is not None:
+            outcome = self.store.outcome(outcome)
+        return outcome
