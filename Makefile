@@ -43,8 +43,10 @@ aio-test: $(AIO_STAMP)
 	$(AIO_BIN)/mypy --strict awskit
 	$(AIO_BIN)/mypy --strict $(AIO_TYPING)
 	$(AIO_BIN)/pyright --pythonpath $(AIO_BIN)/python $(AIO_TYPING)
-	AWSKIT_REQUIRE_AIO=1 $(AIO_BIN)/coverage run --data-file=.coverage-aio \
-		-m pytest -q -p no:cacheprovider tests/aio
+	# Both cores, a test file per worker, as pytest does below.
+	AWSKIT_REQUIRE_AIO=1 COVERAGE_FILE=.coverage-aio $(AIO_BIN)/python -m pytest -q \
+		-p no:cacheprovider -n 2 --dist loadfile tests/aio \
+		--cov=awskit --cov-branch --cov-report= --cov-fail-under=0
 	$(AIO_BIN)/coverage report --data-file=.coverage-aio --include='awskit/aio/*' --fail-under=80
 
 lint: $(STAMP)
