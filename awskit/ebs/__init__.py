@@ -398,8 +398,8 @@ class EBS:
         of sparse files are not even read), and put concurrently with at most twice as
         many blocks in memory as requests in flight. At the default ``concurrency=16``
         the number in flight finds itself (its `Controller`): it
-        starts at 16, grows towards the connection pool (64) while blocks land at a
-        steady latency, and backs off on throttling and rising latency; any other
+        starts at the connection pool (64), backs off on throttling and rising latency,
+        and grows back while blocks land at a steady latency; any other
         ``concurrency=N`` pins it at ``N`` (still slowed by throttling).
         ``volume_size`` defaults to the image size rounded up to whole GiB; a stream of
         unknown length needs it.
@@ -618,7 +618,7 @@ class EBS:
 
         Lists every block over every page, fetches them concurrently from the first page
         on (at the default ``concurrency=16``, as many in flight as the shared
-        controller finds best, from 16 up to the connection pool; any other
+        controller finds best, at most the connection pool; any other
         ``concurrency=N`` pins it),
         checks each against its SHA256 (``verify``; a corrupt block is fetched
         again, [ChecksumMismatch][awskit.ChecksumMismatch] only when it keeps failing), and writes
