@@ -24,7 +24,7 @@ from botocore.stub import Stubber
 
 import awskit
 from awskit.s3 import Bucket, BucketInfo, ObjectInfo, ObjectStream, PutResult
-from awskit.s3.bucket import check_seekable_size
+from awskit.s3.plans import check_seekable_size
 from tests.canned import CannedReply, canned
 from tests.conftest import SleepRecorder, make_session
 

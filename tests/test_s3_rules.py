@@ -20,7 +20,7 @@ from awskit.s3 import (
     check_metadata,
     chunks,
 )
-from awskit.s3.bucket import DeletePlan, VersionSweep, check_seekable_size
+from awskit.s3.plans import DeletePlan, VersionSweep, check_seekable_size
 
 ALLOWED = set(string.ascii_lowercase + string.digits + ".-")
 ALNUM = set(string.ascii_lowercase + string.digits)

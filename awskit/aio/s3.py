@@ -1,7 +1,7 @@
 """Amazon S3 on asyncio: the [awskit.s3][awskit.s3] facade, awaited.
 
 Every check and request shape is the blocking API's own (``awskit.s3.rules`` and the pure
-functions of ``awskit.s3.bucket``: ``put_request``, ``check_stream``, ``stream_bytes``,
+functions of ``awskit.s3.plans``: ``put_request``, ``check_stream``, ``stream_bytes``,
 ``objects_request``, ``object_info``, ``DeletePlan``, ``VersionSweep``,
 ``check_seekable_size``, ``check_presign``, ``upload_plan``,
 ``download_target``, ``region_from_head``; the facade's ``create_bucket_request``; the
@@ -42,7 +42,8 @@ from .._errors import (
 from .._paging import AsyncPaged, token_pages_async
 from .._retry import call_async, drain_async
 from ..s3 import already_owned, create_bucket_request
-from ..s3.bucket import (
+from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult, StreamHead
+from ..s3.plans import (
     DeletePlan,
     Entry,
     VersionSweep,
@@ -63,7 +64,6 @@ from ..s3.bucket import (
     stream_bytes,
     upload_plan,
 )
-from ..s3.models import BucketInfo, ObjectInfo, Progress, PutResult, StreamHead
 from ..s3.rules import PART_BYTES, check_bucket_name, check_key, part_ranges
 from ..s3.rules import unquote_etag as _unquote
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import AlreadyExists, AwskitError, InvalidInput, aws_errors, translates_errors
 from .._paging import Paged, token_pages
-from .bucket import Bucket, find_bucket_region, is_aws_endpoint, presign_config, translated
+from .bucket import Bucket, find_bucket_region, translated
 from .models import Body, BucketInfo, ObjectInfo, ObjectStream, Progress, PutResult
+from .plans import is_aws_endpoint, presign_config
 from .rules import (
     DELETE_BATCH,
     MAX_KEY_BYTES,
