@@ -407,3 +407,38 @@ def test_ctrl_c_while_a_batch_is_sent_stops_the_sender_and_loses_nothing(
     assert len(requests) == 2
     assert sender.sent == 10
     assert sorted(f.index for f in sender.failed) == list(range(10, unsent))
+
+
+def test_ctrl_c_during_a_retry_keeps_what_sqs_already_took(aws: awskit.Session) -> None:
+    # The first attempt: SQS takes five messages and fails five (retryably); Ctrl-C comes
+    # during the retry. The five SQS took are sent, not reported as failed (a caller
+    # resending "failed" messages would duplicate them); the other five are failed.
+    queue: Queue[str] = Queue(aws, URL)
+    requests: list[list[dict[str, Any]]] = []
+
+    def reply(request: AWSPreparedRequest) -> CannedReply:
+        entries = entries_of(request)
+        requests.append(entries)
+        if len(requests) > 1:
+            raise KeyboardInterrupt
+        ok = [
+            {"Id": e["Id"], "MessageId": f"id-{e['Id']}", "MD5OfMessageBody": md5_of_body(b)}
+            for e in entries[:5]
+            for b in (e["MessageBody"],)
+        ]
+        failed = [
+            {"Id": e["Id"], "SenderFault": False, "Code": "InternalError", "Message": "busy"}
+            for e in entries[5:]
+        ]
+        return sqs_json({"Successful": ok, "Failed": failed})
+
+    undo = canned(queue.client, {"SendMessageBatch": reply})
+    try:
+        with pytest.raises(KeyboardInterrupt), queue.batch_sender(concurrency=1) as sender:
+            for n in range(10):
+                sender.send(f"m{n}")
+    finally:
+        undo()
+    assert [len(r) for r in requests] == [10, 5]
+    assert sender.sent == 5
+    assert sorted(f.index for f in sender.failed) == [5, 6, 7, 8, 9]

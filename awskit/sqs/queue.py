@@ -34,6 +34,7 @@ from .offload import PayloadStore, S3Offload, S3Pointer, report_leftovers
 from .sender import fast_batch
 from .sending import (
     DeleteBatch,
+    Flight,
     Outcome,
     SendBatch,
     SendOne,
@@ -303,12 +304,17 @@ class Queue(Generic[T]):
         return BatchSender(self, concurrency=concurrency)
 
     def _send_batch(
-        self, batch: Sequence[_Entry]
+        self, batch: Sequence[_Entry], flight: Flight | None = None
     ) -> tuple[list[SendResult], list[BatchFailure], BaseException | None]:
-        """Store the batch's S3 payloads, send what was stored, remove what SQS refused."""
+        """Store the batch's S3 payloads, send what was stored, remove what SQS refused.
+
+        ``flight`` follows the send, for a sender that a Ctrl-C may stop mid-way.
+        """
         if self.offload is None:
-            return self._send_stored(batch)
+            return self._send_stored(batch, flight)
         plan = StoreFirst(batch)
+        if flight is not None:
+            flight.store = plan
         for entry, payload in plan.to_store():
             try:
                 self._payloads.put(payload, self.offload)
@@ -317,7 +323,7 @@ class Queue(Generic[T]):
         ready = plan.ready()
         if not ready:
             return plan.outcome()
-        outcome = self._send_stored(ready)
+        outcome = self._send_stored(ready, flight)
         self._discard_payloads(plan.refused(outcome))
         return plan.outcome(outcome)
 
@@ -327,8 +333,10 @@ class Queue(Generic[T]):
             for pointer, reason in self._payloads.delete(pointers):
                 log.warning("%s: unsent message's payload %s left: %s", self.name, pointer, reason)
 
-    def _send_stored(self, batch: Sequence[_Entry]) -> Outcome:
+    def _send_stored(self, batch: Sequence[_Entry], flight: Flight | None = None) -> Outcome:
         plan = SendBatch(batch, self.name)
+        if flight is not None:
+            flight.plan = plan
         client = self.client
 
         def attempt(left: list[_Entry]) -> list[_Entry]:

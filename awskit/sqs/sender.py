@@ -47,6 +47,7 @@ from .sending import (
     BatchFill,
     FifoGroups,
     FifoWindow,
+    Flight,
     not_sent,
     sender_concurrency,
     unsent,
@@ -300,13 +301,15 @@ class BatchSender(Generic[T]):
 
     def _run(self, batch: list[_Entry], *, here: bool = False) -> list[BatchFailure]:
         """Send ``batch`` and record how it went; return what failed of it."""
+        flight = Flight(batch)
         try:
-            sent, failed, error = self._queue._send_batch(batch)
+            sent, failed, error = self._queue._send_batch(batch, flight)
         except BaseException as exc:
-            # _send_batch reports every error with the entries; this is a last resort so
-            # that nothing given is ever lost, nor a batch left counted as in flight.
-            failed = unsent(batch, exc, str(exc))
-            self._record([], failed, exc)
+            # _send_batch reports every error with the entries; a Ctrl-C (or an error no
+            # answer explains) cuts it short: what SQS already took in an earlier attempt
+            # is sent, the rest reported, so nothing is lost nor a batch left in flight.
+            sent, failed, _ = flight.cut_short(exc)
+            self._record(sent, failed, exc)
             if here and not isinstance(exc, Exception):
                 raise  # Ctrl-C on the producer's thread stops the producer
             return failed
