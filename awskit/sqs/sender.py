@@ -118,7 +118,8 @@ class BatchSender(Generic[T]):
         PartialFailure: ``.failed`` lists exactly the messages not sent, as
             [BatchFailure][awskit.sqs.BatchFailure] records like ``send_many``'s;
             ``.last_error`` is the last error seen. A Ctrl-C is not replaced by it: the
-            batch it interrupted (and a FIFO window's later batches) are in ``failed``.
+            messages of the batch it interrupted that SQS had not taken (and a FIFO window's
+            later batches) are in ``failed``.
 
     ```python
     with queue.batch_sender() as sender:
