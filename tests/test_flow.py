@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,9 +94,11 @@ def test_grows_from_its_start_to_the_pool_when_the_server_has_room() -> None:
     assert limits.index(64) < 16 + 48
 
 
-def test_converges_near_a_throttling_limit_and_stays_there() -> None:
+# 64: EBS's default starts at the pool and must come down as surely as it goes up.
+@pytest.mark.parametrize("initial", [16, 64])
+def test_converges_near_a_throttling_limit_and_stays_there(initial: int) -> None:
     clock = Clock()
-    aimd = Aimd(64, initial=16, clock=clock)
+    aimd = Aimd(64, initial=initial, clock=clock)
     limits = simulate(aimd, clock, requests=3000, throttle_above=12)
     settled = limits[len(limits) // 2 :]
     assert aimd.cuts > 0
@@ -103,9 +106,10 @@ def test_converges_near_a_throttling_limit_and_stays_there() -> None:
     assert sum(settled) / len(settled) >= 8  # 12 is the ceiling; AIMD saws below it
 
 
-def test_backs_off_when_latency_rises_at_a_queueing_server() -> None:
+@pytest.mark.parametrize("initial", [4, 64])
+def test_backs_off_when_latency_rises_at_a_queueing_server(initial: int) -> None:
     clock = Clock()
-    aimd = Aimd(64, initial=4, clock=clock)
+    aimd = Aimd(64, initial=initial, clock=clock)
     limits = simulate(aimd, clock, requests=3000, capacity=10)
     settled = limits[len(limits) // 2 :]
     assert aimd.cuts > 0
