@@ -127,6 +127,32 @@ def test_partial_failure_lists_exactly_the_unwritten_items(
     assert batch.written == len(stored)
 
 
+def test_ctrl_c_in_the_body_goes_on_up_and_what_was_not_written_is_logged(
+    fault_proxy: FaultProxy,
+    moto_endpoint: LocalEndpoint,
+    sleeps: SleepRecorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What was queued is still written (as after any exception), but a PartialFailure must
+    # not take the interrupt's place: `except KeyboardInterrupt` has to see it.
+    aws = make_session(fault_proxy.url, awskit.RetryPolicy(max_attempts=2, sleep=sleeps))
+    table = aws.dynamo.create_table("interrupted", hash_key="id")
+    fault_proxy.add("partial", service="dynamodb", operation="BatchWriteItem")
+    items = [{"id": f"item-{n:03}", "n": n} for n in range(25)]
+    with (
+        caplog.at_level("ERROR", logger="awskit.dynamo"),
+        pytest.raises(KeyboardInterrupt),
+        table.batch_writer() as batch,
+    ):
+        for item in items:
+            batch.put(item)
+        raise KeyboardInterrupt
+    stored = {i["id"]["S"] for i in moto_items(moto_endpoint, "interrupted")}
+    assert len(stored) == batch.written == 19  # 13, then 6 of the 12 retried
+    assert "6 writes to table 'interrupted' not done" in caplog.text
+    assert "after an interrupt" in caplog.text
+
+
 def test_batch_get_partial_failure_names_the_keys(
     fault_proxy: FaultProxy, sleeps: SleepRecorder
 ) -> None:

@@ -40,6 +40,7 @@ from .._errors import (
     InvalidInput,
     PartialFailure,
     aws_errors,
+    logger,
     translate_any,
 )
 from .._paging import AsyncPaged, Page, token_pages_async
@@ -90,6 +91,8 @@ if TYPE_CHECKING:
     from ._session import Session
 
 __all__ = ["BatchWriter", "DynamoDB", "Table"]
+
+log = logger("awskit.dynamo")
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -996,8 +999,29 @@ class BatchWriter(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Like boto3's writer, what was queued before an exception is still written.
-        await self.close()
+        if exc is None or isinstance(exc, Exception):
+            # Like boto3's writer, what was queued before an exception is still written.
+            await self.close()
+            return
+        # Cancelled (or interrupted): nothing more is sent and the cancellation goes on, as
+        # asyncio expects (no PartialFailure in its place); the batches in flight are
+        # cancelled, and what was not written is raised by a later flush().
+        for write in self._buffer.values():
+            self._failed.append(write)
+        self._buffer.clear()
+        self._last_error = exc
+        tasks = set(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self._failed:
+            log.warning(
+                "%s: %d writes not done (the batch writer was %s)",
+                self._table.name,
+                len(self._failed),
+                "cancelled" if isinstance(exc, asyncio.CancelledError) else "interrupted",
+            )
 
 
 async def _transact_write(

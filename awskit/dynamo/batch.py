@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from .._errors import InvalidInput, PartialFailure, aws_errors, translate_any
+from .._errors import InvalidInput, PartialFailure, aws_errors, logger, translate_any
 from .._fastwrite import marked
 from .._flow import Aimd, Controller
 from .._retry import classify
@@ -48,6 +48,8 @@ __all__ = [
     "check_concurrency",
     "writer_keys",
 ]
+
+log = logger("awskit.dynamo")
 
 T = TypeVar("T")
 
@@ -256,7 +258,15 @@ class BatchWriter(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         # Like boto3's writer, what was queued before an exception is still written.
-        self.close()
+        if exc is None or isinstance(exc, Exception):
+            self.close()
+            return
+        # Ctrl-C goes on up, as batch_sender's does: what could not be written is logged,
+        # never raised in its place (an `except KeyboardInterrupt` must still see it).
+        try:
+            self.close()
+        except PartialFailure as failure:
+            log.error("%s (after an interrupt)", failure)
 
 
 def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:

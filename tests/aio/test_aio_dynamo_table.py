@@ -347,6 +347,53 @@ def test_cancelling_close_cancels_the_batches_in_flight_and_reports_them(
     on_asyncio(aio_connect, cancelled_close)
 
 
+async def cancelled_body(aws: Any) -> None:
+    # Cancelling the task inside `async with` stops the writer at once, as asyncio
+    # expects: the batch in flight is cancelled, what is buffered is not sent, and the
+    # cancellation goes on (no PartialFailure in its place); a later flush reports it all.
+    orders = await create_orders(aws)
+    client = await aws.dynamo.client()
+    entered, gate = asyncio.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    async def hold(**_: Any) -> None:
+        sent.append(1)
+        entered.set()
+        await gate.wait()
+
+    client.meta.events.register("before-send.dynamodb.BatchWriteItem", hold)
+    wanted = [order(i) for i in range(30)]
+    writer = orders.batch_writer()
+
+    async def body() -> None:
+        async with writer:
+            for item in wanted:
+                await writer.put(item)  # the 26th put sends the first 25
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(body())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        # A writer that flushed instead would wait on the held batch for ever: the bound
+        # only turns that hang into a failure.
+        await asyncio.wait_for(task, 60)
+    gate.set()
+    client.meta.events.unregister("before-send.dynamodb.BatchWriteItem", hold)
+    assert sent == [1]  # the 5 buffered were never sent
+    assert writer.written == 0
+    with pytest.raises(awskit.PartialFailure) as info:
+        await writer.flush()
+    assert sorted(info.value.failed, key=lambda o: o.order_id) == wanted
+    assert await orders.count() == 0
+
+
+def test_cancelling_the_body_stops_the_writer_and_the_cancellation_goes_on(
+    aio_connect: Connect,
+) -> None:
+    on_asyncio(aio_connect, cancelled_body)
+
+
 async def aclosing_writer(aws: Any) -> None:
     orders = await create_orders(aws)
     async with contextlib.aclosing(orders.batch_writer()) as writer:
