@@ -40,6 +40,7 @@ from ..sqs.process import (
     judge_deletes,
     transient,
 )
+from ._tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from .sqs import Message, Queue
@@ -112,9 +113,7 @@ class Consumer(Generic[T]):
             if self.handlers:
                 await asyncio.gather(*self.handlers, return_exceptions=True)
         except BaseException:
-            for task in self.handlers:
-                task.cancel()
-            await asyncio.gather(*self.handlers, return_exceptions=True)
+            await cancel_and_wait(self.handlers)
             # Whatever is still in hand was not handled: back to SQS at once.
             in_hand = [h for h, (m, *_) in self.held.items() if m is not None]
             if in_hand:

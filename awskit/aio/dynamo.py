@@ -55,6 +55,7 @@ from ..dynamo.batch import (
     put_write,
     read_batch_get,
     unprocessed_writes,
+    wanted_keys,
     writer_keys,
 )
 from ..dynamo.codec import check_ttl_field
@@ -71,7 +72,7 @@ from ..dynamo.schema import (
     described_item_count,
     described_status,
 )
-from ..dynamo.table import BATCH_GET_KEYS, IndexInfo, KeyId, _on_failure, key_id, read_page
+from ..dynamo.table import BATCH_GET_KEYS, IndexInfo, KeyId, _on_failure, read_page
 from ..dynamo.table import Table as _Core
 from ..dynamo.transact import (
     TransactAction,
@@ -82,6 +83,7 @@ from ..dynamo.transact import (
     write_call,
 )
 from ..dynamo.validate import check_index_name, no_such_index
+from ._tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -667,10 +669,7 @@ class Table(Generic[T]):
         """
         core = await self._ready()
         names = core.key_schema.names
-        wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
-        for i, key in enumerate(keys):
-            av_key, _ = core._key(key, field=f"keys[{i}]")
-            wanted.setdefault(key_id(av_key, names), (av_key, key))
+        wanted = wanted_keys(core, keys)
         ids = list(wanted)
         found: dict[KeyId, T] = {}
         client = await self._dynamo.client()
@@ -980,10 +979,7 @@ class BatchWriter(Generic[T]):
         try:
             await self.flush()
         finally:
-            if self._tasks:
-                for task in self._tasks:
-                    task.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await cancel_and_wait(self._tasks)
 
     async def aclose(self) -> None:
         """The same as [close][awskit.aio.dynamo.BatchWriter.close], by asyncio's name
@@ -1006,15 +1002,10 @@ class BatchWriter(Generic[T]):
         # Cancelled (or interrupted): nothing more is sent and the cancellation goes on, as
         # asyncio expects (no PartialFailure in its place); the batches in flight are
         # cancelled, and what was not written is raised by a later flush().
-        for write in self._buffer.values():
-            self._failed.append(write)
+        self._failed.extend(self._buffer.values())
         self._buffer.clear()
         self._last_error = exc
-        tasks = set(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         if self._failed:
             log.warning(
                 "%s: %d writes not done (the batch writer was %s)",

@@ -30,6 +30,7 @@ from ..sqs.sending import (
     sender_concurrency,
     unsent,
 )
+from ._tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from .sqs import Queue
@@ -211,11 +212,7 @@ class BatchSender(Generic[T]):
     async def _abort(self, exc: BaseException) -> None:
         """Cancel what is in flight; report it, and what was still queued, as not sent."""
         self.failed.extend(unsent(self._fill.take() + self._window.take(), exc, _CANCELLED))
-        tasks = set(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
 
     async def close(self) -> None:
         """Flush; the sender then takes no more messages (``async with`` closes it on exit).

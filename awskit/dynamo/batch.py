@@ -46,6 +46,7 @@ __all__ = [
     "BatchWriter",
     "batch_get",
     "check_concurrency",
+    "wanted_keys",
     "writer_keys",
 ]
 
@@ -269,15 +270,23 @@ class BatchWriter(Generic[T]):
             log.error("%s (after an interrupt)", failure)
 
 
-def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
-    """[Table.batch_get][awskit.dynamo.Table.batch_get]: de-duplicated keys, 100 a request,
-    concurrent, drained."""
-    session = table._dynamo.session
+def wanted_keys(table: Table[Any], keys: Iterable[Any]) -> dict[KeyId, tuple[dict[str, Any], Any]]:
+    """BatchGetItem's keys, each checked (``keys[i]`` names a wrong one) and kept once, in
+    the order given: key id -> (the key as DynamoDB takes it, the key as given)."""
     names = table.key_schema.names
     wanted: dict[KeyId, tuple[dict[str, Any], Any]] = {}
     for i, key in enumerate(keys):
         av_key, _ = table._key(key, field=f"keys[{i}]")
         wanted.setdefault(key_id(av_key, names), (av_key, key))
+    return wanted
+
+
+def batch_get(table: Table[T], keys: Iterable[Any], *, consistent: bool = False) -> list[T]:
+    """[Table.batch_get][awskit.dynamo.Table.batch_get]: de-duplicated keys, 100 a request,
+    concurrent, drained."""
+    session = table._dynamo.session
+    names = table.key_schema.names
+    wanted = wanted_keys(table, keys)
     ids = list(wanted)
     found: dict[KeyId, T] = {}
     lock = threading.Lock()
