@@ -59,7 +59,6 @@ from ..sqs.sending import (
     encode_body,
     finish_batches,
     payloads_to_drop,
-    prepare,
     prepare_message,
     receive_request,
     split_intact,
@@ -320,22 +319,26 @@ class Queue(Generic[T]):
     # -- sending -------------------------------------------------------------------------
 
     async def _prepare(self, bodies: Iterable[Any]) -> list[Entry]:
-        outs = [b if isinstance(b, OutgoingMessage) else OutgoingMessage(b) for b in bodies]
-        if self.fifo and self._content_dedup is None and any(o.dedup_id is None for o in outs):
+        messages = list(bodies)
+        if (
+            self.fifo
+            and self._content_dedup is None
+            and any(not isinstance(m, OutgoingMessage) or m.dedup_id is None for m in messages)
+        ):
             # Only after the bodies pass their checks is the queue asked how it deduplicates.
-            for out in outs:
-                encode_body(out.body, self.model)
+            for m in messages:
+                encode_body(m.body if isinstance(m, OutgoingMessage) else m, self.model)
             await self.attributes()
         return [
-            prepare(
-                out,
+            prepare_message(
+                message,
                 index,
-                body=encode_body(out.body, self.model),
-                fifo=self.fifo,
-                content_dedup=lambda: bool(self._content_dedup),
-                offload=self.offload,
+                self.model,
+                self.fifo,
+                self.offload,
+                lambda: bool(self._content_dedup),
             )
-            for index, out in enumerate(outs)
+            for index, message in enumerate(messages)
         ]
 
     async def _entry(self, message: Any, index: int) -> Entry:
